@@ -1,0 +1,53 @@
+// The Koa application: one middleware per concern, in request order, then the routes.
+
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { KubeState } from './context.js';
+import { errors } from './errors.js';
+import { discoveryHandlers } from './handlers/discovery.js';
+import { health, healthChecks, version } from './handlers/health.js';
+import { resourceRequests } from './handlers/resource.js';
+import { accessLog, type LogSink } from './middleware/access-log.js';
+import { authn } from './middleware/authn.js';
+import { statusErrors } from './middleware/errors.js';
+import { negotiation } from './middleware/negotiation.js';
+import { requestId } from './middleware/request-id.js';
+import { requestInfo } from './middleware/request-info.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  token: string;
+  accessLog?: LogSink;
+  /** Where failures that are kubemock's own bugs are reported. */
+  reportError?: (err: unknown) => void;
+}
+
+export function createApp(services: Services, options: AppOptions): Koa<KubeState> {
+  const app = new Koa<KubeState>();
+  app.silent = true;
+  const discovery = discoveryHandlers(services.registry);
+  const router = new Router<KubeState>();
+  router.get('/version', version);
+  for (const endpoint of ['healthz', 'livez', 'readyz'] as const) {
+    router.get(`/${endpoint}`, (ctx) => health(ctx, endpoint));
+    for (const check of healthChecks[endpoint]) router.get(`/${endpoint}/${check}`, (ctx) => health(ctx, endpoint, check));
+  }
+  router.get('/api', (ctx) => discovery.api(ctx));
+  router.get('/apis', (ctx) => discovery.apis(ctx));
+  router.get('/apis/:group', (ctx) => discovery.group(ctx, ctx.params.group));
+  router.get('/api/:version', (ctx) => discovery.groupVersion(ctx, '', ctx.params.version));
+  router.get('/apis/:group/:version', (ctx) => discovery.groupVersion(ctx, ctx.params.group, ctx.params.version));
+
+  app.use(requestId(services.clock));
+  app.use(accessLog(options.accessLog, services.clock));
+  app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
+  app.use(requestInfo);
+  app.use(authn(options.token));
+  app.use(negotiation);
+  app.use(resourceRequests(services));
+  app.use(router.routes());
+  app.use(() => {
+    throw errors.notFoundPath();
+  });
+  return app;
+}

@@ -1,0 +1,17 @@
+// What one request carries through the middleware chain.
+
+import type { ParameterizedContext } from 'koa';
+import type { RequestInfo } from './middleware/request-info.js';
+import type { OutputFormat } from './middleware/negotiation.js';
+import type { UserInfo } from './registry/types.js';
+
+export interface KubeState {
+  requestId: string;
+  /** When the request arrived, by the server's clock. */
+  receivedAt: Date;
+  info: RequestInfo;
+  user: UserInfo;
+  output: OutputFormat;
+}
+
+export type KubeContext = ParameterizedContext<KubeState>;

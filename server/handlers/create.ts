@@ -1,0 +1,15 @@
+// POST: create an object (or answer a review resource).
+
+import type { KubeContext } from '../context.js';
+import type { ResourceDefinition } from '../registry/types.js';
+import type { Services } from '../services.js';
+import { readObjectBody } from './body.js';
+import { respondObject } from './respond.js';
+import { readWriteOptions } from './write-options.js';
+
+export async function createObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string): Promise<void> {
+  const options = readWriteOptions(ctx, 'CreateOptions');
+  const body = await readObjectBody(ctx);
+  const result = services.objects.create(def, namespace, body, options);
+  respondObject(ctx, def, result, 201);
+}

@@ -1,0 +1,131 @@
+// Discovery: /api, /apis (legacy or aggregated apidiscovery.k8s.io v2/v2beta1, chosen by Accept),
+// /apis/GROUP and the per-group-version APIResourceLists.
+
+import { createHash } from 'node:crypto';
+import type { KubeContext } from '../context.js';
+import { errors } from '../errors.js';
+import type { GroupVersionEntry, Registry } from '../registry/registry.js';
+import { groupVersion, type ResourceDefinition } from '../registry/types.js';
+import { parseMediaTypes } from '../middleware/negotiation.js';
+
+/** base64 of the first 8 bytes of SHA-256 over group/version/Kind, as apiserver computes storageVersionHash. */
+export function storageVersionHash(def: ResourceDefinition): string {
+  return createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest().subarray(0, 8).toString('base64');
+}
+
+function sortedVerbs(verbs: readonly string[]): string[] {
+  return [...verbs].sort();
+}
+
+function apiResources(entry: GroupVersionEntry): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const def of entry.resources) {
+    const resource: Record<string, unknown> = { name: def.plural, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: sortedVerbs(def.verbs) };
+    if (def.shortNames.length) resource.shortNames = def.shortNames;
+    if (def.categories.length) resource.categories = def.categories;
+    resource.storageVersionHash = storageVersionHash(def);
+    out.push(resource);
+    for (const sub of def.subresources) {
+      const entryOut: Record<string, unknown> = { name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced };
+      if (sub.responseKind) Object.assign(entryOut, { group: sub.responseKind.group, version: sub.responseKind.version, kind: sub.responseKind.kind });
+      else entryOut.kind = def.kind;
+      entryOut.verbs = sortedVerbs(sub.verbs);
+      out.push(entryOut);
+    }
+  }
+  return out;
+}
+
+function aggregatedResources(entry: GroupVersionEntry): Record<string, unknown>[] {
+  return entry.resources.map((def) => {
+    const resource: Record<string, unknown> = {
+      resource: def.plural,
+      responseKind: { group: '', version: '', kind: def.kind },
+      scope: def.namespaced ? 'Namespaced' : 'Cluster',
+      singularResource: def.singular,
+      verbs: sortedVerbs(def.verbs),
+    };
+    if (def.shortNames.length) resource.shortNames = def.shortNames;
+    if (def.categories.length) resource.categories = def.categories;
+    if (def.subresources.length) {
+      resource.subresources = def.subresources.map((sub) => ({
+        subresource: sub.name,
+        responseKind: sub.responseKind ?? { group: '', version: '', kind: def.kind },
+        verbs: sortedVerbs(sub.verbs),
+      }));
+    }
+    return resource;
+  });
+}
+
+/** The aggregated discovery version the client asked for, if any. */
+function aggregatedVersion(ctx: KubeContext): string | undefined {
+  for (const media of parseMediaTypes(ctx.get('accept'))) {
+    const p = media.params;
+    if (media.type === 'application/json' && p.g === 'apidiscovery.k8s.io' && p.as === 'APIGroupDiscoveryList' && (p.v === 'v2' || p.v === 'v2beta1')) return p.v;
+    if (media.type === 'application/json' && !p.as) return undefined;
+  }
+  return undefined;
+}
+
+function sendJson(ctx: KubeContext, body: unknown, type = 'application/json'): void {
+  ctx.status = 200;
+  ctx.type = type;
+  ctx.body = JSON.stringify(body);
+}
+
+function sendAggregated(ctx: KubeContext, version: string, entries: GroupVersionEntry[], core: boolean): void {
+  const byGroup = new Map<string, GroupVersionEntry[]>();
+  for (const entry of entries) {
+    if ((entry.group === '') !== core) continue;
+    byGroup.set(entry.group, [...(byGroup.get(entry.group) ?? []), entry]);
+  }
+  const items = [...byGroup.entries()].map(([group, versions]) => ({
+    metadata: core ? { creationTimestamp: null } : { name: group, creationTimestamp: null },
+    versions: versions.map((v) => ({ version: v.version, resources: aggregatedResources(v), freshness: 'Current' })),
+  }));
+  const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
+  sendJson(ctx, body, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
+}
+
+function apiGroup(group: string, entries: GroupVersionEntry[]): Record<string, unknown> {
+  const versions = entries.filter((e) => e.group === group).map((e) => ({ groupVersion: groupVersion(e), version: e.version }));
+  return { name: group, versions, preferredVersion: versions[0] };
+}
+
+function serverAddress(ctx: KubeContext): string {
+  const socket = ctx.req.socket;
+  const host = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress;
+  return `${host}:${socket.localPort}`;
+}
+
+export function discoveryHandlers(registry: Registry) {
+  return {
+    api(ctx: KubeContext): void {
+      const version = aggregatedVersion(ctx);
+      if (version) return sendAggregated(ctx, version, registry.allGroupVersions(), true);
+      sendJson(ctx, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddress(ctx) }] });
+    },
+
+    apis(ctx: KubeContext): void {
+      const version = aggregatedVersion(ctx);
+      const entries = registry.allGroupVersions();
+      if (version) return sendAggregated(ctx, version, entries, false);
+      const groups = [...new Set(entries.filter((e) => e.group).map((e) => e.group))].map((g) => apiGroup(g, entries));
+      sendJson(ctx, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+    },
+
+    group(ctx: KubeContext, group: string): void {
+      const entries = registry.allGroupVersions();
+      if (!entries.some((e) => e.group === group)) throw errors.notFoundPath();
+      sendJson(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, entries) });
+    },
+
+    groupVersion(ctx: KubeContext, group: string, version: string): void {
+      const entry = registry.allGroupVersions().find((e) => e.group === group && e.version === version);
+      if (!entry) throw errors.notFoundPath();
+      const head = group ? { kind: 'APIResourceList', apiVersion: 'v1' } : { kind: 'APIResourceList' };
+      sendJson(ctx, { ...head, groupVersion: groupVersion(entry), resources: apiResources(entry) });
+    },
+  };
+}

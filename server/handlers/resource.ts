@@ -1,0 +1,56 @@
+// Routes a resource request to its verb's handler. Knows verbs and scopes, never kinds.
+
+import type { Middleware } from 'koa';
+import type { KubeState } from '../context.js';
+import { errors } from '../errors.js';
+import type { Verb } from '../registry/types.js';
+import type { Services } from '../services.js';
+import { watchObjects } from '../watch/stream.js';
+import { createObject } from './create.js';
+import { deleteCollection, deleteObject } from './delete.js';
+import { getObject } from './get.js';
+import { listObjects } from './list.js';
+import { handleSubresource } from './subresources.js';
+import { updateObject } from './update.js';
+
+const collectionVerbs = new Set(['list', 'watch', 'create', 'deletecollection']);
+
+export function resourceRequests(services: Services): Middleware<KubeState> {
+  return async (ctx, next) => {
+    const info = ctx.state.info;
+    if (!info.isResourceRequest || !info.resource) return next();
+    const def = services.registry.find(info.group, info.version, info.resource);
+    if (!def) throw errors.notFoundPath();
+    const gr = { group: def.group, resource: def.plural };
+    if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
+    const namespace = def.namespaced ? info.namespace : '';
+    if (def.namespaced && !namespace && !['list', 'watch'].includes(info.verb)) {
+      if (info.name || info.verb !== 'create') throw errors.notFoundPath();
+      throw errors.methodNotSupported(gr, info.verb);
+    }
+    const name = info.name;
+    if (info.subresource) return handleSubresource(ctx, services, def, namespace, name, info.subresource);
+
+    const verb = info.verb as Verb;
+    if (collectionVerbs.has(verb) === !!name && verb !== 'watch') throw errors.notFoundPath();
+    if (!def.verbs.includes(verb)) throw errors.methodNotSupported(gr, verb);
+    switch (verb) {
+      case 'get':
+        return getObject(ctx, services, def, namespace, name);
+      case 'list':
+        return listObjects(ctx, services, def, namespace);
+      case 'watch':
+        return watchObjects(ctx, services, def, namespace, name);
+      case 'create':
+        return createObject(ctx, services, def, namespace);
+      case 'update':
+        return updateObject(ctx, services, def, namespace, name);
+      case 'delete':
+        return deleteObject(ctx, services, def, namespace, name);
+      case 'deletecollection':
+        return deleteCollection(ctx, services, def, namespace);
+      default:
+        throw errors.methodNotSupported(gr, verb);
+    }
+  };
+}

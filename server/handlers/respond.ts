@@ -1,0 +1,112 @@
+// Writes objects and lists in the representation the client negotiated. Plain JSON reuses the bytes
+// serialized at write time; Table, PartialObjectMetadata and YAML are derived from them.
+
+import { stringify as toYaml } from 'yaml';
+import type { KubeContext } from '../context.js';
+import { errors } from '../errors.js';
+import type { ObjectResult } from '../registry/generic-store.js';
+import { groupVersion, type ResourceDefinition } from '../registry/types.js';
+import type { StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import { tableColumns, tableRow } from './table.js';
+
+export interface ListMeta {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+function write(ctx: KubeContext, status: number, json: string): void {
+  ctx.status = status;
+  if (ctx.state.output.kind === 'yaml') {
+    ctx.type = 'application/yaml';
+    ctx.body = toYaml(JSON.parse(json));
+  } else {
+    ctx.type = 'application/json';
+    ctx.body = json;
+  }
+}
+
+export function partialObjectMetadata(object: KubeObject, version: string): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
+}
+
+function listMetaJson(meta: ListMeta): string {
+  return JSON.stringify(meta);
+}
+
+/** Writes a single object (GET, create, update, delete results). */
+export function respondObject(ctx: KubeContext, def: ResourceDefinition, result: ObjectResult, status = 200): void {
+  const output = ctx.state.output;
+  switch (output.kind) {
+    case 'json':
+    case 'yaml':
+      return write(ctx, status, result.json);
+    case 'partial':
+      if (output.list) {
+        throw errors.notAcceptableText(`you requested PartialObjectMetadataList, but the requested object is not a list (*${internalType(def)})`);
+      }
+      return write(ctx, status, JSON.stringify(partialObjectMetadata(result.object, output.version)));
+    case 'table':
+      return write(ctx, status, JSON.stringify(toTable(ctx, def, [result.object], { resourceVersion: result.object.metadata.resourceVersion ?? '' }, output.version)));
+  }
+}
+
+/** The Go type kube-apiserver names in PartialObjectMetadata refusals. */
+function internalType(def: ResourceDefinition, list = false): string {
+  const pkg = def.group === '' ? 'core' : def.group.split('.')[0];
+  return `${pkg}.${list ? def.listKind : def.kind}`;
+}
+
+/** Writes a list; typed list items carry no kind or apiVersion. */
+export function respondList(ctx: KubeContext, def: ResourceDefinition, items: readonly StoredObject[], meta: ListMeta): void {
+  const output = ctx.state.output;
+  switch (output.kind) {
+    case 'json':
+    case 'yaml': {
+      const parts = items.map((s) => s.itemJson);
+      const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${listMetaJson(meta)},"items":[${parts.join(',')}]}`;
+      return write(ctx, 200, json);
+    }
+    case 'partial': {
+      if (!output.list) {
+        throw errors.notAcceptableText(`you requested PartialObjectMetadata, but the requested object is a list (*${internalType(def, true)})`);
+      }
+      const list = {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: `meta.k8s.io/${output.version}`,
+        metadata: meta,
+        items: items.map((s) => partialObjectMetadata(s.object, output.version)),
+      };
+      return write(ctx, 200, JSON.stringify(list));
+    }
+    case 'table':
+      return write(ctx, 200, JSON.stringify(toTable(ctx, def, items.map((s) => s.object), meta, output.version)));
+  }
+}
+
+function includeObjectPolicy(ctx: KubeContext): 'Metadata' | 'Object' | 'None' {
+  const value = (ctx.query.includeObject as string | undefined) ?? '';
+  if (value === '' || value === 'Metadata') return 'Metadata';
+  if (value === 'Object' || value === 'None') return value;
+  throw errors.badRequest(
+    `Unable to convert to Table as requested: includeObject: Invalid value: "${value}": must be 'Metadata', 'Object', 'None', or empty`,
+  );
+}
+
+export function toTable(ctx: KubeContext, def: ResourceDefinition, objects: KubeObject[], meta: ListMeta, version: string, withHeaders = true): Record<string, unknown> {
+  const include = includeObjectPolicy(ctx);
+  const now = ctx.state.receivedAt;
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: meta,
+    columnDefinitions: withHeaders ? tableColumns(def) : null,
+    rows: objects.map((object) => {
+      const row: Record<string, unknown> = tableRow(def, object, now);
+      if (include === 'Metadata') row.object = partialObjectMetadata(object, 'v1');
+      else if (include === 'Object') row.object = object;
+      return row;
+    }),
+  };
+}

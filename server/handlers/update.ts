@@ -1,0 +1,15 @@
+// PUT: replace an object or one of its writable subresources.
+
+import type { KubeContext } from '../context.js';
+import type { ResourceDefinition } from '../registry/types.js';
+import type { Services } from '../services.js';
+import { readObjectBody } from './body.js';
+import { respondObject } from './respond.js';
+import { readWriteOptions } from './write-options.js';
+
+export async function updateObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
+  const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource: subresource || undefined };
+  const body = await readObjectBody(ctx);
+  const { result, created } = services.objects.update(def, namespace, name, body, options);
+  respondObject(ctx, def, result, created ? 201 : 200);
+}

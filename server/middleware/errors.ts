@@ -1,0 +1,29 @@
+// Turns every failure into a metav1.Status response. Anything that is not a StatusError is a bug in
+// kubemock; it still answers as a Status (500) and never takes the server down.
+
+import type { Middleware } from 'koa';
+import type { KubeState } from '../context.js';
+import { errors, StatusError } from '../errors.js';
+
+export function writeStatus(ctx: { status: number; type: string; body: unknown; set(field: string, value: string): void }, err: StatusError): void {
+  for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
+  ctx.status = err.code;
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify(err.status);
+}
+
+export function statusErrors(report: (err: unknown) => void): Middleware<KubeState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (ctx.headerSent || !ctx.writable) return;
+      if (err instanceof StatusError) {
+        writeStatus(ctx, err);
+        return;
+      }
+      report(err);
+      writeStatus(ctx, errors.internal(err instanceof Error ? err.message : String(err)));
+    }
+  };
+}

@@ -1,0 +1,387 @@
+// The one write path. HTTP handlers, reconcilers and the testkit all create, update and delete through
+// here, so defaulting, validation, resourceVersions, generation and watch events never diverge.
+// Modelled on apiserver/pkg/registry/generic/registry/store.go; kinds differ only by their strategy.
+
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { timestamp } from '../clock.js';
+import { errors, field, type FieldError, invalidOptions } from '../errors.js';
+import { HistoryCompactedError, type MemoryStore, type StoredObject } from '../store/memory-store.js';
+import type { KubeObject, ObjectMeta } from '../store/types.js';
+import { managedFieldsEntry } from './managed-fields.js';
+import { generateName } from './names.js';
+import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
+import { validateObjectMeta } from './validation.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  user?: UserInfo;
+  /** The subresource written (status, finalize); absent for the main resource. */
+  subresource?: string;
+}
+
+export interface DeleteOptions extends WriteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** An object as a response carries it: the value and its serialization. */
+export interface ObjectResult {
+  object: KubeObject;
+  json: string;
+}
+
+export interface DeleteResult {
+  /** The object, still present (finalizers, grace period) or as it was at removal. */
+  result: ObjectResult;
+  /** Whether the object is gone from the store. */
+  removed: boolean;
+}
+
+const maxGenerateNameAttempts = 8;
+
+const metadataOrder = [
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+];
+
+/** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order. */
+export function canonical(def: ResourceDefinition, object: KubeObject): KubeObject {
+  const metadata: ObjectMeta = {};
+  for (const key of metadataOrder) if (object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
+  for (const key of Object.keys(object.metadata)) if (!(key in metadata) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
+  const out: KubeObject = { kind: def.kind, apiVersion: groupVersion(def), metadata };
+  for (const key of Object.keys(object)) {
+    if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status' && object[key] !== undefined) out[key] = object[key];
+  }
+  if (object.status !== undefined) out.status = object.status;
+  return out;
+}
+
+export function storageKey(namespace: string, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function result(object: KubeObject): ObjectResult {
+  return { object, json: JSON.stringify(object) };
+}
+
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return strip(a) === strip(b);
+}
+
+export class GenericStore {
+  constructor(
+    readonly store: MemoryStore,
+    private readonly clock: Clock,
+    private readonly findDefinition: (resource: string) => ResourceDefinition | undefined,
+  ) {}
+
+  get(def: ResourceDefinition, namespace: string, name: string): StoredObject {
+    const stored = this.store.get(resourceKey(def), storageKey(def.namespaced ? namespace : '', name));
+    if (!stored) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+    return stored;
+  }
+
+  find(def: ResourceDefinition, namespace: string, name: string): StoredObject | undefined {
+    return this.store.get(resourceKey(def), storageKey(def.namespaced ? namespace : '', name));
+  }
+
+  private context(): StrategyContext {
+    return {
+      now: this.clock.now(),
+      lookup: (resource, namespace, name) => {
+        const def = this.findDefinition(resource);
+        return def && this.find(def, namespace, name)?.object;
+      },
+      list: (resource) => {
+        const def = this.findDefinition(resource);
+        return def ? this.store.list(resourceKey(def)).map((s) => s.object) : [];
+      },
+    };
+  }
+
+  private checkBody(def: ResourceDefinition, body: unknown): KubeObject {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the body must be a JSON object`);
+    }
+    const object = body as KubeObject;
+    if (object.metadata === undefined || object.metadata === null) object.metadata = {};
+    if (typeof object.metadata !== 'object' || Array.isArray(object.metadata)) {
+      throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: metadata must be an object`);
+    }
+    const gv = groupVersion(def);
+    if (object.apiVersion && object.apiVersion !== gv) {
+      throw errors.badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${gv})`);
+    }
+    if (object.kind && object.kind !== def.kind) {
+      throw errors.badRequest(`the kind in the data (${object.kind}) does not match the expected kind (${def.kind})`);
+    }
+    return object;
+  }
+
+  /** NamespaceLifecycle admission: the namespace must exist and not be terminating. */
+  private admitNamespace(def: ResourceDefinition, namespace: string, name: string): void {
+    if (!def.namespaced) return;
+    const ns = this.store.get('namespaces', namespace);
+    if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
+    if ((ns.object.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      throw errors.forbidden(
+        { group: def.group, resource: def.plural },
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      );
+    }
+  }
+
+  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject): void {
+    const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
+    problems.push(...(def.strategy.validate?.(object) ?? []));
+    if (old) {
+      problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
+      if (old.metadata.deletionTimestamp) {
+        const added = (object.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+        if (added.length) {
+          problems.push(
+            field.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`),
+          );
+        }
+      }
+    }
+    if (problems.length) throw errors.invalid(def, object.metadata.name ?? '', problems);
+  }
+
+  private manage(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions, now: Date): void {
+    object.metadata.managedFields = managedFieldsEntry(object, old, {
+      manager: options.fieldManager ?? 'unknown',
+      apiVersion: groupVersion(def),
+      time: timestamp(now),
+      subresource: options.subresource,
+      statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+    });
+  }
+
+  create(def: ResourceDefinition, namespace: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+    const input = this.checkBody(def, body);
+    const meta = input.metadata;
+    if (def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace || meta.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (meta.resourceVersion && /^\d+$/.test(meta.resourceVersion) && meta.resourceVersion !== '0') {
+      throw errors.badRequest('resourceVersion should not be set on objects to be created');
+    }
+    const context = this.context();
+    const strategy = def.strategy;
+
+    if (strategy.respond) {
+      this.validate(def, { ...input, metadata: { ...meta, name: meta.name || 'review' } });
+      return result(canonical(def, strategy.respond(input, options.user ?? { username: '', uid: '', groups: [] })));
+    }
+
+    const now = context.now;
+    const object = input;
+    delete object.metadata.resourceVersion;
+    delete object.metadata.deletionTimestamp;
+    delete object.metadata.deletionGracePeriodSeconds;
+    delete object.metadata.selfLink;
+    object.metadata.uid = randomUUID();
+    object.metadata.creationTimestamp = timestamp(now);
+    if (strategy.tracksGeneration) object.metadata.generation = 1;
+    else delete object.metadata.generation;
+    strategy.defaults?.(object);
+    strategy.prepareForCreate?.(object, context);
+
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = generateName(meta.generateName!);
+    if (meta.name) this.admitNamespace(def, meta.namespace ?? '', meta.name);
+    strategy.admit?.(object, context);
+    this.validate(def, object);
+    this.manage(object, undefined, def, options, now);
+
+    const resource = resourceKey(def);
+    for (let attempt = 1; ; attempt++) {
+      const key = storageKey(meta.namespace ?? '', meta.name!);
+      if (!this.store.get(resource, key)) break;
+      if (!generated) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name!);
+      if (attempt >= maxGenerateNameAttempts) throw errors.generateNameConflict({ group: def.group, resource: def.plural }, meta.name!);
+      meta.name = generateName(meta.generateName!);
+    }
+
+    const final = canonical(def, object);
+    if (options.dryRun) return result(final);
+    return this.store.commit(resource, storageKey(meta.namespace ?? '', meta.name!), final);
+  }
+
+  /** PUT: a full replacement of the main resource or of a subresource. */
+  update(def: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
+    const input = this.checkBody(def, body);
+    const meta = input.metadata;
+    if (meta.name && meta.name !== name) {
+      throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    if (def.namespaced && meta.namespace && meta.namespace !== namespace) {
+      throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
+    }
+    meta.name = name;
+    const existing = this.find(def, namespace, name);
+    if (!existing) {
+      if (!def.strategy.allowCreateOnUpdate || options.subresource) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+      return { result: this.create(def, namespace, input, options), created: true };
+    }
+    return { result: this.replace(def, existing, input, options), created: false };
+  }
+
+  /**
+   * Writes a new version of an existing object: preconditions, what the strategy keeps, defaults,
+   * validation, generation. Patch handlers compute the new object and come through here too.
+   */
+  replace(def: ResourceDefinition, existing: StoredObject, input: KubeObject, options: WriteOptions = {}): ObjectResult {
+    const strategy = def.strategy;
+    const gr = { group: def.group, resource: def.plural };
+    const old = existing.object;
+    const meta = input.metadata;
+    const name = existing.name;
+    if (meta.resourceVersion) {
+      if (meta.resourceVersion !== old.metadata.resourceVersion) throw errors.staleResourceVersion(gr, name);
+    } else if (!strategy.allowUnconditionalUpdate) {
+      throw errors.invalid({ group: def.group, kind: def.plural }, name, [field.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+    }
+    if (meta.uid && meta.uid !== old.metadata.uid) {
+      const key = `/registry/${def.group ? `${def.group}/` : ''}${def.plural}/${existing.key}`;
+      throw errors.conflict(
+        gr,
+        name,
+        `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
+    }
+
+    const object: KubeObject = input;
+    for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const) {
+      if (old.metadata[key] === undefined) delete object.metadata[key];
+      else (object.metadata as Record<string, unknown>)[key] = old.metadata[key];
+    }
+    if (options.subresource) {
+      const keep = strategy.subresourceUpdates?.[options.subresource];
+      if (!keep) throw errors.notFoundPath();
+      keep(object, old);
+    } else {
+      strategy.defaults?.(object);
+      strategy.prepareForUpdate?.(object, old);
+    }
+    this.validate(def, object, old);
+
+    if (strategy.tracksGeneration && options.subresource !== 'status') {
+      const changed = strategy.generationChanged?.(object, old) ?? JSON.stringify(object.spec) !== JSON.stringify(old.spec);
+      if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    }
+    object.metadata.managedFields = old.metadata.managedFields;
+    const candidate = canonical(def, object);
+    if (sameContent(candidate, old)) return existing;
+    this.manage(candidate, old, def, options, this.clock.now());
+
+    const key = existing.key;
+    if (candidate.metadata.deletionTimestamp && !this.holdsDeletion(def, candidate)) {
+      if (options.dryRun) return result(candidate);
+      return this.store.commit(resourceKey(def), key, null);
+    }
+    if (options.dryRun) {
+      candidate.metadata.resourceVersion = old.metadata.resourceVersion;
+      return result(candidate);
+    }
+    return this.store.commit(resourceKey(def), key, candidate);
+  }
+
+  private holdsDeletion(def: ResourceDefinition, object: KubeObject): boolean {
+    return (object.metadata.finalizers?.length ?? 0) > 0 || (def.strategy.pendingDeletion?.(object) ?? false);
+  }
+
+  delete(def: ResourceDefinition, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
+    const existing = this.get(def, namespace, name);
+    const old = existing.object;
+    const qualifiedKind = def.group ? `${def.kind}.${def.group}` : def.kind;
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== old.metadata.uid) {
+      throw errors.conflict(
+        { group: '', resource: qualifiedKind },
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
+      throw errors.conflict(
+        { group: '', resource: qualifiedKind },
+        name,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
+      );
+    }
+    const strategy = def.strategy;
+    const grace = strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
+    const resource = resourceKey(def);
+    if (grace > 0 || this.holdsDeletion(def, old)) {
+      if (old.metadata.deletionTimestamp) {
+        return { result: existing, removed: false };
+      }
+      const marked: KubeObject = JSON.parse(existing.json);
+      const now = this.clock.now();
+      marked.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
+      marked.metadata.deletionGracePeriodSeconds = grace;
+      if (marked.metadata.generation) marked.metadata.generation += 1;
+      strategy.markDeleting?.(marked);
+      if (options.dryRun) return { result: result(marked), removed: false };
+      return { result: this.store.commit(resource, existing.key, marked), removed: false };
+    }
+    if (options.dryRun) return { result: existing, removed: true };
+    return { result: this.store.commit(resource, existing.key, null), removed: true };
+  }
+
+  /** Items of a resource as stored now, optionally in one namespace. */
+  listNow(def: ResourceDefinition, namespace: string): StoredObject[] {
+    const all = this.store.list(resourceKey(def));
+    if (!def.namespaced || !namespace) return [...all];
+    const prefix = `${namespace}/`;
+    return all.filter((s) => s.key.startsWith(prefix));
+  }
+
+  /** Items as they were at `revision`; 410 Expired once that revision has left the history. */
+  listAt(def: ResourceDefinition, namespace: string, revision: number): StoredObject[] {
+    let items: StoredObject[];
+    try {
+      items = this.store.listAt(resourceKey(def), revision);
+    } catch (err) {
+      if (err instanceof HistoryCompactedError) throw errors.expired('The resourceVersion for the provided list is too old.');
+      throw err;
+    }
+    if (!def.namespaced || !namespace) return items;
+    const prefix = `${namespace}/`;
+    return items.filter((s) => s.key.startsWith(prefix));
+  }
+}
+
+/** Validates dryRun values the way every *Options kind does. */
+export function parseDryRun(values: string[], optionsKind: string): boolean {
+  if (values.length === 0) return false;
+  if (values.length === 1 && values[0] === 'All') return true;
+  throw invalidOptions(optionsKind, [field.notSupported('dryRun', values, ['All'])]);
+}
+

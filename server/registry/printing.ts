@@ -1,0 +1,46 @@
+// Helpers for printer columns: kubectl's human durations and common cells.
+
+import type { KubeObject } from '../store/types.js';
+
+/** apimachinery's duration.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    const years = Math.floor(hours / 24 / 365);
+    return days === 0 ? `${years}y` : `${years}y${days}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+/** The Age cell: time since a timestamp, `<unknown>` when there is none. */
+export function age(time: string | null | undefined, now: Date): string {
+  if (!time) return '<unknown>';
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) return '<invalid>';
+  return humanDuration(now.getTime() - at);
+}
+
+export function creationAge(object: KubeObject, now: Date): string {
+  return age(object.metadata.creationTimestamp, now);
+}

@@ -1,0 +1,587 @@
+// core/v1 resources and their strategies (pkg/registry/core/*/strategy.go).
+
+import { errors, field, type FieldError } from '../../errors.js';
+import type { KubeObject } from '../../store/types.js';
+import type { ResourceDefinition, StrategyContext } from '../types.js';
+import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
+import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
+import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
+import { randomSuffix } from '../names.js';
+import { validateWorkloadReplicas } from './workloads.js';
+
+type Json = Record<string, any>;
+
+const core = { group: '', version: 'v1' };
+
+// ---------- namespaces ----------
+
+const namespaceNameLabel = 'kubernetes.io/metadata.name';
+
+export const namespaces = define({
+  ...core,
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+  shortNames: ['ns'],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  subresources: [{ name: 'finalize', verbs: ['update'] }, statusSubresource],
+  strategy: {
+    nameCheck: isDNS1123Label,
+    fieldSelectors: ownFieldSelectors({ 'status.phase': fieldPath('status.phase') }, false),
+    returnDeletedObject: true,
+    defaults(ns) {
+      ns.metadata.labels = { ...ns.metadata.labels, [namespaceNameLabel]: ns.metadata.name ?? '' };
+    },
+    prepareForCreate(ns) {
+      ns.spec = { finalizers: ['kubernetes'] };
+      ns.status = { phase: 'Active' };
+    },
+    prepareForUpdate(ns, old) {
+      ns.spec = old.spec;
+      keepStatus(ns, old);
+    },
+    subresourceUpdates: {
+      status(ns, old) {
+        ns.spec = old.spec;
+      },
+      finalize(ns, old) {
+        const finalizers = (ns.spec as Json | undefined)?.finalizers;
+        ns.spec = { ...(old.spec as Json), finalizers: finalizers ?? [] };
+        if (!finalizers?.length) delete (ns.spec as Json).finalizers;
+        keepStatus(ns, old);
+      },
+    },
+    pendingDeletion: (ns) => ((ns.spec as Json | undefined)?.finalizers?.length ?? 0) > 0,
+    markDeleting(ns) {
+      ns.status = { ...(ns.status as Json), phase: 'Terminating' };
+    },
+  },
+});
+
+// ---------- pods ----------
+
+const podUpdatableSpec = [
+  '`spec.containers[*].image`',
+  '`spec.initContainers[*].image`',
+  '`spec.activeDeadlineSeconds`',
+  '`spec.tolerations` (only additions to existing tolerations)',
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+];
+
+/** The pod spec with the fields an update may change blanked out, for comparison. */
+function frozenPodSpec(spec: Json | undefined): string {
+  const copy = structuredClone(spec ?? {});
+  for (const list of [copy.containers, copy.initContainers]) for (const c of list ?? []) delete c.image;
+  delete copy.activeDeadlineSeconds;
+  delete copy.tolerations;
+  delete copy.terminationGracePeriodSeconds;
+  return JSON.stringify(copy);
+}
+
+const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** ServiceAccount, DefaultTolerationSeconds and Priority admission of a default cluster. */
+function admitPod(pod: KubeObject, context: StrategyContext): void {
+  const spec = pod.spec as Json;
+  if (!spec || typeof spec !== 'object') return;
+  spec.serviceAccountName ||= 'default';
+  spec.serviceAccount = spec.serviceAccountName;
+  const namespace = pod.metadata.namespace ?? '';
+  const account = context.lookup('serviceaccounts', namespace, spec.serviceAccountName);
+  if (!account) {
+    throw errors.forbidden(
+      { group: '', resource: 'pods' },
+      pod.metadata.name ?? '',
+      `error looking up service account ${namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
+    );
+  }
+  const automount = spec.automountServiceAccountToken ?? (account as Json).automountServiceAccountToken ?? true;
+  if (automount) {
+    const containers: Json[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+    const alreadyMounted = containers.some((c) => (c.volumeMounts ?? []).some((m: Json) => m.mountPath === serviceAccountMountPath));
+    if (!alreadyMounted) {
+      const volumeName = `kube-api-access-${randomSuffix()}`;
+      spec.volumes = [
+        ...(spec.volumes ?? []),
+        {
+          name: volumeName,
+          projected: {
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+            defaultMode: 420,
+          },
+        },
+      ];
+      for (const c of containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: serviceAccountMountPath }];
+    }
+  }
+  const tolerations: Json[] = spec.tolerations ?? [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const tolerated = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  spec.tolerations = tolerations;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+}
+
+export const pods = define({
+  ...core,
+  kind: 'Pod',
+  plural: 'pods',
+  namespaced: true,
+  shortNames: ['po'],
+  categories: ['all'],
+  subresources: [statusSubresource],
+  strategy: {
+    returnDeletedObject: true,
+    fieldSelectors: ownFieldSelectors({
+      'spec.nodeName': fieldPath('spec.nodeName'),
+      'spec.restartPolicy': fieldPath('spec.restartPolicy'),
+      'spec.schedulerName': fieldPath('spec.schedulerName'),
+      'spec.serviceAccountName': fieldPath('spec.serviceAccountName'),
+      'spec.hostNetwork': (o) => String(Boolean(o.spec?.hostNetwork)),
+      'status.phase': fieldPath('status.phase'),
+      'status.podIP': fieldPath('status.podIP'),
+      'status.nominatedNodeName': fieldPath('status.nominatedNodeName'),
+    }),
+    defaults(pod) {
+      defaultPodSpec(pod.spec as Json);
+      defaultPodOnly(pod.spec as Json);
+    },
+    prepareForCreate(pod) {
+      pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
+    },
+    admit: admitPod,
+    validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
+    validateUpdate(pod, old) {
+      if (frozenPodSpec(pod.spec as Json) === frozenPodSpec(old.spec as Json)) return [];
+      return [field.forbidden('spec', `pod updates may not change fields other than ${podUpdatableSpec.join(',')}`)];
+    },
+    gracePeriod(pod, requested) {
+      const spec = (pod.spec ?? {}) as Json;
+      const phase = (pod.status as Json | undefined)?.phase;
+      if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+      return requested ?? spec.terminationGracePeriodSeconds ?? 30;
+    },
+  },
+});
+
+// ---------- services ----------
+
+const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+const serviceNetwork = { base: (10 << 24) | (96 << 16), size: 1 << 20 };
+
+function ipToString(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+}
+
+function allocateClusterIP(context: StrategyContext, requested: string | undefined, name: string): string {
+  const used = new Set(context.list('services').map((s) => (s.spec as Json)?.clusterIP));
+  if (requested) {
+    if (used.has(requested)) {
+      throw errors.invalid({ group: '', kind: 'Service' }, name, [
+        field.invalid('spec.clusterIPs', [requested], `failed to allocate IP ${requested}: provided IP is already allocated`),
+      ]);
+    }
+    return requested;
+  }
+  for (let offset = 1; offset < serviceNetwork.size - 1; offset++) {
+    const ip = ipToString(serviceNetwork.base + offset);
+    if (!used.has(ip)) return ip;
+  }
+  throw errors.internal('failed to allocate a serviceIP: range is full');
+}
+
+function allocateNodePorts(service: Json, context: StrategyContext): void {
+  const used = new Set<number>();
+  for (const s of context.list('services')) for (const p of (s.spec as Json)?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
+  let next = 30000;
+  for (const port of service.spec.ports ?? []) {
+    if (port.nodePort) continue;
+    while (used.has(next)) next++;
+    port.nodePort = next;
+    used.add(next);
+  }
+}
+
+function validateService(service: KubeObject): FieldError[] {
+  const spec = (service.spec ?? {}) as Json;
+  const out: FieldError[] = [];
+  if (spec.type && !serviceTypes.includes(spec.type)) out.push(field.notSupported('spec.type', spec.type, serviceTypes));
+  const headless = spec.clusterIP === 'None';
+  if (spec.type === 'ExternalName') {
+    if (!spec.externalName) out.push(field.required('spec.externalName'));
+  } else if (!headless && !(spec.ports?.length > 0)) {
+    out.push(field.required('spec.ports'));
+  }
+  const names = new Set<string>();
+  (Array.isArray(spec.ports) ? spec.ports : []).forEach((p: Json, i: number) => {
+    const at = `spec.ports[${i}]`;
+    if ((spec.ports.length > 1 || p.name) && !p.name) out.push(field.required(`${at}.name`));
+    if (p.name) {
+      if (names.has(p.name)) out.push(field.duplicate(`${at}.name`, p.name));
+      names.add(p.name);
+    }
+    if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535) {
+      out.push(field.invalid(`${at}.port`, p.port ?? 0, 'must be between 1 and 65535, inclusive'));
+    }
+    if (p.protocol && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) out.push(field.notSupported(`${at}.protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
+  });
+  return out;
+}
+
+export const services = define({
+  ...core,
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
+  shortNames: ['svc'],
+  categories: ['all'],
+  subresources: [statusSubresource],
+  strategy: {
+    nameCheck: isDNS1035Label,
+    returnDeletedObject: true,
+    fieldSelectors: ownFieldSelectors({ 'spec.clusterIP': fieldPath('spec.clusterIP'), 'spec.type': fieldPath('spec.type') }),
+    defaults(service) {
+      const spec = (service.spec ??= {}) as Json;
+      spec.type ||= 'ClusterIP';
+      spec.sessionAffinity ||= 'None';
+      if (spec.sessionAffinity === 'ClientIP') spec.sessionAffinityConfig ??= { clientIP: { timeoutSeconds: 10800 } };
+      else delete spec.sessionAffinityConfig;
+      for (const port of Array.isArray(spec.ports) ? spec.ports : []) {
+        port.protocol ||= 'TCP';
+        if (port.targetPort === undefined || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
+      }
+      if (['ClusterIP', 'NodePort', 'LoadBalancer'].includes(spec.type)) spec.internalTrafficPolicy ||= 'Cluster';
+      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ||= 'Cluster';
+      if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+    },
+    prepareForCreate(service, context) {
+      service.status = { loadBalancer: {} };
+      const spec = service.spec as Json;
+      if (spec.type === 'ExternalName') return;
+      if (spec.clusterIP !== 'None') spec.clusterIP = allocateClusterIP(context, spec.clusterIP || spec.clusterIPs?.[0], service.metadata.name ?? '');
+      spec.clusterIPs = [spec.clusterIP];
+      spec.ipFamilies ??= ['IPv4'];
+      spec.ipFamilyPolicy ??= 'SingleStack';
+      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') allocateNodePorts(service, context);
+    },
+    prepareForUpdate(service, old) {
+      keepStatus(service, old);
+      const spec = (service.spec ??= {}) as Json;
+      const oldSpec = old.spec as Json;
+      for (const key of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) {
+        if (spec[key] === undefined || spec[key] === '') spec[key] = oldSpec[key];
+      }
+    },
+    validate: validateService,
+    validateUpdate(service, old) {
+      const spec = service.spec as Json;
+      const oldSpec = old.spec as Json;
+      if (oldSpec.clusterIP && spec.clusterIP !== oldSpec.clusterIP && spec.type !== 'ExternalName') {
+        return [field.invalid('spec.clusterIPs[0]', spec.clusterIP, 'may not change once set')];
+      }
+      return [];
+    },
+  },
+});
+
+// ---------- config and secrets ----------
+
+const configKey = /^[-._a-zA-Z0-9]+$/;
+
+function validateConfigKeys(data: unknown, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  if (!data || typeof data !== 'object') return out;
+  for (const key of Object.keys(data)) {
+    if (key.length > 253) out.push(field.invalid(path, key, 'must be no more than 253 characters'));
+    if (!configKey.test(key)) {
+      out.push(
+        field.invalid(
+          path,
+          key,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+const maxConfigSize = 1024 * 1024;
+
+function configSize(object: KubeObject, fields: string[]): number {
+  let size = 0;
+  for (const f of fields) for (const [k, v] of Object.entries((object[f] as Json) ?? {})) size += k.length + String(v).length;
+  return size;
+}
+
+function immutableData(object: KubeObject, old: KubeObject, fields: string[]): FieldError[] {
+  if (old.immutable !== true) return [];
+  const out: FieldError[] = [];
+  if (object.immutable !== true) out.push(field.forbidden('immutable', 'field is immutable when `immutable` is set'));
+  for (const f of fields) {
+    if (JSON.stringify(object[f] ?? {}) !== JSON.stringify(old[f] ?? {})) out.push(field.forbidden(f, 'field is immutable when `immutable` is set'));
+  }
+  return out;
+}
+
+export const configmaps = define({
+  ...core,
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+  shortNames: ['cm'],
+  strategy: {
+    validate(cm) {
+      const out = [...validateConfigKeys(cm.data, 'data'), ...validateConfigKeys(cm.binaryData, 'binaryData')];
+      for (const key of Object.keys((cm.binaryData as Json) ?? {})) {
+        if (Object.prototype.hasOwnProperty.call(cm.data ?? {}, key)) out.push(field.invalid('data', key, 'duplicate of key present in binaryData'));
+      }
+      if (configSize(cm, ['data', 'binaryData']) > maxConfigSize) out.push(field.tooLong('', maxConfigSize));
+      return out;
+    },
+    validateUpdate: (cm, old) => immutableData(cm, old, ['data', 'binaryData']),
+  },
+});
+
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function invalidBase64At(value: string): number {
+  if (base64.test(value)) return -1;
+  const clean = value.search(/[^A-Za-z0-9+/=]/);
+  if (clean >= 0) return clean;
+  const firstPad = value.indexOf('=');
+  return firstPad >= 0 ? firstPad : value.length - (value.length % 4);
+}
+
+export const secrets = define({
+  ...core,
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+  strategy: {
+    fieldSelectors: ownFieldSelectors({ type: fieldPath('type') }),
+    defaults(secret) {
+      secret.type ||= 'Opaque';
+      const data = secret.data as Json | undefined;
+      for (const value of Object.values(data ?? {})) {
+        if (typeof value !== 'string') continue;
+        const at = invalidBase64At(value);
+        if (at >= 0) throw errors.badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`);
+      }
+      const stringData = secret.stringData as Json | undefined;
+      if (stringData && typeof stringData === 'object') {
+        const folded: Json = { ...data };
+        for (const [key, value] of Object.entries(stringData)) folded[key] = Buffer.from(String(value)).toString('base64');
+        secret.data = folded;
+      }
+      delete secret.stringData;
+    },
+    validate(secret) {
+      const out = validateConfigKeys(secret.data, 'data');
+      if (configSize(secret, ['data']) > maxConfigSize) out.push(field.tooLong('data', maxConfigSize));
+      return out;
+    },
+    validateUpdate(secret, old) {
+      const out = immutableData(secret, old, ['data']);
+      if (secret.type !== old.type) out.push(field.invalid('type', secret.type, 'field is immutable'));
+      return out;
+    },
+  },
+});
+
+export const serviceaccounts = define({
+  ...core,
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+  namespaced: true,
+  shortNames: ['sa'],
+  strategy: { returnDeletedObject: true },
+});
+
+// ---------- nodes and storage ----------
+
+export const nodes = define({
+  ...core,
+  kind: 'Node',
+  plural: 'nodes',
+  namespaced: false,
+  shortNames: ['no'],
+  subresources: [statusSubresource],
+  strategy: {
+    fieldSelectors: ownFieldSelectors({ 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) }, false),
+    defaults(node) {
+      const status = node.status as Json | undefined;
+      if (status?.capacity && !status.allocatable) status.allocatable = status.capacity;
+    },
+  },
+});
+
+export const persistentvolumes = define({
+  ...core,
+  kind: 'PersistentVolume',
+  plural: 'persistentvolumes',
+  namespaced: false,
+  shortNames: ['pv'],
+  subresources: [statusSubresource],
+  strategy: {
+    nameCheck: isPathSegmentName,
+    returnDeletedObject: true,
+    defaults(pv) {
+      const spec = (pv.spec ??= {}) as Json;
+      spec.persistentVolumeReclaimPolicy ||= 'Retain';
+      spec.volumeMode ||= 'Filesystem';
+    },
+    prepareForCreate(pv) {
+      pv.status = { phase: 'Pending' };
+    },
+  },
+});
+
+export const persistentvolumeclaims = define({
+  ...core,
+  kind: 'PersistentVolumeClaim',
+  plural: 'persistentvolumeclaims',
+  namespaced: true,
+  shortNames: ['pvc'],
+  subresources: [statusSubresource],
+  strategy: {
+    nameCheck: isPathSegmentName,
+    returnDeletedObject: true,
+    defaults(pvc) {
+      const spec = (pvc.spec ??= {}) as Json;
+      spec.volumeMode ||= 'Filesystem';
+    },
+    prepareForCreate(pvc) {
+      pvc.status = { phase: 'Pending' };
+    },
+  },
+});
+
+// ---------- the rest of core ----------
+
+export const endpoints = define({
+  ...core,
+  kind: 'Endpoints',
+  plural: 'endpoints',
+  namespaced: true,
+  shortNames: ['ep'],
+  strategy: {
+    allowCreateOnUpdate: true,
+    defaults(ep) {
+      for (const subset of (ep.subsets as Json[] | undefined) ?? []) for (const port of subset.ports ?? []) port.protocol ||= 'TCP';
+    },
+  },
+});
+
+export const events = define({
+  ...core,
+  kind: 'Event',
+  plural: 'events',
+  namespaced: true,
+  shortNames: ['ev'],
+  strategy: {
+    allowCreateOnUpdate: true,
+    fieldSelectors: ownFieldSelectors({
+      'involvedObject.kind': fieldPath('involvedObject.kind'),
+      'involvedObject.namespace': fieldPath('involvedObject.namespace'),
+      'involvedObject.name': fieldPath('involvedObject.name'),
+      'involvedObject.uid': fieldPath('involvedObject.uid'),
+      'involvedObject.apiVersion': fieldPath('involvedObject.apiVersion'),
+      'involvedObject.resourceVersion': fieldPath('involvedObject.resourceVersion'),
+      'involvedObject.fieldPath': fieldPath('involvedObject.fieldPath'),
+      reason: fieldPath('reason'),
+      reportingComponent: fieldPath('reportingComponent'),
+      source: fieldPath('source.component'),
+      type: fieldPath('type'),
+    }),
+    validate(event) {
+      const out: FieldError[] = [];
+      const involved = (event.involvedObject ?? {}) as Json;
+      if (involved.namespace && involved.namespace !== event.metadata.namespace) {
+        out.push(field.invalid('involvedObject.namespace', involved.namespace, 'does not match event.namespace'));
+      }
+      return out;
+    },
+  },
+});
+
+export const replicationcontrollers = define({
+  ...core,
+  kind: 'ReplicationController',
+  plural: 'replicationcontrollers',
+  namespaced: true,
+  shortNames: ['rc'],
+  categories: ['all'],
+  subresources: [scaleSubresource, statusSubresource],
+  strategy: {
+    tracksGeneration: true,
+    fieldSelectors: ownFieldSelectors({ 'status.replicas': (o) => String(o.status?.replicas ?? 0) }),
+    defaults(rc) {
+      const spec = (rc.spec ??= {}) as Json;
+      const labels = spec.template?.metadata?.labels;
+      if (labels && !spec.selector) spec.selector = { ...labels };
+      if (labels && !rc.metadata.labels) rc.metadata.labels = { ...labels };
+      spec.replicas ??= 1;
+      defaultPodSpec(spec.template?.spec);
+    },
+    prepareForCreate(rc) {
+      rc.status = { replicas: 0 };
+    },
+    validate(rc) {
+      const spec = (rc.spec ?? {}) as Json;
+      const out = validateWorkloadReplicas(spec);
+      if (!spec.selector || !Object.keys(spec.selector).length) out.push(field.required('spec.selector'));
+      if (spec.template) out.push(...validatePodSpec(spec.template.spec, 'spec.template.spec'));
+      return out;
+    },
+  },
+});
+
+export const resourcequotas = define({
+  ...core,
+  kind: 'ResourceQuota',
+  plural: 'resourcequotas',
+  namespaced: true,
+  shortNames: ['quota'],
+  subresources: [statusSubresource],
+});
+
+export const limitranges = define({ ...core, kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'] });
+
+export const podtemplates = define({
+  ...core,
+  kind: 'PodTemplate',
+  plural: 'podtemplates',
+  namespaced: true,
+  strategy: {
+    defaults(pt) {
+      defaultPodSpec((pt.template as Json | undefined)?.spec);
+    },
+    validate: (pt) => validatePodSpec((pt.template as Json | undefined)?.spec, 'template.spec'),
+  },
+});
+
+export const coreResources: ResourceDefinition[] = [
+  configmaps,
+  endpoints,
+  events,
+  limitranges,
+  namespaces,
+  nodes,
+  persistentvolumeclaims,
+  persistentvolumes,
+  pods,
+  podtemplates,
+  replicationcontrollers,
+  resourcequotas,
+  secrets,
+  serviceaccounts,
+  services,
+];
+

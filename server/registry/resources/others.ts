@@ -1,0 +1,114 @@
+// Leases, events.k8s.io, EndpointSlices and the authentication/authorization review resources.
+
+import { errors, field, type FieldError } from '../../errors.js';
+import type { KubeObject } from '../../store/types.js';
+import type { ResourceDefinition, UserInfo } from '../types.js';
+import { define } from './common.js';
+
+type Json = Record<string, any>;
+
+export const leases = define({
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  namespaced: true,
+  strategy: {
+    allowCreateOnUpdate: true,
+    allowUnconditionalUpdate: false,
+    validate(lease) {
+      const spec = (lease.spec ?? {}) as Json;
+      const out: FieldError[] = [];
+      if (spec.leaseDurationSeconds !== undefined && spec.leaseDurationSeconds <= 0) {
+        out.push(field.invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
+      }
+      if (spec.leaseTransitions !== undefined && spec.leaseTransitions < 0) {
+        out.push(field.invalid('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
+      }
+      return out;
+    },
+  },
+});
+
+export const eventsV1 = define({
+  group: 'events.k8s.io',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  namespaced: true,
+  shortNames: ['ev'],
+  strategy: { allowCreateOnUpdate: true },
+});
+
+const addressTypes = ['FQDN', 'IPv4', 'IPv6'];
+
+export const endpointslices = define({
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  kind: 'EndpointSlice',
+  plural: 'endpointslices',
+  namespaced: true,
+  strategy: {
+    defaults(slice) {
+      for (const port of (slice.ports as Json[] | undefined) ?? []) port.protocol ||= 'TCP';
+    },
+    validate(slice) {
+      const out: FieldError[] = [];
+      if (!slice.addressType) out.push(field.required('addressType'));
+      else if (!addressTypes.includes(slice.addressType as string)) out.push(field.notSupported('addressType', slice.addressType, addressTypes));
+      (Array.isArray(slice.endpoints) ? slice.endpoints : []).forEach((endpoint: Json, i: number) => {
+        if (!Array.isArray(endpoint.addresses) || endpoint.addresses.length === 0) out.push(field.required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
+      });
+      return out;
+    },
+    validateUpdate(slice, old) {
+      if (slice.addressType !== old.addressType) return [field.invalid('addressType', slice.addressType, 'field is immutable')];
+      return [];
+    },
+  },
+});
+
+/** Review resources answer a create with a computed status and store nothing. */
+function review(group: string, kind: string, plural: string, namespaced: boolean, respond: (object: KubeObject, user: UserInfo) => Json): ResourceDefinition {
+  return define({
+    group,
+    version: 'v1',
+    kind,
+    plural,
+    namespaced,
+    verbs: ['create'],
+    strategy: {
+      respond(object, user) {
+        return { ...object, metadata: { ...object.metadata, creationTimestamp: null }, status: respond(object, user) };
+      },
+    },
+  });
+}
+
+function accessReview(object: KubeObject): Json {
+  const spec = (object.spec ?? {}) as Json;
+  if (!!spec.resourceAttributes === !!spec.nonResourceAttributes) {
+    throw errors.invalid({ group: 'authorization.k8s.io', kind: object.kind ?? '' }, '', [
+      field.invalid('spec.resourceAttributes', 'null', 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+    ]);
+  }
+  return { allowed: true };
+}
+
+const authorization = 'authorization.k8s.io';
+
+export const reviewResources: ResourceDefinition[] = [
+  review(authorization, 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true, accessReview),
+  review(authorization, 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, accessReview),
+  review(authorization, 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, () => ({
+    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    incomplete: false,
+  })),
+  review(authorization, 'SubjectAccessReview', 'subjectaccessreviews', false, accessReview),
+  review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews', false, (_object, user) => ({
+    userInfo: { username: user.username, uid: user.uid, groups: user.groups },
+  })),
+];
+
+export const otherResources: ResourceDefinition[] = [leases, eventsV1, endpointslices, ...reviewResources];

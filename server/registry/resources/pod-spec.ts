@@ -1,0 +1,158 @@
+// Pod spec defaulting and validation shared by pods and every pod template (pkg/apis/core/v1/defaults.go).
+
+import { field, type FieldError } from '../../errors.js';
+import { isDNS1123Label } from '../validation.js';
+
+type Json = Record<string, any>;
+
+function imageTagIsLatest(image: string): boolean {
+  if (image.includes('@')) return false;
+  const lastSlash = image.lastIndexOf('/');
+  const tagAt = image.indexOf(':', lastSlash + 1);
+  return tagAt < 0 || image.slice(tagAt + 1) === 'latest';
+}
+
+function defaultProbe(probe: Json | undefined): void {
+  if (!probe) return;
+  probe.timeoutSeconds ??= 1;
+  probe.periodSeconds ??= 10;
+  probe.successThreshold ??= 1;
+  probe.failureThreshold ??= 3;
+  if (probe.httpGet) {
+    probe.httpGet.path ||= '/';
+    probe.httpGet.scheme ??= 'HTTP';
+  }
+}
+
+function defaultContainer(container: Json): void {
+  container.resources ??= {};
+  container.terminationMessagePath ??= '/dev/termination-log';
+  container.terminationMessagePolicy ??= 'File';
+  if (!container.imagePullPolicy && typeof container.image === 'string') {
+    container.imagePullPolicy = imageTagIsLatest(container.image) ? 'Always' : 'IfNotPresent';
+  }
+  for (const port of container.ports ?? []) port.protocol ??= 'TCP';
+  for (const env of container.env ?? []) {
+    if (env?.valueFrom?.fieldRef) env.valueFrom.fieldRef.apiVersion ??= 'v1';
+  }
+  defaultProbe(container.livenessProbe);
+  defaultProbe(container.readinessProbe);
+  defaultProbe(container.startupProbe);
+}
+
+function defaultVolume(volume: Json): void {
+  const sources = ['secret', 'configMap', 'projected', 'downwardAPI'];
+  const hasSource = Object.keys(volume).some((k) => k !== 'name');
+  if (!hasSource) volume.emptyDir = {};
+  for (const source of sources) {
+    if (volume[source]) volume[source].defaultMode ??= 420;
+  }
+  if (volume.hostPath) volume.hostPath.type ??= '';
+  for (const item of volume.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ??= 'v1';
+  for (const projected of volume.projected?.sources ?? []) {
+    if (projected.serviceAccountToken) projected.serviceAccountToken.expirationSeconds ??= 3600;
+    for (const item of projected.downwardAPI?.items ?? []) if (item.fieldRef) item.fieldRef.apiVersion ??= 'v1';
+  }
+}
+
+/** Defaults every PodSpec gets, in pods and in templates alike. */
+export function defaultPodSpec(spec: Json | undefined): void {
+  if (!spec || typeof spec !== 'object') return;
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.securityContext ??= {};
+  spec.schedulerName ??= 'default-scheduler';
+  if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;
+  for (const list of [spec.containers, spec.initContainers]) {
+    if (Array.isArray(list)) for (const c of list) if (c && typeof c === 'object') defaultContainer(c);
+  }
+  if (Array.isArray(spec.volumes)) for (const v of spec.volumes) if (v && typeof v === 'object') defaultVolume(v);
+}
+
+/** Defaults only Pod objects get: service links, requests from limits, host ports. */
+export function defaultPodOnly(spec: Json | undefined): void {
+  if (!spec || typeof spec !== 'object') return;
+  spec.enableServiceLinks ??= true;
+  for (const list of [spec.containers, spec.initContainers]) {
+    for (const c of Array.isArray(list) ? list : []) {
+      if (!c?.resources?.limits) continue;
+      c.resources.requests ??= {};
+      for (const [name, value] of Object.entries(c.resources.limits)) c.resources.requests[name] ??= value;
+      if (spec.hostNetwork) for (const port of c.ports ?? []) port.hostPort ??= port.containerPort;
+    }
+  }
+}
+
+function validateContainers(list: unknown, path: string, required: boolean, names: Set<string>): FieldError[] {
+  const out: FieldError[] = [];
+  if (list === undefined || list === null) {
+    if (required) out.push(field.required(path));
+    return out;
+  }
+  if (!Array.isArray(list)) return [field.invalid(path, list, 'must be a list')];
+  if (required && list.length === 0) out.push(field.required(path));
+  list.forEach((c: Json, i) => {
+    const at = `${path}[${i}]`;
+    if (!c || typeof c !== 'object') {
+      out.push(field.invalid(at, c, 'must be an object'));
+      return;
+    }
+    if (!c.name) out.push(field.required(`${at}.name`));
+    else {
+      out.push(...isDNS1123Label(c.name).map((p) => field.invalid(`${at}.name`, c.name, p)));
+      if (names.has(c.name)) out.push(field.duplicate(`${at}.name`, c.name));
+      names.add(c.name);
+    }
+    if (!c.image) out.push(field.required(`${at}.image`));
+    for (const [j, port] of (Array.isArray(c.ports) ? c.ports : []).entries()) {
+      const p = port?.containerPort;
+      if (typeof p !== 'number' || p < 1 || p > 65535) {
+        out.push(field.invalid(`${at}.ports[${j}].containerPort`, p ?? 0, 'must be between 1 and 65535, inclusive'));
+      }
+      if (port?.protocol && !['TCP', 'UDP', 'SCTP'].includes(port.protocol)) {
+        out.push(field.notSupported(`${at}.ports[${j}].protocol`, port.protocol, ['SCTP', 'TCP', 'UDP']));
+      }
+    }
+  });
+  return out;
+}
+
+export function validatePodSpec(spec: Json | undefined, path: string): FieldError[] {
+  if (!spec || typeof spec !== 'object') return [field.required(`${path}.containers`)];
+  const names = new Set<string>();
+  const out = [
+    ...validateContainers(spec.containers, `${path}.containers`, true, names),
+    ...validateContainers(spec.initContainers, `${path}.initContainers`, false, names),
+  ];
+  if (spec.restartPolicy && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) {
+    out.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'Never', 'OnFailure']));
+  }
+  if (spec.dnsPolicy && !['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'].includes(spec.dnsPolicy)) {
+    out.push(field.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']));
+  }
+  const volumes = new Set<string>();
+  (Array.isArray(spec.volumes) ? spec.volumes : []).forEach((v: Json, i: number) => {
+    if (!v?.name) out.push(field.required(`${path}.volumes[${i}].name`));
+    else if (volumes.has(v.name)) out.push(field.duplicate(`${path}.volumes[${i}].name`, v.name));
+    else volumes.add(v.name);
+  });
+  return out;
+}
+
+/** status.qosClass from the containers' requests and limits. */
+export function qosClass(spec: Json): 'BestEffort' | 'Burstable' | 'Guaranteed' {
+  const containers: Json[] = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  let anySet = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const requests = c.resources?.requests ?? {};
+    const limits = c.resources?.limits ?? {};
+    if (Object.keys(requests).length || Object.keys(limits).length) anySet = true;
+    for (const resource of ['cpu', 'memory']) {
+      if (limits[resource] === undefined || (requests[resource] ?? limits[resource]) !== limits[resource]) guaranteed = false;
+    }
+  }
+  if (!anySet) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}

@@ -1,0 +1,104 @@
+// What a resource is (its definition) and how it behaves (its strategy). Handlers and the generic
+// store read these; nothing outside a strategy names a kind.
+
+import type { FieldError } from '../errors.js';
+import type { FieldSelectorSupport } from '../selectors/fields.js';
+import type { KubeObject } from '../store/types.js';
+import type { NameCheck } from './validation.js';
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export interface SubresourceDefinition {
+  name: string;
+  /** The kind the subresource speaks, when it is not the parent's (scale → autoscaling/v1 Scale). */
+  responseKind?: { group: string; version: string; kind: string };
+  verbs: Verb[];
+}
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  /** 0 shows by default, 1 only with -o wide. */
+  priority: number;
+  cell(object: KubeObject, now: Date): string | number | boolean | null;
+}
+
+export interface StrategyContext {
+  now: Date;
+  /** Reads other stored objects (a pod's service account, a namespace's phase). */
+  lookup(resource: string, namespace: string, name: string): KubeObject | undefined;
+  /** Every stored object of a resource (for allocators such as service cluster IPs). */
+  list(resource: string): KubeObject[];
+}
+
+export interface Strategy {
+  /** Name rule for metadata.name. */
+  nameCheck: NameCheck;
+  /** Whether metadata.generation is kept and bumped on spec change. */
+  tracksGeneration: boolean;
+  /** PUT of a missing object creates it (Leases, Endpoints, Events). */
+  allowCreateOnUpdate: boolean;
+  /** PUT without metadata.resourceVersion is allowed. */
+  allowUnconditionalUpdate: boolean;
+  /** DELETE answers with the deleted object rather than a Success Status. */
+  returnDeletedObject: boolean;
+  fieldSelectors: FieldSelectorSupport;
+  /** Printer columns after Name; absent means Name and Created At. */
+  table?: TableColumn[];
+  /** Row conditions a Table carries for the object (a finished pod is Completed). */
+  tableRowConditions?(object: KubeObject): Array<Record<string, string>> | undefined;
+  /** Defaulting (SetDefaults_*) applied on every write of the main resource. */
+  defaults?(object: KubeObject): void;
+  /** Server-owned fields a create may not set (status reset, server-set metadata). */
+  prepareForCreate?(object: KubeObject, context: StrategyContext): void;
+  /** Keeps what an update of the main resource may not change (usually status). */
+  prepareForUpdate?(object: KubeObject, old: KubeObject): void;
+  /** Per writable subresource (status, finalize): keeps what a write there may not change. */
+  subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
+  /** Admission checks against the rest of the cluster, run after defaults, before validation. */
+  admit?(object: KubeObject, context: StrategyContext): void;
+  validate?(object: KubeObject): FieldError[];
+  validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
+  /** Whether an update changes what metadata.generation counts (default: spec differs). */
+  generationChanged?(object: KubeObject, old: KubeObject): boolean;
+  /** Seconds a delete waits before removal; 0 or undefined deletes at once. */
+  gracePeriod?(object: KubeObject, requested: number | undefined): number;
+  /** Whether something besides metadata.finalizers still holds a deleted object (a namespace's spec.finalizers). */
+  pendingDeletion?(object: KubeObject): boolean;
+  /** Changes made when a deletion starts but cannot finish yet (a namespace turns Terminating). */
+  markDeleting?(object: KubeObject): void;
+  /** Resources that answer a create without storing anything (access reviews). */
+  respond?(object: KubeObject, user: UserInfo): KubeObject;
+}
+
+export interface UserInfo {
+  username: string;
+  uid: string;
+  groups: string[];
+}
+
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  verbs: Verb[];
+  subresources: SubresourceDefinition[];
+  strategy: Strategy;
+}
+
+export function groupVersion(def: { group: string; version: string }): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/** The key the store files a resource's objects under. */
+export function resourceKey(def: { group: string; plural: string }): string {
+  return def.group ? `${def.group}/${def.plural}` : def.plural;
+}

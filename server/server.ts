@@ -1,0 +1,121 @@
+// Assembles and starts a kubemock server: store, registry, write path, watch hub, reconcilers,
+// HTTP(S) listener and kubeconfig.
+
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { seedCluster } from './bootstrap.js';
+import { systemClock, type Clock } from './clock.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import type { LogSink } from './middleware/access-log.js';
+import { startReconcilers, type Reconcilers } from './reconcilers/index.js';
+import { GenericStore } from './registry/generic-store.js';
+import { builtinRegistry } from './registry/registry.js';
+import type { Services } from './services.js';
+import { MemoryStore } from './store/memory-store.js';
+import { loadOrCreateCertificates } from './tls.js';
+import { WatchHub, type WatchOptions } from './watch/hub.js';
+
+export interface ServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** The bearer token clients must send; random when absent. */
+  token?: string;
+  insecureHttp?: boolean;
+  tlsSans?: string[];
+  certDir?: string;
+  /** Where to write the kubeconfig, before the server reports itself ready. */
+  kubeconfigPath?: string;
+  clock?: Clock;
+  /** Events kept for watch resumption and paged lists. */
+  historySize?: number;
+  watch?: Partial<WatchOptions>;
+  accessLog?: LogSink;
+  reportError?: (err: unknown) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  /** PEM of the cluster CA (absent with insecureHttp). */
+  caCert?: string;
+  kubeconfig: string;
+  services: Services;
+  /** Back to a fresh cluster: everything stored is dropped and the system objects seeded again. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const defaultHistorySize = 10_000;
+export const defaultWatchOptions: WatchOptions = { maxBufferedBytes: 8 * 1024 * 1024, bookmarkIntervalMs: 60_000 };
+
+export function createServices(options: { clock?: Clock; historySize?: number; watch?: Partial<WatchOptions> } = {}): Services {
+  const clock = options.clock ?? systemClock;
+  const registry = builtinRegistry();
+  const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize });
+  const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource));
+  const watches = new WatchHub(store, { ...defaultWatchOptions, ...options.watch });
+  return { clock, registry, store, objects, watches };
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const reportError = options.reportError ?? ((err: unknown) => console.error('kubemock internal error:', err));
+  const services = createServices(options);
+  const certificates = options.insecureHttp
+    ? undefined
+    : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
+
+  seedCluster(services);
+  let reconcilers: Reconcilers = startReconcilers(services, certificates?.caCert ?? '', reportError);
+
+  const app = createApp(services, { token, accessLog: options.accessLog, reportError });
+  const handler = app.callback();
+  const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 6443, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `${certificates ? 'https' : 'http'}://${urlHost(host)}:${port}`;
+  const kubeconfig = kubeconfigYaml({ server: url, token, caCert: certificates?.caCert });
+  if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+  return {
+    url,
+    token,
+    caCert: certificates?.caCert,
+    kubeconfig,
+    services,
+    reset() {
+      reconcilers.stop();
+      services.watches.closeAll();
+      services.store.clear();
+      seedCluster(services);
+      reconcilers = startReconcilers(services, certificates?.caCert ?? '', reportError);
+    },
+    async close() {
+      reconcilers.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      services.watches.dispose();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 500);
+      force.unref();
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The pieces a running server is made of, handed to handlers, reconcilers and the testkit.
+
+import type { Clock } from './clock.js';
+import type { GenericStore } from './registry/generic-store.js';
+import type { Registry } from './registry/registry.js';
+import type { MemoryStore } from './store/memory-store.js';
+import type { WatchHub } from './watch/hub.js';
+
+export interface Services {
+  clock: Clock;
+  registry: Registry;
+  store: MemoryStore;
+  /** The one write path. */
+  objects: GenericStore;
+  watches: WatchHub;
+}

@@ -1,0 +1,239 @@
+// The versioned object store: one global resourceVersion, every commit serialized once,
+// a bounded event history that serves watch resumption and consistent list snapshots.
+
+import type { EventType, KubeObject } from './types.js';
+
+/** One stored version of an object. Never mutated after commit. */
+export class StoredObject {
+  private listItem?: string;
+
+  constructor(
+    readonly resource: string,
+    readonly key: string,
+    readonly object: KubeObject,
+    readonly resourceVersion: number,
+    /** The object serialized with kind and apiVersion, as GET and watch send it. */
+    readonly json: string,
+  ) {}
+
+  get namespace(): string {
+    return this.object.metadata.namespace ?? '';
+  }
+
+  get name(): string {
+    return this.object.metadata.name ?? '';
+  }
+
+  /** The object as an item of a typed list: no kind or apiVersion (they lead the serialization). */
+  get itemJson(): string {
+    if (this.listItem === undefined) {
+      const metadataAt = this.json.indexOf('"metadata":');
+      this.listItem = metadataAt > 0 ? `{${this.json.slice(metadataAt)}` : this.json;
+    }
+    return this.listItem;
+  }
+}
+
+export interface StoreEvent {
+  readonly type: EventType;
+  readonly resource: string;
+  readonly resourceVersion: number;
+  /** The new state; for DELETED, the last state stamped with the deletion's resourceVersion. */
+  readonly object: StoredObject;
+  /** The state before this change (absent for ADDED). */
+  readonly previous?: StoredObject;
+}
+
+export type StoreListener = (event: StoreEvent) => void;
+
+export interface StoreOptions {
+  /** How many events are kept for watch resumption and paged-list snapshots. */
+  historySize: number;
+}
+
+/** Thrown when a requested resourceVersion is older than the retained history. */
+export class HistoryCompactedError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly compactedThrough: number,
+  ) {
+    super(`resourceVersion ${requested} is compacted (history starts after ${compactedThrough})`);
+  }
+}
+
+/** Orders keys so that a listing matches etcd's key order. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+class ResourceTable {
+  readonly objects = new Map<string, StoredObject>();
+  private sorted: StoredObject[] | null = null;
+
+  sortedObjects(): StoredObject[] {
+    if (!this.sorted) {
+      this.sorted = [...this.objects.values()].sort((a, b) => compareKeys(a.key, b.key));
+    }
+    return this.sorted;
+  }
+
+  set(stored: StoredObject, keysChanged: boolean): void {
+    this.objects.set(stored.key, stored);
+    if (keysChanged) this.sorted = null;
+    else if (this.sorted) {
+      const index = this.indexOf(stored.key);
+      if (index >= 0) this.sorted[index] = stored;
+    }
+  }
+
+  remove(key: string): void {
+    this.objects.delete(key);
+    this.sorted = null;
+  }
+
+  private indexOf(key: string): number {
+    const sorted = this.sorted!;
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const cmp = compareKeys(sorted[mid].key, key);
+      if (cmp === 0) return mid;
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
+
+export class MemoryStore {
+  private revision = 0;
+  private readonly tables = new Map<string, ResourceTable>();
+  private readonly history: (StoreEvent | undefined)[];
+  private historyStart = 0;
+  private historyLength = 0;
+  /** Every event with a resourceVersion above this is still in the history. */
+  private compactedThrough = 0;
+  private readonly listeners = new Set<StoreListener>();
+
+  constructor(private readonly options: StoreOptions) {
+    this.history = new Array(Math.max(1, options.historySize));
+  }
+
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** The resourceVersion through which history has been dropped; a watch from below it is too old. */
+  get compactedRevision(): number {
+    return this.compactedThrough;
+  }
+
+  get(resource: string, key: string): StoredObject | undefined {
+    return this.tables.get(resource)?.objects.get(key);
+  }
+
+  /** Current objects of a resource in key order. */
+  list(resource: string): readonly StoredObject[] {
+    return this.tables.get(resource)?.sortedObjects() ?? [];
+  }
+
+  count(resource: string): number {
+    return this.tables.get(resource)?.objects.size ?? 0;
+  }
+
+  /** The objects of a resource as they were at `revision`, in key order. */
+  listAt(resource: string, revision: number): StoredObject[] {
+    if (revision >= this.revision) return [...this.list(resource)];
+    if (revision < this.compactedThrough) throw new HistoryCompactedError(revision, this.compactedThrough);
+    const state = new Map<string, StoredObject>(this.tables.get(resource)?.objects);
+    for (let i = this.historyLength - 1; i >= 0; i--) {
+      const event = this.history[(this.historyStart + i) % this.history.length]!;
+      if (event.resourceVersion <= revision) break;
+      if (event.resource !== resource) continue;
+      if (event.previous) state.set(event.object.key, event.previous);
+      else state.delete(event.object.key);
+    }
+    return [...state.values()].sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /** Events after `revision`, oldest first. */
+  eventsSince(revision: number): StoreEvent[] {
+    if (revision < this.compactedThrough) throw new HistoryCompactedError(revision, this.compactedThrough);
+    const events: StoreEvent[] = [];
+    for (let i = this.historyLength - 1; i >= 0; i--) {
+      const event = this.history[(this.historyStart + i) % this.history.length]!;
+      if (event.resourceVersion <= revision) break;
+      events.push(event);
+    }
+    return events.reverse();
+  }
+
+  /**
+   * Writes a new version of an object (or removes it, when `object` is null) under the next
+   * resourceVersion, records the event and tells every listener. Returns the committed version.
+   */
+  commit(resource: string, key: string, object: KubeObject | null): StoredObject {
+    const table = this.table(resource);
+    const previous = table.objects.get(key);
+    const revision = ++this.revision;
+    let event: StoreEvent;
+    if (object) {
+      const stored = this.serialize(resource, key, object, revision);
+      table.set(stored, !previous);
+      event = { type: previous ? 'MODIFIED' : 'ADDED', resource, resourceVersion: revision, object: stored, previous };
+    } else {
+      if (!previous) throw new Error(`commit: nothing stored at ${resource} ${key}`);
+      const lastState: KubeObject = JSON.parse(previous.json);
+      table.remove(key);
+      event = { type: 'DELETED', resource, resourceVersion: revision, object: this.serialize(resource, key, lastState, revision), previous };
+    }
+    this.record(event);
+    for (const listener of this.listeners) listener(event);
+    return event.object;
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Empties the store (a fresh cluster); resourceVersions keep counting up so clients never see one go back. */
+  clear(): void {
+    this.tables.clear();
+    this.historyStart = 0;
+    this.historyLength = 0;
+    this.history.fill(undefined);
+    this.compactedThrough = this.revision;
+  }
+
+  private serialize(resource: string, key: string, object: KubeObject, revision: number): StoredObject {
+    object.metadata.resourceVersion = String(revision);
+    return new StoredObject(resource, key, object, revision, JSON.stringify(object));
+  }
+
+  private table(resource: string): ResourceTable {
+    let table = this.tables.get(resource);
+    if (!table) {
+      table = new ResourceTable();
+      this.tables.set(resource, table);
+    }
+    return table;
+  }
+
+  private record(event: StoreEvent): void {
+    const capacity = this.history.length;
+    if (this.historyLength === capacity) {
+      this.compactedThrough = this.history[this.historyStart]!.resourceVersion;
+      this.history[this.historyStart] = event;
+      this.historyStart = (this.historyStart + 1) % capacity;
+    } else {
+      this.history[(this.historyStart + this.historyLength) % capacity] = event;
+      this.historyLength++;
+    }
+  }
+
+  get historySize(): number {
+    return this.options.historySize;
+  }
+}

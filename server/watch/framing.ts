@@ -1,0 +1,131 @@
+// Watch event framing: one JSON object per line, {"type":…,"object":…}, in the negotiated representation.
+
+import type { Clock } from '../clock.js';
+import type { Status } from '../errors.js';
+import type { OutputFormat } from '../middleware/negotiation.js';
+import { groupVersion, type ResourceDefinition } from '../registry/types.js';
+import type { StoreEvent, StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import { partialObjectMetadata } from '../handlers/respond.js';
+import { tableColumns, tableRow } from '../handlers/table.js';
+import type { FrameKind } from './hub.js';
+
+export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
+
+function frame(type: string, objectJson: string): Buffer {
+  return Buffer.from(`{"type":"${type}","object":${objectJson}}\n`);
+}
+
+/** The previous state of an object stamped with a later resourceVersion (an object leaving a selector). */
+function previousAt(event: StoreEvent): KubeObject {
+  const previous: KubeObject = JSON.parse(event.previous!.json);
+  previous.metadata.resourceVersion = String(event.resourceVersion);
+  return previous;
+}
+
+function frameType(kind: FrameKind): string {
+  return kind === 'DELETED-PREVIOUS' ? 'DELETED' : kind;
+}
+
+export abstract class EventFramer {
+  constructor(protected readonly def: ResourceDefinition) {}
+
+  /** Frames with the same key are byte-identical across watchers; '' means never share. */
+  abstract get cacheKey(): string;
+
+  protected abstract render(object: KubeObject): string;
+
+  event(kind: FrameKind, event: StoreEvent): Buffer {
+    if (kind === 'DELETED-PREVIOUS') return frame('DELETED', this.render(previousAt(event)));
+    return this.stored(frameType(kind), event.object);
+  }
+
+  stored(type: string, stored: StoredObject): Buffer {
+    return frame(type, this.render(stored.object));
+  }
+
+  protected bookmarkObject(revision: number, annotations?: Record<string, string>): KubeObject {
+    const metadata: KubeObject['metadata'] = { resourceVersion: String(revision) };
+    if (annotations) metadata.annotations = annotations;
+    return { kind: this.def.kind, apiVersion: groupVersion(this.def), metadata };
+  }
+
+  bookmark(revision: number, annotations?: Record<string, string>): Buffer {
+    return frame('BOOKMARK', JSON.stringify(this.bookmarkObject(revision, annotations)));
+  }
+
+  error(status: Status): Buffer {
+    return frame('ERROR', JSON.stringify(status));
+  }
+}
+
+class JsonFramer extends EventFramer {
+  get cacheKey(): string {
+    return 'json';
+  }
+
+  protected render(object: KubeObject): string {
+    return JSON.stringify(object);
+  }
+
+  /** Stored objects already hold their bytes. */
+  override stored(type: string, stored: StoredObject): Buffer {
+    return frame(type, stored.json);
+  }
+}
+
+class PartialFramer extends EventFramer {
+  constructor(
+    def: ResourceDefinition,
+    private readonly version: string,
+  ) {
+    super(def);
+  }
+
+  get cacheKey(): string {
+    return `partial-${this.version}`;
+  }
+
+  protected render(object: KubeObject): string {
+    return JSON.stringify(partialObjectMetadata(object, this.version));
+  }
+
+  protected override bookmarkObject(revision: number, annotations?: Record<string, string>): KubeObject {
+    return partialObjectMetadata(super.bookmarkObject(revision, annotations), this.version);
+  }
+}
+
+/** Only the first Table of a stream carries column definitions. */
+class TableFramer extends EventFramer {
+  private headersSent = false;
+
+  constructor(
+    def: ResourceDefinition,
+    private readonly version: string,
+    private readonly clock: Clock,
+  ) {
+    super(def);
+  }
+
+  get cacheKey(): string {
+    return this.headersSent ? `table-${this.version}` : '';
+  }
+
+  protected render(object: KubeObject): string {
+    const table = {
+      kind: 'Table',
+      apiVersion: `meta.k8s.io/${this.version}`,
+      metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
+      columnDefinitions: this.headersSent ? null : tableColumns(this.def),
+      rows: [{ ...tableRow(this.def, object, this.clock.now()), object: partialObjectMetadata(object, 'v1') }],
+    };
+    this.headersSent = true;
+    return JSON.stringify(table);
+  }
+}
+
+export function framerFor(output: OutputFormat, def: ResourceDefinition, clock: Clock): EventFramer {
+  if (output.kind === 'partial') return new PartialFramer(def, output.version);
+  if (output.kind === 'table') return new TableFramer(def, output.version, clock);
+  return new JsonFramer(def);
+}

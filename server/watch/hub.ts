@@ -1,0 +1,155 @@
+// Fan-out of committed store events to watch streams. Each event is framed once per representation
+// and the same bytes go to every stream that wants it; a stream that stops reading is cut off when its
+// buffer passes the limit, so one slow client never holds memory or slows the others.
+
+import type { Clock } from '../clock.js';
+import type { MemoryStore, StoreEvent } from '../store/memory-store.js';
+import { resourceKey, type ResourceDefinition } from '../registry/types.js';
+import type { KubeObject } from '../store/types.js';
+import type { EventFramer } from './framing.js';
+
+export interface WatchOptions {
+  /** Bytes a stream may have queued before it is cut off. */
+  maxBufferedBytes: number;
+  /** How often a stream that asked for bookmarks gets one. */
+  bookmarkIntervalMs: number;
+}
+
+export interface WatchSink {
+  /** Queues bytes; returns how many bytes the stream now holds unsent. */
+  write(chunk: Buffer): number;
+  end(): void;
+}
+
+/** One live watch stream. */
+export class Watcher {
+  private cancelTimeout?: () => void;
+  private cancelBookmark?: () => void;
+  closed = false;
+
+  constructor(
+    readonly def: ResourceDefinition,
+    readonly namespace: string,
+    readonly filter: ((object: KubeObject) => boolean) | undefined,
+    readonly framer: EventFramer,
+    private readonly sink: WatchSink,
+    private readonly hub: WatchHub,
+    readonly bookmarks: boolean,
+  ) {}
+
+  matches(object: KubeObject): boolean {
+    if (this.namespace && object.metadata.namespace !== this.namespace) return false;
+    return this.filter ? this.filter(object) : true;
+  }
+
+  send(chunk: Buffer): void {
+    if (this.closed) return;
+    const queued = this.sink.write(chunk);
+    if (queued > this.hub.options.maxBufferedBytes) this.close();
+  }
+
+  /** Delivers a live event, turning selector transitions into ADDED or DELETED. */
+  deliver(event: StoreEvent, frames: FrameCache): void {
+    const now = this.matches(event.object.object);
+    const before = event.previous ? this.matches(event.previous.object) : false;
+    if (event.type === 'DELETED') {
+      if (before || now) this.send(frames.get(this.framer, 'DELETED', event));
+    } else if (now && (before || event.type === 'ADDED')) {
+      this.send(frames.get(this.framer, event.type, event));
+    } else if (now) {
+      this.send(frames.get(this.framer, 'ADDED', event));
+    } else if (before) {
+      this.send(frames.get(this.framer, 'DELETED-PREVIOUS', event));
+    }
+  }
+
+  startTimers(clock: Clock, timeoutMs: number, currentRevision: () => number): void {
+    this.cancelTimeout = clock.setTimer(() => {
+      if (this.bookmarks) this.send(this.framer.bookmark(currentRevision()));
+      this.close();
+    }, timeoutMs);
+    if (this.bookmarks) {
+      const interval = this.hub.options.bookmarkIntervalMs;
+      const tick = () => {
+        this.send(this.framer.bookmark(currentRevision()));
+        if (!this.closed) this.cancelBookmark = clock.setTimer(tick, interval);
+      };
+      this.cancelBookmark = clock.setTimer(tick, interval);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelTimeout?.();
+    this.cancelBookmark?.();
+    this.hub.remove(this);
+    this.sink.end();
+  }
+}
+
+export type FrameKind = 'ADDED' | 'MODIFIED' | 'DELETED' | 'DELETED-PREVIOUS';
+
+/** The frames built for one event, shared by every watcher with the same representation. */
+export class FrameCache {
+  private readonly frames = new Map<string, Buffer>();
+
+  get(framer: EventFramer, kind: FrameKind, event: StoreEvent): Buffer {
+    const key = `${framer.cacheKey}\u0000${kind}`;
+    let frame = framer.cacheKey ? this.frames.get(key) : undefined;
+    if (!frame) {
+      frame = framer.event(kind, event);
+      if (framer.cacheKey) this.frames.set(key, frame);
+    }
+    return frame;
+  }
+}
+
+export class WatchHub {
+  private readonly byResource = new Map<string, Set<Watcher>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    store: MemoryStore,
+    readonly options: WatchOptions,
+  ) {
+    this.unsubscribe = store.subscribe((event) => this.publish(event));
+  }
+
+  get count(): number {
+    let n = 0;
+    for (const set of this.byResource.values()) n += set.size;
+    return n;
+  }
+
+  add(watcher: Watcher): void {
+    const key = resourceKey(watcher.def);
+    let set = this.byResource.get(key);
+    if (!set) {
+      set = new Set();
+      this.byResource.set(key, set);
+    }
+    set.add(watcher);
+  }
+
+  remove(watcher: Watcher): void {
+    this.byResource.get(resourceKey(watcher.def))?.delete(watcher);
+  }
+
+  private publish(event: StoreEvent): void {
+    const watchers = this.byResource.get(event.resource);
+    if (!watchers || watchers.size === 0) return;
+    const frames = new FrameCache();
+    for (const watcher of watchers) watcher.deliver(event, frames);
+  }
+
+  /** Ends every stream (server shutdown). */
+  closeAll(): void {
+    for (const set of this.byResource.values()) for (const watcher of [...set]) watcher.close();
+  }
+
+  dispose(): void {
+    this.closeAll();
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,66 @@
+// Starts a real listening kubemock for a spec file and builds clients that reach it.
+
+import * as k8s from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubemock, type RunningServer, type ServerOptions } from '../../testkit/index.js';
+
+export interface TestCluster {
+  server: RunningServer;
+  kubeconfig: k8s.KubeConfig;
+  kubeconfigPath: string;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  objects: k8s.KubernetesObjectApi;
+  /** Runs kubectl against this server; resolves with stdout, stderr and the exit code. */
+  kubectl(args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
+  /** A raw HTTP(S) request with the kubeconfig's credentials. */
+  request(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse>;
+  stop(): Promise<void>;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): any;
+}
+
+export async function startCluster(options: ServerOptions = {}): Promise<TestCluster> {
+  const server = await startKubemock(options);
+  const dir = mkdtempSync(join(tmpdir(), 'kubemock-spec-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, server.kubeconfig);
+  const kubeconfig = new k8s.KubeConfig();
+  kubeconfig.loadFromString(server.kubeconfig);
+  const { request } = await import('./raw-request.js');
+  return {
+    server,
+    kubeconfig,
+    kubeconfigPath,
+    core: kubeconfig.makeApiClient(k8s.CoreV1Api),
+    apps: kubeconfig.makeApiClient(k8s.AppsV1Api),
+    objects: k8s.KubernetesObjectApi.makeApiClient(kubeconfig),
+    kubectl(args, input) {
+      return new Promise((resolve) => {
+        const child = execFile(
+          'kubectl',
+          [`--kubeconfig=${kubeconfigPath}`, `--cache-dir=${join(dir, 'cache')}`, ...args],
+          { env: { ...process.env, KUBECONFIG: kubeconfigPath }, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ stdout, stderr, code });
+          },
+        );
+        if (input !== undefined) child.stdin!.end(input);
+      });
+    },
+    request: (path, init) => request(server, path, init),
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -181,8 +181,14 @@ export type FieldErrorType =
   | 'FieldValueNotFound'
   | 'FieldValueTypeInvalid';
 
+/** A value Go prints with %#v in its own syntax (an unsigned zero prints as 0x0). */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
 /** Renders a value the way Go's field errors print it: strings quoted, numbers and bools plain. */
 export function renderValue(value: unknown): string {
+  if (value instanceof GoLiteral) return value.text;
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { timestamp } from '../clock.js';
-import { errors, field, type FieldError, invalidOptions } from '../errors.js';
+import { errors, field, type FieldError, GoLiteral, invalidOptions } from '../errors.js';
 import { HistoryCompactedError, type MemoryStore, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject, ObjectMeta } from '../store/types.js';
 import { managedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateObjectMeta } from './validation.js';
+import { jsonEqual } from './equality.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -81,8 +82,8 @@ function result(object: KubeObject): ObjectResult {
 }
 
 function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
-  return strip(a) === strip(b);
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return jsonEqual(strip(a), strip(b));
 }
 
 export class GenericStore {
@@ -265,7 +266,7 @@ export class GenericStore {
     if (meta.resourceVersion) {
       if (meta.resourceVersion !== old.metadata.resourceVersion) throw errors.staleResourceVersion(gr, name);
     } else if (!strategy.allowUnconditionalUpdate) {
-      throw errors.invalid({ group: def.group, kind: def.plural }, name, [field.invalid('metadata.resourceVersion', '0x0', 'must be specified for an update')]);
+      throw errors.invalid({ group: def.group, kind: def.plural }, name, [field.invalid('metadata.resourceVersion', new GoLiteral('0x0'), 'must be specified for an update')]);
     }
     if (meta.uid && meta.uid !== old.metadata.uid) {
       const key = `/registry/${def.group ? `${def.group}/` : ''}${def.plural}/${existing.key}`;
@@ -292,7 +293,7 @@ export class GenericStore {
     this.validate(def, object, old);
 
     if (strategy.tracksGeneration && options.subresource !== 'status') {
-      const changed = strategy.generationChanged?.(object, old) ?? JSON.stringify(object.spec) !== JSON.stringify(old.spec);
+      const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     object.metadata.managedFields = old.metadata.managedFields;

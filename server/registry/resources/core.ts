@@ -8,6 +8,7 @@ import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, sta
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { randomSuffix } from '../names.js';
 import { validateWorkloadReplicas } from './workloads.js';
+import { jsonEqual } from '../equality.js';
 
 type Json = Record<string, any>;
 
@@ -69,13 +70,13 @@ const podUpdatableSpec = [
 ];
 
 /** The pod spec with the fields an update may change blanked out, for comparison. */
-function frozenPodSpec(spec: Json | undefined): string {
+function frozenPodSpec(spec: Json | undefined): Json {
   const copy = structuredClone(spec ?? {});
   for (const list of [copy.containers, copy.initContainers]) for (const c of list ?? []) delete c.image;
   delete copy.activeDeadlineSeconds;
   delete copy.tolerations;
   delete copy.terminationGracePeriodSeconds;
-  return JSON.stringify(copy);
+  return copy;
 }
 
 const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -158,7 +159,7 @@ export const pods = define({
     admit: admitPod,
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {
-      if (frozenPodSpec(pod.spec as Json) === frozenPodSpec(old.spec as Json)) return [];
+      if (jsonEqual(frozenPodSpec(pod.spec as Json), frozenPodSpec(old.spec as Json))) return [];
       return [field.forbidden('spec', `pod updates may not change fields other than ${podUpdatableSpec.join(',')}`)];
     },
     gracePeriod(pod, requested) {
@@ -325,7 +326,7 @@ function immutableData(object: KubeObject, old: KubeObject, fields: string[]): F
   const out: FieldError[] = [];
   if (object.immutable !== true) out.push(field.forbidden('immutable', 'field is immutable when `immutable` is set'));
   for (const f of fields) {
-    if (JSON.stringify(object[f] ?? {}) !== JSON.stringify(old[f] ?? {})) out.push(field.forbidden(f, 'field is immutable when `immutable` is set'));
+    if (!jsonEqual(object[f] ?? {}, old[f] ?? {})) out.push(field.forbidden(f, 'field is immutable when `immutable` is set'));
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { ResourceDefinition } from '../types.js';
 import { validateLabels } from '../validation.js';
 import { define, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
+import { jsonEqual } from '../equality.js';
 
 type Json = Record<string, any>;
 
@@ -58,7 +59,7 @@ function validateSelectorAndTemplate(spec: Json, restartPolicies = ['Always']): 
 function immutableSelector(object: KubeObject, old: KubeObject): FieldError[] {
   const selector = (object.spec as Json | undefined)?.selector;
   const oldSelector = (old.spec as Json | undefined)?.selector;
-  if (JSON.stringify(selector) !== JSON.stringify(oldSelector)) return [field.invalid('spec.selector', selector ?? null, 'field is immutable')];
+  if (!jsonEqual(selector, oldSelector)) return [field.invalid('spec.selector', selector ?? null, 'field is immutable')];
   return [];
 }
 
@@ -67,7 +68,7 @@ function validateWorkload(object: KubeObject): FieldError[] {
   return [...validateWorkloadReplicas(spec), ...validateSelectorAndTemplate(spec)];
 }
 
-const specChanged = (object: KubeObject, old: KubeObject) => JSON.stringify(object.spec) !== JSON.stringify(old.spec);
+const specChanged = (object: KubeObject, old: KubeObject) => !jsonEqual(object.spec, old.spec);
 
 export const deployments = define({
   ...apps,
@@ -99,7 +100,7 @@ export const deployments = define({
     validate: validateWorkload,
     validateUpdate: immutableSelector,
     generationChanged: (object, old) =>
-      specChanged(object, old) || JSON.stringify(object.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}),
+      specChanged(object, old) || !jsonEqual(object.metadata.annotations ?? {}, old.metadata.annotations ?? {}),
   },
 });
 
@@ -204,7 +205,7 @@ export const controllerrevisions = define({
       return [];
     },
     validateUpdate(revision, old) {
-      if (JSON.stringify(revision.data) !== JSON.stringify(old.data)) return [field.forbidden('data', 'field is immutable')];
+      if (!jsonEqual(revision.data, old.data)) return [field.forbidden('data', 'field is immutable')];
       return [];
     },
   },

@@ -17,7 +17,11 @@ export function request(
       url,
       {
         method: init.method ?? 'GET',
-        headers: { Authorization: `Bearer ${server.token}`, ...init.headers },
+        headers: {
+          Authorization: `Bearer ${server.token}`,
+          ...(init.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}),
+          ...init.headers,
+        },
         ca: server.caCert,
       },
       (res) => {

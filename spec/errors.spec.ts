@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { startCluster, type TestCluster } from './support/cluster.js';
+
+const json = { 'Content-Type': 'application/json' };
+
+describe('errors as metav1.Status on the wire', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(() => cluster.stop());
+
+  function expectStatusBody(response: { status: number; headers: Record<string, unknown>; json(): any }, code: number, reason: string | undefined, message: string): any {
+    expect(response.status).to.equal(code);
+    expect(String(response.headers['content-type'])).to.match(/^application\/json/);
+    const body = response.json();
+    expect(body).to.include({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, message });
+    expect(body.metadata).to.deep.equal({});
+    expect(body.reason).to.equal(reason);
+    return body;
+  }
+
+  it('401 for a wrong bearer token', async () => {
+    const response = await cluster.request('/api/v1/namespaces', { headers: { Authorization: 'Bearer wrong' } });
+    expectStatusBody(response, 401, 'Unauthorized', 'Unauthorized');
+  });
+
+  it('403 for anonymous resource requests, while health and version stay public', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/pods', { headers: { Authorization: '' } });
+    const body = expectStatusBody(
+      response,
+      403,
+      'Forbidden',
+      'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
+    );
+    expect(body.details).to.deep.equal({ kind: 'pods' });
+    expect((await cluster.request('/readyz', { headers: { Authorization: '' } })).status).to.equal(200);
+    expect((await cluster.request('/version', { headers: { Authorization: '' } })).status).to.equal(200);
+  });
+
+  it('404 with details for a missing object, and the generic 404 for an unknown path', async () => {
+    const missing = expectStatusBody(await cluster.request('/apis/apps/v1/namespaces/default/deployments/web'), 404, 'NotFound', 'deployments.apps "web" not found');
+    expect(missing.details).to.deep.equal({ name: 'web', group: 'apps', kind: 'deployments' });
+    const unknown = expectStatusBody(await cluster.request('/apis/nope/v1/things'), 404, 'NotFound', 'the server could not find the requested resource');
+    expect(unknown.details).to.deep.equal({});
+  });
+
+  it('405 for a verb a resource does not serve', async () => {
+    const body = expectStatusBody(
+      await cluster.request('/api/v1/namespaces', { method: 'DELETE' }),
+      405,
+      'MethodNotAllowed',
+      'deletecollection is not supported on resources of kind "namespaces"',
+    );
+    expect(body.details).to.deep.equal({ kind: 'namespaces' });
+  });
+
+  it('406 when the client accepts only protobuf', async () => {
+    const response = await cluster.request('/api/v1/namespaces', { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
+    expectStatusBody(response, 406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
+  });
+
+  it('413 for a body over 3 MiB, storing nothing', async () => {
+    const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge' }, data: { a: 'x'.repeat(3 * 1024 * 1024) } });
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body });
+    expectStatusBody(response, 413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    expect((await cluster.request('/api/v1/namespaces/default/configmaps/huge')).status).to.equal(404);
+  });
+
+  it('415 for a body in an unknown format', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+    expect(response.status).to.equal(415);
+    expect(response.json()).to.include({ reason: 'UnsupportedMediaType' });
+    expect(response.json().message).to.match(/^the body of the request was in an unknown format - accepted media types include: application\/json, application\/yaml/);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body: '{"metadata":' });
+    expect(response.status).to.equal(400);
+    expect(response.json().reason).to.equal('BadRequest');
+    expect(response.json().message).to.match(/^couldn't get version\/kind; json parse error: /);
+  });
+
+  it('400 when URL and body disagree on namespace, name, kind or apiVersion', async () => {
+    const post = (body: unknown) => cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body: JSON.stringify(body) });
+    expectStatusBody(await post({ metadata: { name: 'x', namespace: 'other' } }), 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    expectStatusBody(await post({ apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } }), 400, 'BadRequest', 'the API version in the data (apps/v1) does not match the expected API version (v1)');
+    expect((await post({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).status).to.equal(400);
+    await post({ metadata: { name: 'named' } });
+    const put = await cluster.request('/api/v1/namespaces/default/configmaps/named', { method: 'PUT', headers: json, body: JSON.stringify({ metadata: { name: 'other' } }) });
+    expectStatusBody(put, 400, 'BadRequest', 'the name of the object (other) does not match the name on the URL (named)');
+    const putNs = await cluster.request('/api/v1/namespaces/default/configmaps/named', { method: 'PUT', headers: json, body: JSON.stringify({ metadata: { name: 'named', namespace: 'kube-system' } }) });
+    expectStatusBody(putNs, 400, 'BadRequest', 'the namespace of the object (kube-system) does not match the namespace on the request (default)');
+  });
+
+  it('422 with causes for invalid labels', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ metadata: { name: 'labeled', labels: { 'bad key!': 'v', ok: '-bad-' } } }),
+    });
+    const body = expectStatusBody(
+      response,
+      422,
+      'Invalid',
+      `ConfigMap "labeled" is invalid: [metadata.labels: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'), metadata.labels: Invalid value: "-bad-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')]`,
+    );
+    expect(body.details.causes).to.have.length(2);
+    expect(body.details.causes[0]).to.deep.include({ reason: 'FieldValueInvalid', field: 'metadata.labels' });
+  });
+
+  it('422 for invalid write options', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps?dryRun=Foo', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'dry' } }) });
+    expectStatusBody(response, 422, 'Invalid', 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Foo"}: supported values: "All"');
+    const validation = await cluster.request('/api/v1/namespaces/default/configmaps?fieldValidation=Sometimes', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'dry' } }) });
+    expectStatusBody(validation, 422, 'Invalid', 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Sometimes": supported values: "", "Ignore", "Strict", "Warn"');
+  });
+
+  it('dry-run creates validate and answer 201 without storing', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps?dryRun=All', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'dry' }, data: { a: 'b' } }) });
+    expect(response.status).to.equal(201);
+    expect(response.json().metadata.resourceVersion).to.equal(undefined);
+    expect(response.json().metadata.uid).to.be.a('string');
+    expect((await cluster.request('/api/v1/namespaces/default/configmaps/dry')).status).to.equal(404);
+  });
+
+  it('a failed update leaves the stored object as it was', async () => {
+    await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'kept' }, data: { a: '1' } }) });
+    const before = (await cluster.request('/api/v1/namespaces/default/configmaps/kept')).json();
+    const bad = await cluster.request('/api/v1/namespaces/default/configmaps/kept', {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ metadata: { name: 'kept', labels: { 'a/b/c': 'x' } }, data: { a: '2' } }),
+    });
+    expect(bad.status).to.equal(422);
+    const after = (await cluster.request('/api/v1/namespaces/default/configmaps/kept')).json();
+    expect(after).to.deep.equal(before);
+  });
+
+  it('a Status for a deletion precondition that does not hold', async () => {
+    await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'pre' } }) });
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps/pre', {
+      method: 'DELETE',
+      headers: json,
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'not-the-uid' } }),
+    });
+    expect(response.status).to.equal(409);
+    expect(response.json().message).to.match(/^Operation cannot be fulfilled on ConfigMap "pre": the UID in the precondition \(not-the-uid\) does not match the UID in record \([0-9a-f-]+\)\. The object might have been deleted and then recreated$/);
+  });
+});

@@ -17,6 +17,8 @@ import type { Services } from './services.js';
 
 export interface AppOptions {
   token: string;
+  /** Serving plain HTTP, where requests without credentials act as the administrator. */
+  plainHttp?: boolean;
   accessLog?: LogSink;
   /** Where failures that are kubemock's own bugs are reported. */
   reportError?: (err: unknown) => void;
@@ -42,7 +44,7 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.use(accessLog(options.accessLog, services.clock));
   app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
   app.use(requestInfo);
-  app.use(authn(options.token));
+  app.use(authn(options.token, options.plainHttp ?? false));
   app.use(negotiation);
   app.use(resourceRequests(services));
   app.use(router.routes());

@@ -78,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   seedCluster(services);
   let reconcilers: Reconcilers = startReconcilers(services, certificates?.caCert ?? '', reportError);
 
-  const app = createApp(services, { token, accessLog: options.accessLog, reportError });
+  const app = createApp(services, { token, plainHttp: !certificates, accessLog: options.accessLog, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;

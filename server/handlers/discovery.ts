@@ -7,6 +7,7 @@ import { errors } from '../errors.js';
 import type { GroupVersionEntry, Registry } from '../registry/registry.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { parseMediaTypes } from '../middleware/negotiation.js';
+import { sendBody } from '../http.js';
 
 /** base64 of the first 8 bytes of SHA-256 over group/version/Kind, as apiserver computes storageVersionHash. */
 export function storageVersionHash(def: ResourceDefinition): string {
@@ -69,9 +70,7 @@ function aggregatedVersion(ctx: KubeContext): string | undefined {
 }
 
 function sendJson(ctx: KubeContext, body: unknown, type = 'application/json'): void {
-  ctx.status = 200;
-  ctx.type = type;
-  ctx.body = JSON.stringify(body);
+  sendBody(ctx, 200, JSON.stringify(body), type);
 }
 
 function sendAggregated(ctx: KubeContext, version: string, entries: GroupVersionEntry[], core: boolean): void {

@@ -1,6 +1,7 @@
 // /healthz, /livez, /readyz (with ?verbose and per-check paths) and /version.
 
 import type { KubeContext } from '../context.js';
+import { sendBody } from '../http.js';
 
 export const healthChecks: Record<'healthz' | 'livez' | 'readyz', string[]> = {
   healthz: ['ping', 'log', 'etcd', 'poststarthook/start-kubemock-controllers'],
@@ -22,10 +23,8 @@ export const versionInfo = {
 };
 
 function text(ctx: KubeContext, body: string): void {
-  ctx.status = 200;
-  ctx.type = 'text/plain; charset=utf-8';
   ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.body = body;
+  sendBody(ctx, 200, body, 'text/plain; charset=utf-8');
 }
 
 export function health(ctx: KubeContext, endpoint: 'healthz' | 'livez' | 'readyz', check?: string): void {
@@ -37,7 +36,5 @@ export function health(ctx: KubeContext, endpoint: 'healthz' | 'livez' | 'readyz
 }
 
 export function version(ctx: KubeContext): void {
-  ctx.status = 200;
-  ctx.type = 'application/json';
-  ctx.body = JSON.stringify(versionInfo, null, 2);
+  sendBody(ctx, 200, JSON.stringify(versionInfo, null, 2));
 }

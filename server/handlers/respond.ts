@@ -9,6 +9,7 @@ import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { tableColumns, tableRow } from './table.js';
+import { sendBody } from '../http.js';
 
 export interface ListMeta {
   resourceVersion: string;
@@ -17,14 +18,8 @@ export interface ListMeta {
 }
 
 function write(ctx: KubeContext, status: number, json: string): void {
-  ctx.status = status;
-  if (ctx.state.output.kind === 'yaml') {
-    ctx.type = 'application/yaml';
-    ctx.body = toYaml(JSON.parse(json));
-  } else {
-    ctx.type = 'application/json';
-    ctx.body = json;
-  }
+  if (ctx.state.output.kind === 'yaml') sendBody(ctx, status, toYaml(JSON.parse(json)), 'application/yaml');
+  else sendBody(ctx, status, json);
 }
 
 export function partialObjectMetadata(object: KubeObject, version: string): KubeObject {

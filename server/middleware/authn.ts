@@ -1,5 +1,7 @@
 // Bearer-token authentication. Requests without credentials are system:anonymous, which may read
-// only the public health and version endpoints, as with a default kube-apiserver.
+// only the public health and version endpoints, as with a default kube-apiserver. Over plain HTTP
+// clients such as kubectl send no token at all, so there (like kube-apiserver's old insecure port)
+// a request without credentials acts as the administrator.
 
 import { timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
@@ -28,13 +30,15 @@ function forbiddenFor(ctx: { path: string; state: KubeState }): ReturnType<typeo
   return errors.forbidden(gr, info.name, `User "${user}" cannot ${info.verb} resource "${info.resource}" in API group "${info.group}" ${scope}`);
 }
 
-export function authn(token: string): Middleware<KubeState> {
+export function authn(token: string, plainHttp: boolean): Middleware<KubeState> {
   const expected = Buffer.from(token);
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     if (header) {
       const match = /^Bearer\s+(.+)$/i.exec(header);
       if (!match || !sameToken(match[1].trim(), expected)) throw errors.unauthorized();
+      ctx.state.user = adminUser;
+    } else if (plainHttp) {
       ctx.state.user = adminUser;
     } else {
       ctx.state.user = anonymous;

@@ -4,12 +4,11 @@
 import type { Middleware } from 'koa';
 import type { KubeState } from '../context.js';
 import { errors, StatusError } from '../errors.js';
+import { sendBody, type Writable } from '../http.js';
 
-export function writeStatus(ctx: { status: number; type: string; body: unknown; set(field: string, value: string): void }, err: StatusError): void {
+export function writeStatus(ctx: Writable, err: StatusError): void {
   for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
-  ctx.status = err.code;
-  ctx.type = 'application/json';
-  ctx.body = JSON.stringify(err.status);
+  sendBody(ctx, err.code, JSON.stringify(err.status));
 }
 
 export function statusErrors(report: (err: unknown) => void): Middleware<KubeState> {

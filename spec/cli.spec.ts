@@ -1,0 +1,155 @@
+import { X509Certificate } from 'node:crypto';
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+const cli = fileURLToPath(new URL('../server/cli.js', import.meta.url));
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  stderr: () => string;
+}
+
+function startCli(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, [cli, ...args]);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      const match = /^kubemock listening on (\S+)\n/.exec(stdout);
+      if (match) resolve({ child, url: match[1], stderr: () => stderr });
+    });
+    child.on('exit', (code) => reject(new Error(`kubemock exited with ${code}: ${stderr}`)));
+  });
+}
+
+function stopped(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+function kubectl(kubeconfig: string, args: string[]) {
+  return spawnSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], { encoding: 'utf8' });
+}
+
+describe('kubemock command line', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kubemock-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints help and its version', () => {
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    expect(help.status).to.equal(0);
+    expect(help.stdout).to.match(/^Usage: kubemock \[options\]/);
+    for (const flag of ['--port', '--host', '--kubeconfig', '--token', '--insecure-http', '--tls-san', '--cert-dir']) expect(help.stdout).to.include(flag);
+    const version = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+    expect(version.status).to.equal(0);
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+    expect(version.stdout).to.equal(`kubemock ${pkg.version}\n`);
+  });
+
+  it('exits 2 with a one-line error on a bad flag', () => {
+    for (const args of [['--nope'], ['--port', 'abc'], ['--port', '70000'], ['--port']]) {
+      const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      expect(result.status, args.join(' ')).to.equal(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+      expect(result.stderr).to.match(/^kubemock: /);
+    }
+  });
+
+  it('serves HTTPS on a free port and has written a working kubeconfig when it says it listens', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const { child, url } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, '--token', 'secret-token']);
+    try {
+      expect(url).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(existsSync(kubeconfig)).to.equal(true);
+      const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+      expect(config['current-context']).to.equal('kubemock');
+      expect(config.clusters[0]).to.deep.include({ name: 'kubemock' });
+      expect(config.clusters[0].cluster.server).to.equal(url);
+      expect(config.users[0]).to.deep.equal({ name: 'kubemock', user: { token: 'secret-token' } });
+      const get = kubectl(kubeconfig, ['get', 'namespaces', '-o', 'name']);
+      expect(get.status, get.stderr).to.equal(0);
+      expect(get.stdout.split('\n').filter(Boolean)).to.deep.equal(['namespace/default', 'namespace/kube-node-lease', 'namespace/kube-public', 'namespace/kube-system']);
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+  });
+
+  it('stops within a second on SIGTERM and SIGINT, ending open watches, with exit code 0', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const kubeconfig = join(dir, `kubeconfig-${signal}`);
+      const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig]);
+      const watcher = spawn('kubectl', [`--kubeconfig=${kubeconfig}`, 'get', 'configmaps', '-w']);
+      await new Promise((resolve) => watcher.stdout.once('data', resolve));
+      const started = Date.now();
+      child.kill(signal);
+      const code = await stopped(child);
+      expect(code).to.equal(0);
+      expect(Date.now() - started).to.be.below(1000);
+      watcher.kill();
+    }
+  });
+
+  it('serves plain HTTP with --insecure-http and writes a kubeconfig for it', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const { child, url } = await startCli(['--port', '0', '--insecure-http', '--kubeconfig', kubeconfig]);
+    try {
+      expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+      expect(config.clusters[0].cluster['certificate-authority-data']).to.equal(undefined);
+      const get = kubectl(kubeconfig, ['get', 'ns', 'default', '-o', 'jsonpath={.status.phase}']);
+      expect(get.stdout).to.equal('Active');
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+  });
+
+  it('refuses a wrong token with 401 through kubectl', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig]);
+    try {
+      const get = kubectl(kubeconfig, ['get', 'ns', '--token', 'not-the-token', `--cache-dir=${join(dir, 'cache')}`]);
+      expect(get.status).to.not.equal(0);
+      expect(get.stderr).to.include('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+  });
+
+  it('generates the CA into --cert-dir with every SAN, and reuses it on the next start', async () => {
+    const certDir = join(dir, 'certs');
+    const kubeconfig = join(dir, 'kubeconfig');
+    const first = await startCli(['--port', '0', '--cert-dir', certDir, '--tls-san', 'kubemock.example', '--tls-san', '10.1.2.3', '--kubeconfig', kubeconfig]);
+    first.child.kill('SIGTERM');
+    await stopped(first.child);
+    const served = new X509Certificate(readFileSync(join(certDir, 'apiserver.crt')));
+    const ca = new X509Certificate(readFileSync(join(certDir, 'ca.crt')));
+    expect(served.verify(ca.publicKey)).to.equal(true);
+    for (const san of ['DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:0:0:0:0:0:0:0:1', 'DNS:kubemock.example', 'IP Address:10.1.2.3']) {
+      expect(served.subjectAltName).to.include(san);
+    }
+    const caBefore = readFileSync(join(certDir, 'ca.crt'), 'utf8');
+    const second = await startCli(['--port', '0', '--cert-dir', certDir, '--kubeconfig', kubeconfig]);
+    try {
+      expect(readFileSync(join(certDir, 'ca.crt'), 'utf8')).to.equal(caBefore);
+      const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+      expect(Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).to.equal(caBefore);
+      expect(kubectl(kubeconfig, ['get', 'ns', 'default', '-o', 'name']).stdout.trim()).to.equal('namespace/default');
+    } finally {
+      second.child.kill('SIGTERM');
+      await stopped(second.child);
+    }
+  });
+});

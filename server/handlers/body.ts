@@ -1,8 +1,9 @@
-// Reads a request body within the size limit and decodes it as JSON or YAML.
+// Reads a request body within the size limit and decodes it as JSON, YAML or Kubernetes protobuf.
 
 import { parse as parseYaml } from 'yaml';
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
+import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
 
 /** kube-apiserver's default limit for a request body. */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -43,12 +44,14 @@ export function decodeYaml(text: string): unknown {
   }
 }
 
-/** The body of a POST or PUT: JSON or YAML, anything else is 415. */
+const objectMediaTypes = ['application/json', 'application/yaml', protobufMediaType];
+
+/** The body of a POST or PUT: JSON, YAML or protobuf (kubectl's typed clients), anything else is 415. */
 export async function readObjectBody(ctx: KubeContext): Promise<unknown> {
   const type = mediaTypeOf(ctx);
-  if (type !== 'application/json' && type !== 'application/yaml') {
-    throw errors.unsupportedMediaType(['application/json', 'application/yaml']);
-  }
-  const text = (await readRawBody(ctx)).toString('utf8');
+  if (!objectMediaTypes.includes(type)) throw errors.unsupportedMediaType(objectMediaTypes);
+  const raw = await readRawBody(ctx);
+  if (type === protobufMediaType) return decodeKubernetesProtobuf(raw);
+  const text = raw.toString('utf8');
   return type === 'application/json' ? decodeJson(text) : decodeYaml(text);
 }

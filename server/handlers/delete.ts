@@ -2,6 +2,7 @@
 
 import type { KubeContext } from '../context.js';
 import { errors, field, type FieldError, invalidOptions } from '../errors.js';
+import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
 import { parseDryRun, type DeleteOptions } from '../registry/generic-store.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
@@ -9,6 +10,7 @@ import { decodeJson, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
 import { listSnapshotPage } from './list.js';
 import { queryParam, queryParams } from './query.js';
 import { respondList, respondObject } from './respond.js';
+import { sendBody } from '../http.js';
 
 const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
 
@@ -24,8 +26,10 @@ async function readDeleteBody(ctx: KubeContext): Promise<DeleteOptionsBody> {
   const raw = await readRawBody(ctx);
   if (raw.length === 0) return {};
   const type = mediaTypeOf(ctx);
-  const text = raw.toString('utf8');
-  const body = type === 'application/yaml' ? decodeYaml(text) : decodeJson(text);
+  let body: unknown;
+  if (type === protobufMediaType) body = decodeKubernetesProtobuf(raw);
+  else if (type === 'application/yaml') body = decodeYaml(raw.toString('utf8'));
+  else body = decodeJson(raw.toString('utf8'));
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the body of a delete must be a DeleteOptions object');
   return body as DeleteOptionsBody;
 }
@@ -63,9 +67,7 @@ export async function deleteObject(ctx: KubeContext, services: Services, def: Re
     if (def.group) details.group = def.group;
     details.kind = def.plural;
     details.uid = result.object.metadata.uid ?? '';
-    ctx.status = 200;
-    ctx.type = 'application/json';
-    ctx.body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
+    sendBody(ctx, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }));
     return;
   }
   respondObject(ctx, def, result);

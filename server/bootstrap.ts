@@ -1,4 +1,5 @@
-// The state of a fresh cluster: the four system namespaces and the `kubernetes` Service.
+// The state of a fresh cluster: the four system namespaces, the `kubernetes` Service and the
+// component statuses of a healthy control plane.
 
 import type { Services } from './services.js';
 
@@ -8,6 +9,10 @@ const manager = { fieldManager: 'kube-apiserver' };
 export function seedCluster(services: Services): void {
   const namespaces = services.registry.find('', 'v1', 'namespaces')!;
   const serviceDef = services.registry.find('', 'v1', 'services')!;
+  const componentStatuses = services.registry.find('', 'v1', 'componentstatuses')!;
+  for (const name of ['controller-manager', 'etcd-0', 'scheduler']) {
+    services.objects.create(componentStatuses, '', { metadata: { name }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] }, manager);
+  }
   for (const name of systemNamespaces) services.objects.create(namespaces, '', { metadata: { name } }, manager);
   services.objects.create(
     serviceDef,

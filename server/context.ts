@@ -11,6 +11,8 @@ export interface KubeState {
   receivedAt: Date;
   info: RequestInfo;
   user: UserInfo;
+  /** Who a bearer token belongs to, if anyone (for token reviews). */
+  authenticate(token: string): UserInfo | undefined;
   output: OutputFormat;
 }
 

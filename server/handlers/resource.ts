@@ -10,7 +10,8 @@ import { createObject } from './create.js';
 import { deleteCollection, deleteObject } from './delete.js';
 import { getObject } from './get.js';
 import { listObjects } from './list.js';
-import { handleSubresource } from './subresources.js';
+import { createOnSubresource, handleSubresource } from './subresources.js';
+import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
 
 const collectionVerbs = new Set(['list', 'watch', 'create', 'deletecollection']);
@@ -32,6 +33,13 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     if (info.subresource) return handleSubresource(ctx, services, def, namespace, name, info.subresource);
 
     const verb = info.verb as Verb;
+    if (def.createVia && verb === 'create' && !name) {
+      const target = services.registry.find(def.group, def.version, def.createVia.plural)!;
+      const body = (await readObjectBody(ctx)) as { metadata?: { name?: string } };
+      const targetName = body?.metadata?.name;
+      if (!targetName) throw errors.badRequest(`${def.kind} must name the ${target.kind.toLowerCase()} in metadata.name`);
+      return createOnSubresource(ctx, services, target, namespace, targetName, def.createVia.subresource, body);
+    }
     if (collectionVerbs.has(verb) === !!name && verb !== 'watch') throw errors.notFoundPath();
     if (!def.verbs.includes(verb)) throw errors.methodNotSupported(gr, verb);
     switch (verb) {

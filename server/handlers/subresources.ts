@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import { readObjectBody } from './body.js';
 import { respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
+import { sendBody } from '../http.js';
 
 type Json = Record<string, any>;
 
@@ -47,6 +48,16 @@ async function writeScale(ctx: KubeContext, services: Services, def: ResourceDef
   respondScale(ctx, def, result as StoredObject);
 }
 
+/** POST to a subresource such as pods/binding; answers with a Success Status as kube-apiserver does. */
+export async function createOnSubresource(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string, body?: unknown): Promise<void> {
+  const options = readWriteOptions(ctx, 'CreateOptions');
+  const object = (body ?? (await readObjectBody(ctx))) as Json;
+  const bodyName = object?.metadata?.name;
+  if (bodyName !== undefined && bodyName !== name) throw errors.badRequest(`name in URL does not match name in ${object.kind ?? subresource} object`);
+  services.objects.createSubresource(def, namespace, name, subresource, object, options);
+  sendBody(ctx, 201, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }));
+}
+
 export async function handleSubresource(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string): Promise<void> {
   const entry = def.subresources.find((s) => s.name === subresource);
   const verb = ctx.state.info.verb;
@@ -55,6 +66,8 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   if (subresource === 'scale') {
     if (verb === 'get') return respondScale(ctx, def, services.objects.get(def, namespace, name));
     if (verb === 'update') return writeScale(ctx, services, def, namespace, name);
+  } else if (verb === 'create') {
+    return createOnSubresource(ctx, services, def, namespace, name, subresource);
   } else if (verb === 'get') {
     return respondObject(ctx, def, services.objects.get(def, namespace, name));
   } else if (verb === 'update') {

@@ -32,7 +32,9 @@ function forbiddenFor(ctx: { path: string; state: KubeState }): ReturnType<typeo
 
 export function authn(token: string, plainHttp: boolean): Middleware<KubeState> {
   const expected = Buffer.from(token);
+  const authenticate = (given: string) => (sameToken(given, expected) ? adminUser : undefined);
   return async (ctx, next) => {
+    ctx.state.authenticate = authenticate;
     const header = ctx.get('authorization');
     if (header) {
       const match = /^Bearer\s+(.+)$/i.exec(header);

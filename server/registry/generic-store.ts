@@ -18,6 +18,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   user?: UserInfo;
+  /** Resolves bearer tokens for token reviews. */
+  authenticate?: (token: string) => UserInfo | undefined;
   /** The subresource written (status, finalize); absent for the main resource. */
   subresource?: string;
 }
@@ -151,11 +153,12 @@ export class GenericStore {
     }
   }
 
-  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject): void {
+  /** Checks an object; `old` is given for updates, and `mainResource` says whether the update's own rules apply. */
+  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject, mainResource = true): void {
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
     problems.push(...(def.strategy.validate?.(object) ?? []));
     if (old) {
-      problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
+      if (mainResource) problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
       if (old.metadata.deletionTimestamp) {
         const added = (object.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
         if (added.length) {
@@ -197,7 +200,8 @@ export class GenericStore {
 
     if (strategy.respond) {
       this.validate(def, { ...input, metadata: { ...meta, name: meta.name || 'review' } });
-      return result(canonical(def, strategy.respond(input, options.user ?? { username: '', uid: '', groups: [] })));
+      const review = { user: options.user ?? { username: '', uid: '', groups: [] }, authenticate: options.authenticate ?? (() => undefined) };
+      return result(canonical(def, strategy.respond(input, review)));
     }
 
     const now = context.now;
@@ -290,7 +294,24 @@ export class GenericStore {
       strategy.defaults?.(object);
       strategy.prepareForUpdate?.(object, old);
     }
-    this.validate(def, object, old);
+    return this.commitUpdate(def, existing, object, options);
+  }
+
+  /** POST to a subresource that changes its parent (pods/binding): the strategy computes the new parent. */
+  createSubresource(def: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+    const create = def.strategy.subresourceCreates?.[subresource];
+    if (!create) throw errors.notFoundPath();
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
+    const existing = this.get(def, namespace, name);
+    const next = create(JSON.parse(existing.json), body as KubeObject, this.context());
+    return this.commitUpdate(def, existing, next, { ...options, subresource });
+  }
+
+  /** The common tail of every update: validation, generation, managedFields, removal once nothing holds a deleted object. */
+  private commitUpdate(def: ResourceDefinition, existing: StoredObject, object: KubeObject, options: WriteOptions): ObjectResult {
+    const strategy = def.strategy;
+    const old = existing.object;
+    this.validate(def, object, old, !options.subresource);
 
     if (strategy.tracksGeneration && options.subresource !== 'status') {
       const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);

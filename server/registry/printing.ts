@@ -1,6 +1,13 @@
 // Helpers for printer columns: kubectl's human durations and common cells.
 
 import type { KubeObject } from '../store/types.js';
+import type { TableColumn } from './types.js';
+
+const nameDescription =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+
+/** The Name column every Table leads with, unless a resource places it itself (events put it last). */
+export const nameColumn: TableColumn = { name: 'Name', type: 'string', format: 'name', description: nameDescription, priority: 0, cell: (o) => o.metadata.name ?? '' };
 
 /** apimachinery's duration.HumanDuration. */
 export function humanDuration(ms: number): string {

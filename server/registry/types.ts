@@ -69,8 +69,17 @@ export interface Strategy {
   pendingDeletion?(object: KubeObject): boolean;
   /** Changes made when a deletion starts but cannot finish yet (a namespace turns Terminating). */
   markDeleting?(object: KubeObject): void;
-  /** Resources that answer a create without storing anything (access reviews). */
-  respond?(object: KubeObject, user: UserInfo): KubeObject;
+  /** POSTs to a subresource (pods/binding) that turn the parent object into its next state. */
+  subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
+  /** Resources that answer a create without storing anything (access and token reviews). */
+  respond?(object: KubeObject, review: ReviewContext): KubeObject;
+}
+
+export interface ReviewContext {
+  /** Who asked. */
+  user: UserInfo;
+  /** Who a bearer token belongs to, if anyone. */
+  authenticate(token: string): UserInfo | undefined;
 }
 
 export interface UserInfo {
@@ -92,6 +101,8 @@ export interface ResourceDefinition {
   verbs: Verb[];
   subresources: SubresourceDefinition[];
   strategy: Strategy;
+  /** A create here is a POST to another resource's subresource for the object the body names (bindings → pods/binding). */
+  createVia?: { plural: string; subresource: string };
 }
 
 export function groupVersion(def: { group: string; version: string }): string {

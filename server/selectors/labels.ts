@@ -160,13 +160,18 @@ export function formatLabelSelector(selector: {
   matchLabels?: Record<string, string>;
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }): string {
-  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, text: `${key}=${v}` }));
   for (const expr of selector.matchExpressions ?? []) {
     const values = [...(expr.values ?? [])].sort().join(',');
-    if (expr.operator === 'In') parts.push(`${expr.key} in (${values})`);
-    else if (expr.operator === 'NotIn') parts.push(`${expr.key} notin (${values})`);
-    else if (expr.operator === 'Exists') parts.push(expr.key);
-    else if (expr.operator === 'DoesNotExist') parts.push(`!${expr.key}`);
+    const key = expr.key;
+    if (expr.operator === 'In') parts.push({ key, text: `${key} in (${values})` });
+    else if (expr.operator === 'NotIn') parts.push({ key, text: `${key} notin (${values})` });
+    else if (expr.operator === 'Exists') parts.push({ key, text: key });
+    else if (expr.operator === 'DoesNotExist') parts.push({ key, text: `!${key}` });
   }
-  return parts.sort().join(',');
+  // Requirements are ordered by key, as apimachinery's selector sorts them.
+  return parts
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((p) => p.text)
+    .join(',');
 }

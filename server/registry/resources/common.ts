@@ -70,6 +70,7 @@ export interface DefinitionInput {
   verbs?: Verb[];
   subresources?: SubresourceDefinition[];
   strategy?: Partial<Strategy>;
+  createVia?: ResourceDefinition['createVia'];
 }
 
 export function define(input: DefinitionInput): ResourceDefinition {
@@ -100,5 +101,6 @@ export function define(input: DefinitionInput): ResourceDefinition {
     verbs: input.verbs ?? allVerbs,
     subresources,
     strategy,
+    createVia: input.createVia,
   };
 }

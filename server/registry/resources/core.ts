@@ -7,8 +7,10 @@ import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { randomSuffix } from '../names.js';
+import { timestamp } from '../../clock.js';
 import { validateWorkloadReplicas } from './workloads.js';
 import { jsonEqual } from '../equality.js';
+import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
 
 type Json = Record<string, any>;
 
@@ -27,6 +29,7 @@ export const namespaces = define({
   verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   subresources: [{ name: 'finalize', verbs: ['update'] }, statusSubresource],
   strategy: {
+    table: namespaceColumns,
     nameCheck: isDNS1123Label,
     fieldSelectors: ownFieldSelectors({ 'status.phase': fieldPath('status.phase') }, false),
     returnDeletedObject: true,
@@ -129,6 +132,24 @@ function admitPod(pod: KubeObject, context: StrategyContext): void {
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
 }
 
+/** pods/binding: assigns an unscheduled pod to the node the Binding targets (what a scheduler does). */
+function bindPod(pod: KubeObject, binding: KubeObject, context: StrategyContext): KubeObject {
+  const name = pod.metadata.name ?? '';
+  const target = (binding.target ?? {}) as Json;
+  const spec = pod.spec as Json;
+  const gr = { group: '', resource: 'pods/binding' };
+  if (pod.metadata.deletionTimestamp) throw errors.conflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  if (spec.nodeName) throw errors.conflict(gr, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+  if (!target.name) throw errors.invalid({ group: '', kind: 'Binding' }, name, [field.required('target.name')]);
+  if (target.kind && target.kind !== 'Node') throw errors.invalid({ group: '', kind: 'Binding' }, name, [field.notSupported('target.kind', target.kind, ['Node'])]);
+  spec.nodeName = target.name;
+  const status = (pod.status ??= {}) as Json;
+  const conditions: Json[] = (status.conditions ?? []).filter((c: Json) => c.type !== 'PodScheduled');
+  conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(context.now) });
+  status.conditions = conditions;
+  return pod;
+}
+
 export const pods = define({
   ...core,
   kind: 'Pod',
@@ -136,8 +157,10 @@ export const pods = define({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  subresources: [statusSubresource],
+  subresources: [{ name: 'binding', verbs: ['create'] }, statusSubresource],
   strategy: {
+    table: podColumns,
+    tableRowConditions: podRowConditions,
     returnDeletedObject: true,
     fieldSelectors: ownFieldSelectors({
       'spec.nodeName': fieldPath('spec.nodeName'),
@@ -157,6 +180,7 @@ export const pods = define({
       pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
     },
     admit: admitPod,
+    subresourceCreates: { binding: bindPod },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {
       if (jsonEqual(frozenPodSpec(pod.spec as Json), frozenPodSpec(old.spec as Json))) return [];
@@ -244,6 +268,7 @@ export const services = define({
   categories: ['all'],
   subresources: [statusSubresource],
   strategy: {
+    table: serviceColumns,
     nameCheck: isDNS1035Label,
     returnDeletedObject: true,
     fieldSelectors: ownFieldSelectors({ 'spec.clusterIP': fieldPath('spec.clusterIP'), 'spec.type': fieldPath('spec.type') }),
@@ -338,6 +363,7 @@ export const configmaps = define({
   namespaced: true,
   shortNames: ['cm'],
   strategy: {
+    table: configMapColumns,
     validate(cm) {
       const out = [...validateConfigKeys(cm.data, 'data'), ...validateConfigKeys(cm.binaryData, 'binaryData')];
       for (const key of Object.keys((cm.binaryData as Json) ?? {})) {
@@ -366,6 +392,7 @@ export const secrets = define({
   plural: 'secrets',
   namespaced: true,
   strategy: {
+    table: secretColumns,
     fieldSelectors: ownFieldSelectors({ type: fieldPath('type') }),
     defaults(secret) {
       secret.type ||= 'Opaque';
@@ -402,7 +429,7 @@ export const serviceaccounts = define({
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
-  strategy: { returnDeletedObject: true },
+  strategy: { returnDeletedObject: true, table: serviceAccountColumns },
 });
 
 // ---------- nodes and storage ----------
@@ -415,6 +442,7 @@ export const nodes = define({
   shortNames: ['no'],
   subresources: [statusSubresource],
   strategy: {
+    table: nodeColumns,
     fieldSelectors: ownFieldSelectors({ 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) }, false),
     defaults(node) {
       const status = node.status as Json | undefined;
@@ -431,6 +459,7 @@ export const persistentvolumes = define({
   shortNames: ['pv'],
   subresources: [statusSubresource],
   strategy: {
+    table: persistentVolumeColumns,
     nameCheck: isPathSegmentName,
     returnDeletedObject: true,
     defaults(pv) {
@@ -452,6 +481,7 @@ export const persistentvolumeclaims = define({
   shortNames: ['pvc'],
   subresources: [statusSubresource],
   strategy: {
+    table: persistentVolumeClaimColumns,
     nameCheck: isPathSegmentName,
     returnDeletedObject: true,
     defaults(pvc) {
@@ -473,6 +503,7 @@ export const endpoints = define({
   namespaced: true,
   shortNames: ['ep'],
   strategy: {
+    table: endpointsColumns,
     allowCreateOnUpdate: true,
     defaults(ep) {
       for (const subset of (ep.subsets as Json[] | undefined) ?? []) for (const port of subset.ports ?? []) port.protocol ||= 'TCP';
@@ -487,6 +518,7 @@ export const events = define({
   namespaced: true,
   shortNames: ['ev'],
   strategy: {
+    table: eventColumns,
     allowCreateOnUpdate: true,
     fieldSelectors: ownFieldSelectors({
       'involvedObject.kind': fieldPath('involvedObject.kind'),
@@ -521,6 +553,7 @@ export const replicationcontrollers = define({
   categories: ['all'],
   subresources: [scaleSubresource, statusSubresource],
   strategy: {
+    table: replicationControllerColumns,
     tracksGeneration: true,
     fieldSelectors: ownFieldSelectors({ 'status.replicas': (o) => String(o.status?.replicas ?? 0) }),
     defaults(rc) {
@@ -551,6 +584,7 @@ export const resourcequotas = define({
   namespaced: true,
   shortNames: ['quota'],
   subresources: [statusSubresource],
+  strategy: { table: resourceQuotaColumns },
 });
 
 export const limitranges = define({ ...core, kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'] });
@@ -561,6 +595,7 @@ export const podtemplates = define({
   plural: 'podtemplates',
   namespaced: true,
   strategy: {
+    table: podTemplateColumns,
     defaults(pt) {
       defaultPodSpec((pt.template as Json | undefined)?.spec);
     },
@@ -568,7 +603,22 @@ export const podtemplates = define({
   },
 });
 
+export const bindings = define({ ...core, kind: 'Binding', plural: 'bindings', namespaced: true, verbs: ['create'], createVia: { plural: 'pods', subresource: 'binding' } });
+
+/** Read-only health of the control plane; kubemock's components are always healthy. */
+export const componentstatuses = define({
+  ...core,
+  kind: 'ComponentStatus',
+  plural: 'componentstatuses',
+  namespaced: false,
+  shortNames: ['cs'],
+  verbs: ['get', 'list'],
+  strategy: { table: componentStatusColumns },
+});
+
 export const coreResources: ResourceDefinition[] = [
+  bindings,
+  componentstatuses,
   configmaps,
   endpoints,
   events,

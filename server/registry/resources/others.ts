@@ -2,8 +2,9 @@
 
 import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
-import type { ResourceDefinition, UserInfo } from '../types.js';
+import type { ResourceDefinition, ReviewContext } from '../types.js';
 import { define } from './common.js';
+import { endpointSliceColumns, eventsV1Columns, leaseColumns } from './printers.js';
 
 type Json = Record<string, any>;
 
@@ -14,6 +15,7 @@ export const leases = define({
   plural: 'leases',
   namespaced: true,
   strategy: {
+    table: leaseColumns,
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: false,
     validate(lease) {
@@ -37,7 +39,7 @@ export const eventsV1 = define({
   plural: 'events',
   namespaced: true,
   shortNames: ['ev'],
-  strategy: { allowCreateOnUpdate: true },
+  strategy: { allowCreateOnUpdate: true, table: eventsV1Columns },
 });
 
 const addressTypes = ['FQDN', 'IPv4', 'IPv6'];
@@ -49,6 +51,7 @@ export const endpointslices = define({
   plural: 'endpointslices',
   namespaced: true,
   strategy: {
+    table: endpointSliceColumns,
     defaults(slice) {
       for (const port of (slice.ports as Json[] | undefined) ?? []) port.protocol ||= 'TCP';
     },
@@ -69,7 +72,7 @@ export const endpointslices = define({
 });
 
 /** Review resources answer a create with a computed status and store nothing. */
-function review(group: string, kind: string, plural: string, namespaced: boolean, respond: (object: KubeObject, user: UserInfo) => Json): ResourceDefinition {
+function review(group: string, kind: string, plural: string, namespaced: boolean, respond: (object: KubeObject, review: ReviewContext) => Json): ResourceDefinition {
   return define({
     group,
     version: 'v1',
@@ -78,8 +81,8 @@ function review(group: string, kind: string, plural: string, namespaced: boolean
     namespaced,
     verbs: ['create'],
     strategy: {
-      respond(object, user) {
-        return { ...object, metadata: { ...object.metadata, creationTimestamp: null }, status: respond(object, user) };
+      respond(object, context) {
+        return { ...object, metadata: { ...object.metadata, creationTimestamp: null }, status: respond(object, context) };
       },
     },
   });
@@ -106,9 +109,14 @@ export const reviewResources: ResourceDefinition[] = [
     incomplete: false,
   })),
   review(authorization, 'SubjectAccessReview', 'subjectaccessreviews', false, accessReview),
-  review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews', false, (_object, user) => ({
-    userInfo: { username: user.username, uid: user.uid, groups: user.groups },
+  review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews', false, (_object, review) => ({
+    userInfo: { username: review.user.username, uid: review.user.uid, groups: review.user.groups },
   })),
+  review('authentication.k8s.io', 'TokenReview', 'tokenreviews', false, (object, review) => {
+    const user = review.authenticate(String((object.spec as Json | undefined)?.token ?? ''));
+    if (!user) return { user: {}, error: '[invalid bearer token, token lookup failed]' };
+    return { authenticated: true, user: { username: user.username, uid: user.uid, groups: user.groups }, audiences: (object.spec as Json | undefined)?.audiences };
+  }),
 ];
 
 export const otherResources: ResourceDefinition[] = [leases, eventsV1, endpointslices, ...reviewResources];

@@ -8,6 +8,7 @@ import { validateLabels } from '../validation.js';
 import { define, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
 import { jsonEqual } from '../equality.js';
+import { controllerRevisionColumns, daemonSetColumns, deploymentColumns, replicaSetColumns, statefulSetColumns } from './printers.js';
 
 type Json = Record<string, any>;
 
@@ -79,6 +80,7 @@ export const deployments = define({
   categories: ['all'],
   subresources: [scaleSubresource, statusSubresource],
   strategy: {
+    table: deploymentColumns,
     tracksGeneration: true,
     defaults(deployment) {
       const spec = (deployment.spec ??= {}) as Json;
@@ -113,6 +115,7 @@ export const replicasets = define({
   categories: ['all'],
   subresources: [scaleSubresource, statusSubresource],
   strategy: {
+    table: replicaSetColumns,
     tracksGeneration: true,
     fieldSelectors: ownFieldSelectors({ 'status.replicas': (o) => String(o.status?.replicas ?? 0) }),
     defaults(rs) {
@@ -137,6 +140,7 @@ export const statefulsets = define({
   categories: ['all'],
   subresources: [scaleSubresource, statusSubresource],
   strategy: {
+    table: statefulSetColumns,
     tracksGeneration: true,
     defaults(sts) {
       const spec = (sts.spec ??= {}) as Json;
@@ -171,6 +175,7 @@ export const daemonsets = define({
   categories: ['all'],
   subresources: [statusSubresource],
   strategy: {
+    table: daemonSetColumns,
     tracksGeneration: true,
     defaults(ds) {
       const spec = (ds.spec ??= {}) as Json;
@@ -198,6 +203,7 @@ export const controllerrevisions = define({
   plural: 'controllerrevisions',
   namespaced: true,
   strategy: {
+    table: controllerRevisionColumns,
     validate(revision) {
       if (typeof revision.revision !== 'number' || revision.revision < 0) {
         return [field.invalid('revision', revision.revision ?? 0, 'must be greater than or equal to 0')];

@@ -62,8 +62,10 @@ export function createServices(options: { clock?: Clock; historySize?: number; w
   return { clock, registry, store, objects, watches };
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
+/** The address clients should use: a wildcard bind is reached through loopback. */
+function advertisedHost(host: string): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return reachable.includes(':') ? `[${reachable}]` : reachable;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -90,7 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `${certificates ? 'https' : 'http'}://${urlHost(host)}:${port}`;
+  const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
   const kubeconfig = kubeconfigYaml({ server: url, token, caCert: certificates?.caCert });
   if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
 

@@ -199,7 +199,6 @@ export class GenericStore {
     const strategy = def.strategy;
 
     if (strategy.respond) {
-      this.validate(def, { ...input, metadata: { ...meta, name: meta.name || 'review' } });
       const review = { user: options.user ?? { username: '', uid: '', groups: [] }, authenticate: options.authenticate ?? (() => undefined) };
       return result(canonical(def, strategy.respond(input, review)));
     }

@@ -2,6 +2,7 @@
 
 import Router from '@koa/router';
 import Koa from 'koa';
+import { openApiHandlers } from '../openapi/serve.js';
 import type { KubeState } from './context.js';
 import { errors } from './errors.js';
 import { discoveryHandlers } from './handlers/discovery.js';
@@ -39,6 +40,10 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   router.get('/apis/:group', (ctx) => discovery.group(ctx, ctx.params.group));
   router.get('/api/:version', (ctx) => discovery.groupVersion(ctx, '', ctx.params.version));
   router.get('/apis/:group/:version', (ctx) => discovery.groupVersion(ctx, ctx.params.group, ctx.params.version));
+  const openapi = openApiHandlers(services.registry, services.clock);
+  router.get('/openapi/v2', (ctx) => openapi.swagger(ctx));
+  router.get('/openapi/v3', (ctx) => openapi.index(ctx));
+  router.get('/openapi/v3/*key', (ctx) => openapi.groupVersion(ctx, ctx.path.slice('/openapi/v3/'.length)));
 
   app.use(requestId(services.clock));
   app.use(accessLog(options.accessLog, services.clock));

@@ -1,6 +1,6 @@
-// The kubeconfig kubemock hands out: cluster, user and context all named kubemock.
-
-import { stringify } from 'yaml';
+// The kubeconfig kubemock hands out: cluster, user and context all named kubemock. Written by hand
+// (values as JSON strings, which YAML reads as double-quoted scalars) so that start-up does not
+// have to load a YAML library.
 
 export interface KubeconfigInput {
   server: string;
@@ -10,15 +10,29 @@ export interface KubeconfigInput {
 }
 
 export function kubeconfigYaml(input: KubeconfigInput): string {
-  const cluster: Record<string, string> = { server: input.server };
-  if (input.caCert) cluster['certificate-authority-data'] = Buffer.from(input.caCert).toString('base64');
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'kubemock', cluster }],
-    users: [{ name: 'kubemock', user: { token: input.token } }],
-    contexts: [{ name: 'kubemock', context: { cluster: 'kubemock', user: 'kubemock', namespace: 'default' } }],
-    'current-context': 'kubemock',
-    preferences: {},
-  });
+  const q = JSON.stringify;
+  const lines = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '  - name: kubemock',
+    '    cluster:',
+    `      server: ${q(input.server)}`,
+  ];
+  if (input.caCert) lines.push(`      certificate-authority-data: ${q(Buffer.from(input.caCert).toString('base64'))}`);
+  lines.push(
+    'users:',
+    '  - name: kubemock',
+    '    user:',
+    `      token: ${q(input.token)}`,
+    'contexts:',
+    '  - name: kubemock',
+    '    context:',
+    '      cluster: kubemock',
+    '      user: kubemock',
+    '      namespace: default',
+    'current-context: kubemock',
+    'preferences: {}',
+  );
+  return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,5 @@
 // Reads a request body within the size limit and decodes it as JSON, YAML or Kubernetes protobuf.
 
-import { parse as parseYaml } from 'yaml';
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
 import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
@@ -36,9 +35,10 @@ export function decodeJson(text: string): unknown {
   }
 }
 
-export function decodeYaml(text: string): unknown {
+export async function decodeYaml(text: string): Promise<unknown> {
+  const { parse } = await import('yaml');
   try {
-    return parseYaml(text, { uniqueKeys: false });
+    return parse(text, { uniqueKeys: false });
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }

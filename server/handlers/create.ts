@@ -1,5 +1,6 @@
 // POST: create an object (or answer a review resource).
 
+import { validateBodyFields } from '../../openapi/field-validation.js';
 import type { KubeContext } from '../context.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
@@ -10,6 +11,7 @@ import { readWriteOptions } from './write-options.js';
 export async function createObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string): Promise<void> {
   const options = readWriteOptions(ctx, 'CreateOptions');
   const body = await readObjectBody(ctx);
+  await validateBodyFields(ctx, services.registry, def, body);
   const result = services.objects.create(def, namespace, body, options);
   respondObject(ctx, def, result, 201);
 }

@@ -28,7 +28,7 @@ async function readDeleteBody(ctx: KubeContext): Promise<DeleteOptionsBody> {
   const type = mediaTypeOf(ctx);
   let body: unknown;
   if (type === protobufMediaType) body = decodeKubernetesProtobuf(raw);
-  else if (type === 'application/yaml') body = decodeYaml(raw.toString('utf8'));
+  else if (type === 'application/yaml') body = await decodeYaml(raw.toString('utf8'));
   else body = decodeJson(raw.toString('utf8'));
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the body of a delete must be a DeleteOptions object');
   return body as DeleteOptionsBody;

@@ -1,7 +1,6 @@
 // Writes objects and lists in the representation the client negotiated. Plain JSON reuses the bytes
 // serialized at write time; Table, PartialObjectMetadata and YAML are derived from them.
 
-import { stringify as toYaml } from 'yaml';
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
 import type { ObjectResult } from '../registry/generic-store.js';
@@ -18,7 +17,8 @@ export interface ListMeta {
 }
 
 function write(ctx: KubeContext, status: number, json: string): void {
-  if (ctx.state.output.kind === 'yaml') sendBody(ctx, status, toYaml(JSON.parse(json)), 'application/yaml');
+  const output = ctx.state.output;
+  if (output.kind === 'yaml') sendBody(ctx, status, output.stringify(JSON.parse(json)), 'application/yaml');
   else sendBody(ctx, status, json);
 }
 

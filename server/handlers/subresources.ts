@@ -12,6 +12,7 @@ import { readObjectBody } from './body.js';
 import { respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
 import { sendBody } from '../http.js';
+import { validateBodyFields } from '../../openapi/field-validation.js';
 
 type Json = Record<string, any>;
 
@@ -73,6 +74,7 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   } else if (verb === 'update') {
     const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource };
     const body = await readObjectBody(ctx);
+    await validateBodyFields(ctx, services.registry, def, body);
     const { result } = services.objects.update(def, namespace, name, body, options);
     return respondObject(ctx, def, result);
   }

@@ -1,5 +1,6 @@
 // PUT: replace an object or one of its writable subresources.
 
+import { validateBodyFields } from '../../openapi/field-validation.js';
 import type { KubeContext } from '../context.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
@@ -10,6 +11,7 @@ import { readWriteOptions } from './write-options.js';
 export async function updateObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
   const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource: subresource || undefined };
   const body = await readObjectBody(ctx);
+  await validateBodyFields(ctx, services.registry, def, body);
   const { result, created } = services.objects.update(def, namespace, name, body, options);
   respondObject(ctx, def, result, created ? 201 : 200);
 }

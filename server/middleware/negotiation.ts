@@ -7,7 +7,7 @@ import { errors } from '../errors.js';
 
 export type OutputFormat =
   | { kind: 'json' }
-  | { kind: 'yaml' }
+  | { kind: 'yaml'; stringify(value: unknown): string }
   | { kind: 'table'; version: string }
   | { kind: 'partial'; version: string; list: boolean };
 
@@ -34,7 +34,9 @@ export function parseMediaTypes(header: string): MediaType[] {
 export const servedMediaTypes = ['application/json', 'application/yaml'];
 const metaVersions = ['v1', 'v1beta1'];
 
-function choose(media: MediaType): OutputFormat | undefined {
+type Choice = OutputFormat | { kind: 'yaml' };
+
+function choose(media: MediaType): Choice | undefined {
   const { type, params } = media;
   const json = type === 'application/json' || type === '*/*' || type === 'application/*';
   if (type === 'application/yaml' && !params.as) return { kind: 'yaml' };
@@ -62,16 +64,17 @@ export const negotiation: Middleware<KubeState> = async (ctx, next) => {
   if (!header) ctx.state.output = { kind: 'json' };
   else {
     const offered = parseMediaTypes(header);
-    let output: OutputFormat | undefined;
+    let choice: Choice | undefined;
     for (const media of offered) {
-      output = choose(media);
-      if (output) break;
+      choice = choose(media);
+      if (choice) break;
     }
-    if (!output) {
+    if (!choice) {
       if (ctx.state.info.isResourceRequest) throw refusal(offered);
-      output = { kind: 'json' };
+      choice = { kind: 'json' };
     }
-    ctx.state.output = output;
+    // The YAML library loads only when a client asks for YAML, to keep start-up fast.
+    ctx.state.output = choice.kind === 'yaml' ? { kind: 'yaml', stringify: (await import('yaml')).stringify } : (choice as OutputFormat);
   }
   await next();
 };

@@ -14,12 +14,19 @@ export interface GroupVersionEntry {
 export class Registry {
   private readonly byPath = new Map<string, ResourceDefinition>();
   private readonly groupVersions = new Map<string, GroupVersionEntry>();
+  private changes = 0;
 
   constructor(definitions: ResourceDefinition[]) {
     for (const def of definitions) this.add(def);
   }
 
+  /** Counts changes, so what is derived from the registry (the OpenAPI documents) knows when to rebuild. */
+  get revision(): number {
+    return this.changes;
+  }
+
   add(def: ResourceDefinition): void {
+    this.changes++;
     const gv = groupVersion(def);
     this.byPath.set(`${gv}/${def.plural}`, def);
     let entry = this.groupVersions.get(gv);

@@ -1,0 +1,67 @@
+// GET /openapi/v3 (the index), /openapi/v3/<group-version> and /openapi/v2, answered the way
+// kube-openapi's handlers answer them: a document asked for by its current hash may be cached for
+// good, a stale hash is redirected to the current one, and anything but JSON gets an empty 406.
+
+import type { Clock } from '../server/clock.js';
+import type { KubeContext } from '../server/context.js';
+import { errors } from '../server/errors.js';
+import { parseMediaTypes } from '../server/middleware/negotiation.js';
+import type { Registry } from '../server/registry/registry.js';
+import { openApiDocuments } from './cache.js';
+
+/** kube-apiserver also offers protobuf; kubemock serves JSON only. */
+function acceptsJson(ctx: KubeContext): boolean {
+  return parseMediaTypes(ctx.get('accept') || '*/*').some(({ type }) => type === 'application/json' || type === 'application/*' || type === '*/*');
+}
+
+function notAcceptable(ctx: KubeContext): void {
+  ctx.body = null;
+  ctx.status = 406;
+}
+
+function sendJson(ctx: KubeContext, json: string, etag: string): void {
+  ctx.status = 200;
+  ctx.type = 'application/json';
+  ctx.etag = etag;
+  ctx.body = json;
+  if (ctx.fresh) {
+    ctx.status = 304;
+    ctx.body = null;
+  }
+}
+
+export function openApiHandlers(registry: Registry, clock: Clock) {
+  return {
+    async index(ctx: KubeContext): Promise<void> {
+      const { index } = await openApiDocuments(registry);
+      sendJson(ctx, index.json, index.hash);
+    },
+
+    async groupVersion(ctx: KubeContext, key: string): Promise<void> {
+      const document = (await openApiDocuments(registry)).groupVersions.get(key);
+      if (!document) throw errors.notFoundPath();
+      ctx.vary('Accept');
+      if (!acceptsJson(ctx)) return notAcceptable(ctx);
+      const askedHash = typeof ctx.query.hash === 'string' ? ctx.query.hash : '';
+      if (askedHash && askedHash !== document.hash) {
+        ctx.status = 301;
+        ctx.redirect(`/openapi/v3/${key}?hash=${document.hash}`);
+        return;
+      }
+      if (askedHash) {
+        // The hash names these exact bytes, so a cache may keep them for good.
+        ctx.set('Cache-Control', 'public, immutable');
+        const expires = clock.now();
+        expires.setUTCFullYear(expires.getUTCFullYear() + 1);
+        ctx.set('Expires', expires.toUTCString());
+      }
+      sendJson(ctx, document.json, document.hash);
+    },
+
+    async swagger(ctx: KubeContext): Promise<void> {
+      if (!acceptsJson(ctx)) return notAcceptable(ctx);
+      const swagger = (await openApiDocuments(registry)).swagger();
+      sendJson(ctx, swagger.json, swagger.hash);
+    },
+  };
+}

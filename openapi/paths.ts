@@ -50,8 +50,8 @@ const parameters = {
 
 const pathParameter = (name: string, description: string): Parameter => ({ name, in: 'path', description, required: true, schema: { type: 'string', uniqueItems: true } });
 
-const listParameters = [
-  parameters.allowWatchBookmarks,
+/** What selects the objects of a list, a watch or a deletecollection. */
+const selectionParameters = [
   parameters.continue,
   parameters.fieldSelector,
   parameters.labelSelector,
@@ -60,22 +60,12 @@ const listParameters = [
   parameters.resourceVersionMatch,
   parameters.sendInitialEvents,
   parameters.timeoutSeconds,
-  parameters.watch,
 ];
+const listParameters = [parameters.allowWatchBookmarks, ...selectionParameters, parameters.watch];
 const writeParameters = [parameters.dryRun, parameters.fieldManager, parameters.fieldValidation];
 const patchParameters = [...writeParameters, parameters.force];
 const deleteParameters = [parameters.dryRun, parameters.gracePeriodSeconds, parameters.orphanDependents, parameters.propagationPolicy];
-const deleteCollectionParameters = [
-  ...deleteParameters,
-  parameters.continue,
-  parameters.fieldSelector,
-  parameters.labelSelector,
-  parameters.limit,
-  parameters.resourceVersion,
-  parameters.resourceVersionMatch,
-  parameters.sendInitialEvents,
-  parameters.timeoutSeconds,
-];
+const deleteCollectionParameters = [...deleteParameters, ...selectionParameters];
 
 const refTo = (schemaName: string): OpenAPIV3.ReferenceObject => ({ $ref: `${schemaRefPrefix}${schemaName}` });
 

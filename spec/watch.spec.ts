@@ -154,6 +154,37 @@ describe('watch', () => {
     });
   });
 
+  describe('representations', () => {
+    it('sends Tables with column definitions only in the first event, as kubectl get -w expects', async () => {
+      const created = createCM('w', 'tabled');
+      const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+      const stream = await open(`/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=${Number(created.object.metadata.resourceVersion) - 1}`, { Accept: accept });
+      updateCM('w', 'tabled', (o) => (o.data = { a: '1' }));
+      const [first, second] = await stream.waitForEvents(2);
+      expect(first.object).to.include({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
+      expect(first.object.columnDefinitions.map((c: { name: string }) => c.name)).to.deep.equal(['Name', 'Data', 'Age']);
+      expect(first.object.rows[0].cells.slice(0, 2)).to.deep.equal(['tabled', 0]);
+      expect(second.object.columnDefinitions).to.equal(null);
+      expect(second.object.rows[0].cells.slice(0, 2)).to.deep.equal(['tabled', 1]);
+      expect(second.object.rows[0].object).to.include({ kind: 'PartialObjectMetadata' });
+      stream.close();
+    });
+
+    it('sends PartialObjectMetadata events and bookmarks to metadata-only watchers', async () => {
+      const accept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+      const stream = await open(`/api/v1/namespaces/w/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${services.store.currentRevision}`, { Accept: accept });
+      createCM('w', 'meta-only', { team: 'a' }, { secret: 'not sent' });
+      const events = await stream.waitForEvents(2, 3000);
+      expect(events[0].type).to.equal('ADDED');
+      expect(events[0].object).to.include({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+      expect(events[0].object.metadata.labels).to.deep.equal({ team: 'a' });
+      expect(events[0].object).to.not.have.property('data');
+      expect(events[1].type).to.equal('BOOKMARK');
+      expect(events[1].object.kind).to.equal('PartialObjectMetadata');
+      stream.close();
+    });
+  });
+
   describe('selectors', () => {
     it('turns changes into and out of a label selector into ADDED and DELETED', async () => {
       const created = createCM('w', 'mover', { tier: 'back' });

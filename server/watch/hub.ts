@@ -95,11 +95,14 @@ export class FrameCache {
   private readonly frames = new Map<string, Buffer>();
 
   get(framer: EventFramer, kind: FrameKind, event: StoreEvent): Buffer {
-    const key = `${framer.cacheKey}\u0000${kind}`;
-    let frame = framer.cacheKey ? this.frames.get(key) : undefined;
+    // Read the key before rendering: a Table framer's first frame (with headers) is its own.
+    const shared = framer.cacheKey;
+    if (!shared) return framer.event(kind, event);
+    const key = `${shared}\u0000${kind}`;
+    let frame = this.frames.get(key);
     if (!frame) {
       frame = framer.event(kind, event);
-      if (framer.cacheKey) this.frames.set(key, frame);
+      this.frames.set(key, frame);
     }
     return frame;
   }

@@ -33,6 +33,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Events kept for watch resumption and paged lists. */
   historySize?: number;
+  /** Serialized bytes those events may hold at most. */
+  historyBytes?: number;
   watch?: Partial<WatchOptions>;
   accessLog?: LogSink;
   reportError?: (err: unknown) => void;
@@ -51,12 +53,13 @@ export interface RunningServer {
 }
 
 export const defaultHistorySize = 10_000;
+export const defaultHistoryBytes = 256 * 1024 * 1024;
 export const defaultWatchOptions: WatchOptions = { maxBufferedBytes: 8 * 1024 * 1024, bookmarkIntervalMs: 60_000 };
 
-export function createServices(options: { clock?: Clock; historySize?: number; watch?: Partial<WatchOptions> } = {}): Services {
+export function createServices(options: { clock?: Clock; historySize?: number; historyBytes?: number; watch?: Partial<WatchOptions> } = {}): Services {
   const clock = options.clock ?? systemClock;
   const registry = builtinRegistry();
-  const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize });
+  const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize, historyBytes: options.historyBytes ?? defaultHistoryBytes });
   const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource));
   const watches = new WatchHub(store, { ...defaultWatchOptions, ...options.watch });
   return { clock, registry, store, objects, watches };

@@ -87,13 +87,3 @@ export function parseFieldSelector(selector: string | undefined, support: FieldS
   return (object) => checks.every((check) => check(object));
 }
 
-/** The single name a selector pins, if it pins one with metadata.name=NAME. */
-export function selectedName(selector: string | undefined): string | undefined {
-  if (!selector) return undefined;
-  const terms = splitTerms(selector).map((t) => t.trim());
-  for (const term of terms) {
-    const match = /^metadata\.name==?(.*)$/.exec(term);
-    if (match) return match[1];
-  }
-  return undefined;
-}

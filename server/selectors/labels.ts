@@ -68,6 +68,14 @@ class Lexer {
     return '';
   }
 
+  /** The next token, for error messages, without consuming it. */
+  nextToken(): string {
+    const saved = this.pos;
+    const token = this.operator() || this.word();
+    this.pos = saved;
+    return token || 'EOS';
+  }
+
   word(): string {
     this.skipSpace();
     const start = this.pos;
@@ -101,7 +109,7 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
       negated = true;
     }
     const key = lexer.word();
-    if (!key) throw errors.badRequest(`unable to parse requirement: found '${lexer.peek() || 'EOS'}', expected: identifier`);
+    if (!key) throw errors.badRequest(`unable to parse requirement: found '${lexer.nextToken()}', expected: identifier`);
     checkKey(key);
     if (negated) {
       requirements.push({ key, operator: '!', values: [] });
@@ -114,7 +122,8 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
         checkValue(value, 0, key);
         requirements.push({ key, operator: op === '!=' ? 'notin' : 'in', values: [value] });
       } else if (op === 'in' || op === 'notin') {
-        if (lexer.operator() !== '(') throw errors.badRequest(`unable to parse requirement: found '${lexer.peek() || 'EOS'}', expected: '('`);
+        if (lexer.nextToken() !== '(') throw errors.badRequest(`unable to parse requirement: found '${lexer.nextToken()}', expected: '('`);
+        lexer.operator();
         const values: string[] = [];
         for (;;) {
           const value = lexer.word();
@@ -136,7 +145,8 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
       }
     }
     if (lexer.done()) break;
-    if (lexer.operator() !== ',') throw errors.badRequest(`found '${lexer.peek()}', expected: ',' or 'end of string'`);
+    if (lexer.nextToken() !== ',') throw errors.badRequest(`found '${lexer.nextToken()}', expected: ',' or 'end of string'`);
+    lexer.operator();
   }
   return (labels) => requirements.every((r) => matches(r, labels ?? {}));
 }

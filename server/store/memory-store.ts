@@ -49,6 +49,8 @@ export type StoreListener = (event: StoreEvent) => void;
 export interface StoreOptions {
   /** How many events are kept for watch resumption and paged-list snapshots. */
   historySize: number;
+  /** The most serialized bytes the history may hold, so large objects cannot make it grow without bound. */
+  historyBytes: number;
 }
 
 /** Thrown when a requested resourceVersion is older than the retained history. */
@@ -112,6 +114,7 @@ export class MemoryStore {
   private readonly history: (StoreEvent | undefined)[];
   private historyStart = 0;
   private historyLength = 0;
+  private historyBytesHeld = 0;
   /** Every event with a resourceVersion above this is still in the history. */
   private compactedThrough = 0;
   private readonly listeners = new Set<StoreListener>();
@@ -203,6 +206,7 @@ export class MemoryStore {
     this.tables.clear();
     this.historyStart = 0;
     this.historyLength = 0;
+    this.historyBytesHeld = 0;
     this.history.fill(undefined);
     this.compactedThrough = this.revision;
   }
@@ -223,14 +227,21 @@ export class MemoryStore {
 
   private record(event: StoreEvent): void {
     const capacity = this.history.length;
-    if (this.historyLength === capacity) {
-      this.compactedThrough = this.history[this.historyStart]!.resourceVersion;
-      this.history[this.historyStart] = event;
-      this.historyStart = (this.historyStart + 1) % capacity;
-    } else {
-      this.history[(this.historyStart + this.historyLength) % capacity] = event;
-      this.historyLength++;
+    while (this.historyLength === capacity || (this.historyLength > 0 && this.historyBytesHeld + event.object.json.length > this.options.historyBytes)) {
+      this.dropOldest();
     }
+    this.history[(this.historyStart + this.historyLength) % capacity] = event;
+    this.historyLength++;
+    this.historyBytesHeld += event.object.json.length;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.history[this.historyStart]!;
+    this.compactedThrough = oldest.resourceVersion;
+    this.historyBytesHeld -= oldest.object.json.length;
+    this.history[this.historyStart] = undefined;
+    this.historyStart = (this.historyStart + 1) % this.history.length;
+    this.historyLength--;
   }
 
   get historySize(): number {

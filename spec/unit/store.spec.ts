@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { HistoryCompactedError, MemoryStore, type StoreEvent } from '../../server/store/memory-store.js';
+
+const object = (name: string, data: Record<string, string> = {}) => ({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns' }, data });
+
+describe('MemoryStore', () => {
+  it('gives every commit the next global resourceVersion and serializes it once', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    const a = store.commit('configmaps', 'ns/a', object('a'));
+    const b = store.commit('secrets', 'ns/b', object('b'));
+    expect([a.resourceVersion, b.resourceVersion]).to.deep.equal([1, 2]);
+    expect(JSON.parse(a.json).metadata.resourceVersion).to.equal('1');
+    expect(a.itemJson).to.equal(`{${a.json.slice(a.json.indexOf('"metadata"'))}`);
+    expect(store.currentRevision).to.equal(2);
+  });
+
+  it('lists in key order and reconstructs older states from the history', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    store.commit('configmaps', 'ns/b', object('b'));
+    const atOne = store.currentRevision;
+    store.commit('configmaps', 'ns/a', object('a'));
+    store.commit('configmaps', 'ns/b', object('b', { v: '2' }));
+    store.commit('configmaps', 'ns/a', null);
+    expect(store.list('configmaps').map((s) => s.key)).to.deep.equal(['ns/b']);
+    const then = store.listAt('configmaps', atOne);
+    expect(then.map((s) => [s.key, s.object.data])).to.deep.equal([['ns/b', {}]]);
+    expect(store.listAt('configmaps', 2).map((s) => s.key)).to.deep.equal(['ns/a', 'ns/b']);
+  });
+
+  it('stamps a DELETED event with the deletion resourceVersion and the last state', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    const events: StoreEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    store.commit('configmaps', 'ns/a', object('a', { keep: 'me' }));
+    store.commit('configmaps', 'ns/a', null);
+    expect(events.map((e) => e.type)).to.deep.equal(['ADDED', 'DELETED']);
+    expect(events[1].object.object.data).to.deep.equal({ keep: 'me' });
+    expect(events[1].object.object.metadata.resourceVersion).to.equal('2');
+    expect(events[1].previous?.resourceVersion).to.equal(1);
+  });
+
+  it('keeps at most historySize events and refuses to serve from before them', () => {
+    const store = new MemoryStore({ historySize: 3, historyBytes: 1 << 20 });
+    for (let i = 0; i < 5; i++) store.commit('configmaps', `ns/${i}`, object(String(i)));
+    expect(store.compactedRevision).to.equal(2);
+    expect(store.eventsSince(2).map((e) => e.resourceVersion)).to.deep.equal([3, 4, 5]);
+    expect(() => store.eventsSince(1)).to.throw(HistoryCompactedError);
+    expect(() => store.listAt('configmaps', 1)).to.throw(HistoryCompactedError);
+  });
+
+  it('keeps the history within its byte budget', () => {
+    const store = new MemoryStore({ historySize: 1000, historyBytes: 4096 });
+    const big = 'x'.repeat(1500);
+    for (let i = 0; i < 10; i++) store.commit('configmaps', 'ns/big', object('big', { big, i: String(i) }));
+    const kept = store.eventsSince(store.compactedRevision);
+    expect(kept.length).to.be.within(1, 2);
+    expect(kept.reduce((sum, e) => sum + e.object.json.length, 0)).to.be.at.most(4096);
+    expect(kept[kept.length - 1].resourceVersion).to.equal(10);
+  });
+
+  it('clears to a fresh state while resourceVersions keep counting up', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    store.commit('configmaps', 'ns/a', object('a'));
+    store.clear();
+    expect(store.list('configmaps')).to.deep.equal([]);
+    expect(store.commit('configmaps', 'ns/a', object('a')).resourceVersion).to.equal(2);
+    expect(() => store.eventsSince(0)).to.throw(HistoryCompactedError);
+  });
+});

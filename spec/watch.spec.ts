@@ -145,6 +145,18 @@ describe('watch', () => {
       }
     });
 
+    it('sends a last BOOKMARK before ending a stream at its timeout', async () => {
+      const own = await startCluster({ watch: { bookmarkIntervalMs: 60_000 } });
+      try {
+        const stream = await WatchStream.open(own.server, `/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&fieldSelector=metadata.name%3Dquiet&resourceVersion=${own.server.services.store.currentRevision}`);
+        await stream.waitForEnd(3000);
+        expect(stream.events.map((e) => e.type)).to.deep.equal(['BOOKMARK']);
+        expect(stream.events[0].object.metadata.resourceVersion).to.equal(String(own.server.services.store.currentRevision));
+      } finally {
+        await own.stop();
+      }
+    });
+
     it('ends the stream cleanly after timeoutSeconds', async () => {
       const stream = await open('/api/v1/namespaces/w/configmaps?watch=true&timeoutSeconds=1&resourceVersion=0');
       const started = Date.now();

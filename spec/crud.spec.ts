@@ -236,6 +236,15 @@ describe('CRUD through @kubernetes/client-node', () => {
       expect(err.details.causes.map((c: { field: string }) => c.field)).to.deep.equal(['metadata.name', 'spec.containers']);
     });
 
+    it('deletes a bound pod gracefully: Terminating first, then gone', async () => {
+      await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'graceful' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } });
+      await cluster.core.createNamespacedBinding({ namespace: 'default', body: { metadata: { name: 'graceful' }, target: { kind: 'Node', name: 'node-1' } } });
+      const terminating = await cluster.core.deleteNamespacedPod({ name: 'graceful', namespace: 'default' });
+      expect(terminating.metadata?.deletionTimestamp).to.be.instanceOf(Date);
+      expect(terminating.metadata?.deletionGracePeriodSeconds).to.equal(30);
+      await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=graceful' })).items.length === 0);
+    });
+
     it('answers a pod delete with the deleted pod', async () => {
       await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'gone' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } } });
       const deleted = await cluster.core.deleteNamespacedPod({ name: 'gone', namespace: 'default' });

@@ -3,6 +3,7 @@
 import type { Services } from '../services.js';
 import { Controller } from './controller.js';
 import { namespaceDeletion } from './namespace-deletion.js';
+import { podTermination } from './pod-termination.js';
 import { namespaceDefaults } from './service-accounts.js';
 
 export interface Reconcilers {
@@ -12,6 +13,7 @@ export interface Reconcilers {
 export function startReconcilers(services: Services, caCert: string, reportError: (err: unknown) => void): Reconcilers {
   const defaults = new Controller('serviceaccount', services.clock, namespaceDefaults(services, caCert), reportError);
   const deletion = new Controller('namespace', services.clock, namespaceDeletion(services), reportError);
+  const termination = new Controller('pod-termination', services.clock, podTermination(services), reportError);
   const unsubscribe = services.store.subscribe((event) => {
     if (event.resource === 'namespaces') {
       defaults.enqueue(event.object.name);
@@ -19,6 +21,7 @@ export function startReconcilers(services: Services, caCert: string, reportError
       return;
     }
     if (event.resource === 'serviceaccounts' || event.resource === 'configmaps') defaults.enqueue(event.object.namespace);
+    if (event.resource === 'pods' && event.type === 'MODIFIED') termination.enqueue(event.object.key);
     // Content leaving a terminating namespace lets its deletion move on.
     if (event.type === 'DELETED' && event.object.namespace) deletion.enqueue(event.object.namespace);
   });
@@ -31,6 +34,7 @@ export function startReconcilers(services: Services, caCert: string, reportError
       unsubscribe();
       defaults.stop();
       deletion.stop();
+      termination.stop();
     },
   };
 }

@@ -129,6 +129,11 @@ export const errors = {
     return new StatusError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`, details);
   },
 
+  /** The router's answer to a method no route serves on an existing path. */
+  methodNotAllowed(): StatusError {
+    return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  },
+
   notAcceptable(accepted: string[]): StatusError {
     return new StatusError(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
   },

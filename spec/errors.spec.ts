@@ -55,6 +55,17 @@ describe('errors as metav1.Status on the wire', () => {
     expect(body.details).to.deep.equal({ kind: 'namespaces' });
   });
 
+  it('405 from the router for a method no route of an existing path serves', async () => {
+    for (const [method, path] of [
+      ['POST', '/api/v1/namespaces/default/configmaps/x'],
+      ['PUT', '/api/v1/namespaces/default/configmaps'],
+      ['POST', '/api/v1/configmaps'],
+    ]) {
+      const response = await cluster.request(path, { method, headers: json, body: '{}' });
+      expectStatusBody(response, 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+  });
+
   it('406 when the client accepts only protobuf', async () => {
     const response = await cluster.request('/api/v1/namespaces', { headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
     expectStatusBody(response, 406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');

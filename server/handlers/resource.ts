@@ -14,8 +14,6 @@ import { createOnSubresource, handleSubresource } from './subresources.js';
 import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
 
-const collectionVerbs = new Set(['list', 'watch', 'create', 'deletecollection']);
-
 export function resourceRequests(services: Services): Middleware<KubeState> {
   return async (ctx, next) => {
     const info = ctx.state.info;
@@ -25,11 +23,12 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     const gr = { group: def.group, resource: def.plural };
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
     const namespace = def.namespaced ? info.namespace : '';
-    if (def.namespaced && !namespace && !['list', 'watch'].includes(info.verb)) {
-      if (info.name || info.verb !== 'create') throw errors.notFoundPath();
-      throw errors.methodNotSupported(gr, info.verb);
-    }
     const name = info.name;
+    // Across all namespaces only list and watch are served; other methods find no route.
+    if (def.namespaced && !namespace && !['list', 'watch'].includes(info.verb)) {
+      if (name) throw errors.notFoundPath();
+      throw errors.methodNotAllowed();
+    }
     if (info.subresource) return handleSubresource(ctx, services, def, namespace, name, info.subresource);
 
     const verb = info.verb as Verb;
@@ -40,7 +39,8 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
       if (!targetName) throw errors.badRequest(`${def.kind} must name the ${target.kind.toLowerCase()} in metadata.name`);
       return createOnSubresource(ctx, services, target, namespace, targetName, def.createVia.subresource, body);
     }
-    if (collectionVerbs.has(verb) === !!name && verb !== 'watch') throw errors.notFoundPath();
+    // A collection path takes no PUT or PATCH, an item path no POST.
+    if (name ? verb === 'create' : verb === 'update' || verb === 'patch') throw errors.methodNotAllowed();
     if (!def.verbs.includes(verb)) throw errors.methodNotSupported(gr, verb);
     switch (verb) {
       case 'get':

@@ -98,7 +98,8 @@ describe('Table printer columns', () => {
       initContainerStatuses: [{ name: 'setup', ready: false, restartCount: 0, state: { running: {} } }],
       containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
     });
-    pod('stopping', { nodeName: 'kind-control-plane' });
+    // A finalizer keeps the pod Terminating once its graceful deletion has finished.
+    create(pods, ns, { metadata: { name: 'stopping', finalizers: ['example.com/hold'] }, spec: { containers: [container('app')], nodeName: 'kind-control-plane' } });
     cluster.server.services.objects.delete(pods, ns, 'stopping', { gracePeriodSeconds: 3600 });
 
     create(def('apps', 'v1', 'deployments'), ns, {

@@ -45,6 +45,9 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
     end: () => res.end(),
   };
   const watcher = new Watcher(def, namespace, filter, framer, sink, services.watches, query.allowWatchBookmarks);
+  // A client may go away while the initial events are still being written.
+  res.once('close', () => watcher.close());
+  res.on('error', () => watcher.close());
 
   if (initialEvents) {
     for (const stored of services.objects.listNow(def, namespace)) {
@@ -72,5 +75,4 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
     ? query.timeoutSeconds * 1000
     : minRequestTimeoutSeconds * 1000 * (1 + Math.random());
   watcher.startTimers(services.clock, timeoutMs, () => store.currentRevision);
-  res.on('close', () => watcher.close());
 }

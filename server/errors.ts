@@ -200,6 +200,10 @@ export function renderValue(value: unknown): string {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
     return `[]string{${value.map((v) => JSON.stringify(v)).join(', ')}}`;
   }
+  if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+    const entries = Object.entries(value as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+  }
   return JSON.stringify(value);
 }
 

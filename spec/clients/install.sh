@@ -7,3 +7,18 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import kubernetes' 2>
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check kubernetes==32.0.1
 fi
+
+# The client-go program is rebuilt only when its sources change: the hash of the sources it was
+# built from is kept beside the binary.
+go_sources=spec/clients/go
+go_binary=.cache/go-client
+if ! command -v go >/dev/null 2>&1; then
+  echo "spec/clients/install.sh: the client-go spec needs Go (1.23 or later) on the PATH" >&2
+  exit 1
+fi
+sources_hash=$(cd "$go_sources" && sha256sum go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1)
+if [ ! -x "$go_binary" ] || [ "$(cat "$go_binary.sha256" 2>/dev/null)" != "$sources_hash" ]; then
+  mkdir -p .cache
+  go -C "$go_sources" build -o "$PWD/$go_binary" .
+  echo "$sources_hash" > "$go_binary.sha256"
+fi

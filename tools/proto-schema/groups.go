@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -20,4 +21,12 @@ var apiGroups = []func(*runtime.Scheme) error{
 	eventsv1.AddToScheme,
 	authorizationv1.AddToScheme,
 	authenticationv1.AddToScheme,
+	addScale,
+}
+
+// addScale registers autoscaling/v1 Scale, the body of every scale subresource, without the
+// autoscaling resources kubemock does not serve. client-go's UpdateScale always sends protobuf.
+func addScale(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(autoscalingv1.SchemeGroupVersion, &autoscalingv1.Scale{})
+	return nil
 }

@@ -309,6 +309,47 @@ describe('CRUD through @kubernetes/client-node', () => {
     });
   });
 
+  describe('events', () => {
+    it('are one store seen through core/v1 and events.k8s.io/v1', async () => {
+      const events = cluster.kubeconfig.makeApiClient(k8s.EventsV1Api);
+      const recorded = await events.createNamespacedEvent({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'web.1' },
+          eventTime: new Date('2024-05-01T10:00:00.123456Z'),
+          reportingController: 'example.com/operator',
+          reportingInstance: 'operator-0',
+          action: 'Scale',
+          reason: 'Scaled',
+          note: 'scaled to 3',
+          type: 'Normal',
+          regarding: { kind: 'Deployment', name: 'web', namespace: 'default', apiVersion: 'apps/v1' },
+        },
+      });
+      expect(recorded.note).to.equal('scaled to 3');
+      const core = await cluster.core.readNamespacedEvent({ name: 'web.1', namespace: 'default' });
+      expect(core).to.deep.include({ message: 'scaled to 3', reason: 'Scaled', reportingComponent: 'example.com/operator', action: 'Scale' });
+      expect(core.involvedObject).to.deep.include({ kind: 'Deployment', name: 'web' });
+      expect(core.metadata?.uid).to.equal(recorded.metadata?.uid);
+
+      await cluster.core.createNamespacedEvent({
+        namespace: 'default',
+        body: { metadata: { name: 'pod.1' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Started', message: 'started', type: 'Normal', count: 2, source: { component: 'kubelet' } },
+      });
+      const asV1 = await events.readNamespacedEvent({ name: 'pod.1', namespace: 'default' });
+      expect(asV1).to.deep.include({ note: 'started', deprecatedCount: 2, deprecatedSource: { component: 'kubelet' } });
+      expect(asV1.regarding).to.deep.include({ kind: 'Pod', name: 'p' });
+      const raw = (await cluster.request('/apis/events.k8s.io/v1/namespaces/default/events')).json();
+      expect(raw.kind).to.equal('EventList');
+      expect(raw.apiVersion).to.equal('events.k8s.io/v1');
+      expect(raw.items.map((e: { metadata: { name: string } }) => e.metadata.name)).to.include.members(['web.1', 'pod.1']);
+      expect(raw.items[0]).to.not.have.property('message');
+
+      await events.deleteNamespacedEvent({ name: 'web.1', namespace: 'default' });
+      await expectStatus(cluster.core.readNamespacedEvent({ name: 'web.1', namespace: 'default' }), 404, 'NotFound', 'events "web.1" not found');
+    });
+  });
+
   describe('namespaces', () => {
     it('get the default service account and root CA, and finish deleting with their content', async () => {
       await cluster.core.createNamespace({ body: { metadata: { name: 'team-a' } } });

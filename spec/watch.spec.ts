@@ -197,6 +197,26 @@ describe('watch', () => {
     });
   });
 
+  describe('versions of one stored resource', () => {
+    it('shows a core/v1 event to an events.k8s.io/v1 watcher in that version', async () => {
+      const start = services.store.currentRevision;
+      const v1 = await open(`/apis/events.k8s.io/v1/namespaces/w/events?watch=true&resourceVersion=${start}`);
+      const core = await open(`/api/v1/namespaces/w/events?watch=true&resourceVersion=${start}`);
+      services.objects.create(services.registry.find('', 'v1', 'events')!, 'w', {
+        metadata: { name: 'seen.1' },
+        involvedObject: { kind: 'Pod', name: 'p', namespace: 'w' },
+        reason: 'Seen',
+        message: 'seen twice',
+      });
+      const [asV1] = await v1.waitForEvents(1);
+      const [asCore] = await core.waitForEvents(1);
+      expect(asV1.object).to.deep.include({ kind: 'Event', apiVersion: 'events.k8s.io/v1', note: 'seen twice', reason: 'Seen' });
+      expect(asCore.object).to.deep.include({ kind: 'Event', apiVersion: 'v1', message: 'seen twice' });
+      v1.close();
+      core.close();
+    });
+  });
+
   describe('selectors', () => {
     it('turns changes into and out of a label selector into ADDED and DELETED', async () => {
       const created = createCM('w', 'mover', { tier: 'back' });

@@ -9,9 +9,10 @@ import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { parseMediaTypes } from '../middleware/negotiation.js';
 import { sendBody } from '../http.js';
 
-/** base64 of the first 8 bytes of SHA-256 over group/version/Kind, as apiserver computes storageVersionHash. */
+/** base64 of the first 8 bytes of SHA-256 over the storage group/version/Kind, as apiserver computes storageVersionHash. */
 export function storageVersionHash(def: ResourceDefinition): string {
-  return createHash('sha256').update(`${def.group}/${def.version}/${def.kind}`).digest().subarray(0, 8).toString('base64');
+  const stored = def.storedAs ?? def;
+  return createHash('sha256').update(`${stored.group}/${stored.version}/${stored.kind}`).digest().subarray(0, 8).toString('base64');
 }
 
 function sortedVerbs(verbs: readonly string[]): string[] {

@@ -5,7 +5,7 @@ import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
 import type { ObjectResult } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
-import type { StoredObject } from '../store/memory-store.js';
+import { withoutTypeMeta, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { tableColumns, tableRow } from './table.js';
 import { sendBody } from '../http.js';
@@ -22,6 +22,24 @@ function write(ctx: KubeContext, status: number, json: string): void {
   else sendBody(ctx, status, json);
 }
 
+const views = new WeakMap<ObjectResult, ObjectResult>();
+
+/**
+ * The object as the requested resource shows it: itself, or for a resource stored as another
+ * (events.k8s.io/v1 events) its conversion, made once per stored version and view.
+ */
+export function presented(def: ResourceDefinition, result: ObjectResult): ObjectResult {
+  const storage = def.storedAs;
+  if (!storage) return result;
+  let view = views.get(result);
+  if (!view) {
+    const object = storage.fromStorage(JSON.parse(result.json));
+    view = { object, json: JSON.stringify(object) };
+    views.set(result, view);
+  }
+  return view;
+}
+
 export function partialObjectMetadata(object: KubeObject, version: string): KubeObject {
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
 }
@@ -31,8 +49,9 @@ function listMetaJson(meta: ListMeta): string {
 }
 
 /** Writes a single object (GET, create, update, delete results). */
-export function respondObject(ctx: KubeContext, def: ResourceDefinition, result: ObjectResult, status = 200): void {
+export function respondObject(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
   const output = ctx.state.output;
+  const result = presented(def, stored);
   switch (output.kind) {
     case 'json':
     case 'yaml':
@@ -59,7 +78,7 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
   switch (output.kind) {
     case 'json':
     case 'yaml': {
-      const parts = items.map((s) => s.itemJson);
+      const parts = items.map((s) => (def.storedAs ? withoutTypeMeta(presented(def, s).json) : s.itemJson));
       const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${listMetaJson(meta)},"items":[${parts.join(',')}]}`;
       return write(ctx, 200, json);
     }
@@ -71,12 +90,12 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
         kind: 'PartialObjectMetadataList',
         apiVersion: `meta.k8s.io/${output.version}`,
         metadata: meta,
-        items: items.map((s) => partialObjectMetadata(s.object, output.version)),
+        items: items.map((s) => partialObjectMetadata(presented(def, s).object, output.version)),
       };
       return write(ctx, 200, JSON.stringify(list));
     }
     case 'table':
-      return write(ctx, 200, JSON.stringify(toTable(ctx, def, items.map((s) => s.object), meta, output.version)));
+      return write(ctx, 200, JSON.stringify(toTable(ctx, def, items.map((s) => presented(def, s).object), meta, output.version)));
   }
 }
 

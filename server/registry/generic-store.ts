@@ -181,8 +181,16 @@ export class GenericStore {
     });
   }
 
-  create(def: ResourceDefinition, namespace: string, body: unknown, options: WriteOptions = {}): ObjectResult {
-    const input = this.checkBody(def, body);
+  /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
+  private asStored(def: ResourceDefinition, body?: unknown): { def: ResourceDefinition; body: unknown } {
+    if (!def.storedAs) return { def, body };
+    const converted = body === undefined ? undefined : def.storedAs.toStorage(this.checkBody(def, body));
+    return { def: this.findDefinition(resourceKey(def))!, body: converted };
+  }
+
+  create(view: ResourceDefinition, namespace: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+    const { def, body: stored } = this.asStored(view, body);
+    const input = this.checkBody(def, stored);
     const meta = input.metadata;
     if (def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -238,8 +246,9 @@ export class GenericStore {
   }
 
   /** PUT: a full replacement of the main resource or of a subresource. */
-  update(def: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
-    const input = this.checkBody(def, body);
+  update(view: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
+    const { def, body: stored } = this.asStored(view, body);
+    const input = this.checkBody(def, stored);
     const meta = input.metadata;
     if (meta.name && meta.name !== name) {
       throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
@@ -260,7 +269,9 @@ export class GenericStore {
    * Writes a new version of an existing object: preconditions, what the strategy keeps, defaults,
    * validation, generation. Patch handlers compute the new object and come through here too.
    */
-  replace(def: ResourceDefinition, existing: StoredObject, input: KubeObject, options: WriteOptions = {}): ObjectResult {
+  replace(view: ResourceDefinition, existing: StoredObject, body: KubeObject, options: WriteOptions = {}): ObjectResult {
+    const { def, body: stored } = this.asStored(view, body);
+    const input = stored as KubeObject;
     const strategy = def.strategy;
     const gr = { group: def.group, resource: def.plural };
     const old = existing.object;
@@ -297,7 +308,8 @@ export class GenericStore {
   }
 
   /** POST to a subresource that changes its parent (pods/binding): the strategy computes the new parent. */
-  createSubresource(def: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+  createSubresource(view: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+    const { def } = this.asStored(view);
     const create = def.strategy.subresourceCreates?.[subresource];
     if (!create) throw errors.notFoundPath();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
@@ -337,7 +349,8 @@ export class GenericStore {
     return (object.metadata.finalizers?.length ?? 0) > 0 || (def.strategy.pendingDeletion?.(object) ?? false);
   }
 
-  delete(def: ResourceDefinition, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
+  delete(view: ResourceDefinition, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
+    const { def } = this.asStored(view);
     const existing = this.get(def, namespace, name);
     const old = existing.object;
     const qualifiedKind = def.group ? `${def.kind}.${def.group}` : def.kind;

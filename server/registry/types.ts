@@ -103,13 +103,26 @@ export interface ResourceDefinition {
   strategy: Strategy;
   /** A create here is a POST to another resource's subresource for the object the body names (bindings → pods/binding). */
   createVia?: { plural: string; subresource: string };
+  /** Objects live in another resource and are converted on the way in and out (events.k8s.io/v1 events). */
+  storedAs?: StorageVersion;
+}
+
+/** Where a resource served in another version keeps its objects, and how to convert them. */
+export interface StorageVersion {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  toStorage(object: KubeObject): KubeObject;
+  fromStorage(object: KubeObject): KubeObject;
 }
 
 export function groupVersion(def: { group: string; version: string }): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
-/** The key the store files a resource's objects under. */
-export function resourceKey(def: { group: string; plural: string }): string {
-  return def.group ? `${def.group}/${def.plural}` : def.plural;
+/** The key the store files a resource's objects under (its storage's, when it is stored as another). */
+export function resourceKey(def: { group: string; plural: string; storedAs?: StorageVersion }): string {
+  const stored = def.storedAs ?? def;
+  return stored.group ? `${stored.group}/${stored.plural}` : stored.plural;
 }

@@ -3,6 +3,12 @@
 
 import type { EventType, KubeObject } from './types.js';
 
+/** A serialized object as an item of a typed list: without the kind and apiVersion that lead it. */
+export function withoutTypeMeta(json: string): string {
+  const metadataAt = json.indexOf('"metadata":');
+  return metadataAt > 0 ? `{${json.slice(metadataAt)}` : json;
+}
+
 /** One stored version of an object. Never mutated after commit. */
 export class StoredObject {
   private listItem?: string;
@@ -26,10 +32,7 @@ export class StoredObject {
 
   /** The object as an item of a typed list: no kind or apiVersion (they lead the serialization). */
   get itemJson(): string {
-    if (this.listItem === undefined) {
-      const metadataAt = this.json.indexOf('"metadata":');
-      this.listItem = metadataAt > 0 ? `{${this.json.slice(metadataAt)}` : this.json;
-    }
+    this.listItem ??= withoutTypeMeta(this.json);
     return this.listItem;
   }
 }

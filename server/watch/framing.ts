@@ -6,7 +6,7 @@ import type { OutputFormat } from '../middleware/negotiation.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
-import { partialObjectMetadata } from '../handlers/respond.js';
+import { partialObjectMetadata, presented } from '../handlers/respond.js';
 import { tableColumns, tableRow } from '../handlers/table.js';
 import type { FrameKind } from './hub.js';
 
@@ -33,15 +33,25 @@ export abstract class EventFramer {
   /** Frames with the same key are byte-identical across watchers; '' means never share. */
   abstract get cacheKey(): string;
 
+  /** The representation of an object as the watched resource shows it. */
   protected abstract render(object: KubeObject): string;
 
+  /** Watchers of different versions of one stored resource see different bytes. */
+  protected get viewKey(): string {
+    return groupVersion(this.def);
+  }
+
   event(kind: FrameKind, event: StoreEvent): Buffer {
-    if (kind === 'DELETED-PREVIOUS') return frame('DELETED', this.render(previousAt(event)));
+    if (kind === 'DELETED-PREVIOUS') return frame('DELETED', this.render(this.present(previousAt(event))));
     return this.stored(frameType(kind), event.object);
   }
 
   stored(type: string, stored: StoredObject): Buffer {
-    return frame(type, this.render(stored.object));
+    return frame(type, this.render(presented(this.def, stored).object));
+  }
+
+  private present(object: KubeObject): KubeObject {
+    return this.def.storedAs ? this.def.storedAs.fromStorage(object) : object;
   }
 
   protected bookmarkObject(revision: number, annotations?: Record<string, string>): KubeObject {
@@ -61,7 +71,7 @@ export abstract class EventFramer {
 
 class JsonFramer extends EventFramer {
   get cacheKey(): string {
-    return 'json';
+    return `${this.viewKey} json`;
   }
 
   protected render(object: KubeObject): string {
@@ -70,7 +80,7 @@ class JsonFramer extends EventFramer {
 
   /** Stored objects already hold their bytes. */
   override stored(type: string, stored: StoredObject): Buffer {
-    return frame(type, stored.json);
+    return frame(type, presented(this.def, stored).json);
   }
 }
 
@@ -83,7 +93,7 @@ class PartialFramer extends EventFramer {
   }
 
   get cacheKey(): string {
-    return `partial-${this.version}`;
+    return `${this.viewKey} partial-${this.version}`;
   }
 
   protected render(object: KubeObject): string {
@@ -108,7 +118,7 @@ class TableFramer extends EventFramer {
   }
 
   get cacheKey(): string {
-    return this.headersSent ? `table-${this.version}` : '';
+    return this.headersSent ? `${this.viewKey} table-${this.version}` : '';
   }
 
   protected render(object: KubeObject): string {

@@ -71,6 +71,7 @@ export interface DefinitionInput {
   subresources?: SubresourceDefinition[];
   strategy?: Partial<Strategy>;
   createVia?: ResourceDefinition['createVia'];
+  storedAs?: ResourceDefinition['storedAs'];
 }
 
 export function define(input: DefinitionInput): ResourceDefinition {
@@ -102,5 +103,6 @@ export function define(input: DefinitionInput): ResourceDefinition {
     subresources,
     strategy,
     createVia: input.createVia,
+    storedAs: input.storedAs,
   };
 }

@@ -4,6 +4,7 @@ import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, ReviewContext } from '../types.js';
 import { define } from './common.js';
+import { eventsV1Storage } from './event-versions.js';
 import { endpointSliceColumns, eventsV1Columns, leaseColumns } from './printers.js';
 
 type Json = Record<string, any>;
@@ -40,6 +41,7 @@ export const eventsV1 = define({
   namespaced: true,
   shortNames: ['ev'],
   strategy: { allowCreateOnUpdate: true, table: eventsV1Columns },
+  storedAs: eventsV1Storage,
 });
 
 const addressTypes = ['FQDN', 'IPv4', 'IPv6'];

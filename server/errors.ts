@@ -86,6 +86,11 @@ export const errors = {
     return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${detail}`, grDetails(gr, name));
   },
 
+  /** A server-side apply that would take fields other managers own. */
+  applyConflict(message: string, causes: StatusCause[]): StatusError {
+    return new StatusError(409, 'Conflict', message, { causes });
+  },
+
   staleResourceVersion(gr: GroupResource, name: string): StatusError {
     return errors.conflict(gr, name, 'the object has been modified; please apply your changes to the latest version and try again');
   },

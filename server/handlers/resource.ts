@@ -13,6 +13,7 @@ import { listObjects } from './list.js';
 import { createOnSubresource, handleSubresource } from './subresources.js';
 import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
+import { patchObject } from './patch.js';
 
 export function resourceRequests(services: Services): Middleware<KubeState> {
   return async (ctx, next) => {
@@ -53,6 +54,8 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
         return createObject(ctx, services, def, namespace);
       case 'update':
         return updateObject(ctx, services, def, namespace, name);
+      case 'patch':
+        return patchObject(ctx, services, def, namespace, name);
       case 'delete':
         return deleteObject(ctx, services, def, namespace, name);
       case 'deletecollection':

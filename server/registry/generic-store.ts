@@ -8,7 +8,7 @@ import { timestamp } from '../clock.js';
 import { errors, field, type FieldError, GoLiteral, invalidOptions } from '../errors.js';
 import { HistoryCompactedError, type MemoryStore, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject, ObjectMeta } from '../store/types.js';
-import { managedFieldsEntry } from './managed-fields.js';
+import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateObjectMeta } from './validation.js';
@@ -20,6 +20,8 @@ export interface WriteOptions {
   user?: UserInfo;
   /** Resolves bearer tokens for token reviews. */
   authenticate?: (token: string) => UserInfo | undefined;
+  /** Ownership computed by server-side apply, stored as given instead of derived from the change. */
+  managedFields?: ManagedFieldsEntry[];
   /** The subresource written (status, finalize); absent for the main resource. */
   subresource?: string;
 }
@@ -81,6 +83,13 @@ export function storageKey(namespace: string, name: string): string {
 
 function result(object: KubeObject): ObjectResult {
   return { object, json: JSON.stringify(object) };
+}
+
+/** Whether ownership given by server-side apply differs from what is stored, timestamps aside. */
+function ownershipChanges(given: ManagedFieldsEntry[] | undefined, old: KubeObject): boolean {
+  if (!given) return false;
+  const withoutTimes = (entries: unknown[] | undefined) => (entries ?? []).map((e) => ({ ...(e as ManagedFieldsEntry), time: undefined }));
+  return !jsonEqual(withoutTimes(given), withoutTimes(old.metadata.managedFields));
 }
 
 function sameContent(a: KubeObject, b: KubeObject): boolean {
@@ -172,6 +181,10 @@ export class GenericStore {
   }
 
   private manage(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions, now: Date): void {
+    if (options.managedFields) {
+      object.metadata.managedFields = options.managedFields;
+      return;
+    }
     object.metadata.managedFields = managedFieldsEntry(object, old, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
@@ -330,7 +343,7 @@ export class GenericStore {
     }
     object.metadata.managedFields = old.metadata.managedFields;
     const candidate = canonical(def, object);
-    if (sameContent(candidate, old)) return existing;
+    if (sameContent(candidate, old) && !ownershipChanges(options.managedFields, old)) return existing;
     this.manage(candidate, old, def, options, this.clock.now());
 
     const key = existing.key;

@@ -41,16 +41,18 @@ const listKeys: Record<string, string[]> = {
   topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
 };
 
-const setLists = new Set(['finalizers']);
+export const setLists = new Set(['finalizers']);
 
 /** Map-typed fields own themselves ("."), unlike struct fields. */
 const mapFields = new Set(['labels', 'annotations', 'data', 'binaryData', 'nodeSelector', 'matchLabels', 'limits', 'requests', 'capacity', 'allocatable']);
 
 const serverMetadata = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
 
-const separator = '\u0001';
+/** Joins the segments of a field path (f:spec, k:{"name":"web"}, v:"x", .). */
+export const separator = '\u0001';
 
-function keysFor(fieldName: string, items: unknown[]): string[] | undefined {
+/** The keys that identify the items of a list field, if it is a keyed list. */
+export function keysFor(fieldName: string, items: unknown[]): string[] | undefined {
   let keys = listKeys[fieldName];
   if (fieldName === 'ports') {
     const first = items[0] as Json | undefined;
@@ -61,7 +63,7 @@ function keysFor(fieldName: string, items: unknown[]): string[] | undefined {
   return usable ? keys : undefined;
 }
 
-function itemKey(item: Json, keys: string[]): string {
+export function itemKey(item: Json, keys: string[]): string {
   const identity: Json = {};
   for (const k of [...keys].sort()) if (item[k] !== undefined) identity[k] = item[k];
   return `k:${JSON.stringify(identity)}`;
@@ -91,7 +93,8 @@ function collect(value: unknown, path: string[], fieldName: string, out: Map<str
   out.set(path.join(separator), JSON.stringify(value));
 }
 
-function fieldsOf(object: KubeObject, info: ManagerInfo): Map<string, string> {
+/** Every owned path of an object with its serialized leaf value, in the scope a manager writes (main resource or status). */
+export function fieldsOf(object: KubeObject, info: Pick<ManagerInfo, 'subresource' | 'statusIsSubresource'>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [key, value] of Object.entries(object)) {
     if (key === 'kind' || key === 'apiVersion') continue;
@@ -106,7 +109,7 @@ function fieldsOf(object: KubeObject, info: ManagerInfo): Map<string, string> {
   return out;
 }
 
-function toTree(paths: Iterable<string>): Record<string, unknown> {
+export function toTree(paths: Iterable<string>): Record<string, unknown> {
   const root: Json = {};
   for (const path of paths) {
     let node = root;
@@ -115,7 +118,7 @@ function toTree(paths: Iterable<string>): Record<string, unknown> {
   return root;
 }
 
-function fromTree(tree: Json, prefix: string[] = [], out = new Set<string>()): Set<string> {
+export function fromTree(tree: Json, prefix: string[] = [], out = new Set<string>()): Set<string> {
   for (const [segment, child] of Object.entries(tree)) {
     const path = [...prefix, segment];
     if (child && typeof child === 'object' && Object.keys(child).length > 0) fromTree(child, path, out);

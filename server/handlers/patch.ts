@@ -1,0 +1,111 @@
+// PATCH: JSON patch, merge patch, strategic merge patch and server-side apply of an object or of
+// its status or scale subresource. The result goes through the same create or replace path as any write.
+
+import { dropUnknownFields, validateBodyFields } from '../../openapi/field-validation.js';
+import { schemaCatalog } from '../../openapi/cache.js';
+import { gvkKey, schemaRef } from '../../openapi/schemas.js';
+import type { KubeContext } from '../context.js';
+import { errors, field, invalidOptions } from '../errors.js';
+import { applyJsonPatch } from '../patch/json-patch.js';
+import { applyMergePatch } from '../patch/merge-patch.js';
+import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
+import { serverSideApply } from '../patch/apply.js';
+import { isTrue } from '../middleware/request-info.js';
+import { timestamp } from '../clock.js';
+import { groupVersion, type ResourceDefinition } from '../registry/types.js';
+import type { Services } from '../services.js';
+import type { KubeObject } from '../store/types.js';
+import { decodeJson, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
+import { queryParam } from './query.js';
+import { presented, respondObject } from './respond.js';
+import { respondScale, scaleOf, scaleTo } from './scale.js';
+import { readWriteOptions } from './write-options.js';
+
+const jsonPatch = 'application/json-patch+json';
+const mergePatch = 'application/merge-patch+json';
+const strategicMergePatch = 'application/strategic-merge-patch+json';
+export const applyPatch = 'application/apply-patch+yaml';
+
+/** Patch types a resource takes, in the order kube-apiserver lists them; custom resources lack strategic merge. */
+export function patchTypes(builtin: boolean): string[] {
+  return builtin ? [jsonPatch, mergePatch, strategicMergePatch, applyPatch] : [jsonPatch, mergePatch, applyPatch];
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+async function patched(services: Services, type: string, current: Json, body: unknown, subjectKind: { group: string; version: string; kind: string }): Promise<Json> {
+  if (type === jsonPatch) return applyJsonPatch(current, body);
+  if (!isObject(body)) {
+    throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
+  }
+  if (type === mergePatch) return applyMergePatch(current, body) as Json;
+  const catalog = await schemaCatalog(services.registry);
+  const kind = catalog.kinds.get(gvkKey(subjectKind));
+  if (!kind) throw errors.unsupportedMediaType(patchTypes(false));
+  return applyStrategicMergePatch(current, body, schemaRef(kind.name), catalog.schemas);
+}
+
+/** Server-side apply: creates the object when it is missing (201), else applies to it. */
+async function applyObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string): Promise<void> {
+  const manager = queryParam(ctx, 'fieldManager');
+  if (manager === undefined) throw invalidOptions('PatchOptions', [field.required('fieldManager', 'is required for apply patch')]);
+  const options = readWriteOptions(ctx, 'PatchOptions');
+  const applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
+  if (!isObject(applied)) throw errors.badRequest('the applied configuration must be an object');
+  const gv = groupVersion(def);
+  if (applied.apiVersion !== gv || applied.kind !== def.kind) {
+    throw errors.badRequest(`the apply configuration must be a ${def.kind} of ${gv}, got ${String(applied.kind)} of ${String(applied.apiVersion)}`);
+  }
+  const meta = isObject(applied.metadata) ? applied.metadata : (applied.metadata = {});
+  if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  if (meta.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
+  meta.name = name;
+  if (def.namespaced) meta.namespace = namespace;
+  const unknown = dropUnknownFields(await schemaCatalog(services.registry), def, applied);
+  if (unknown.length > 0) {
+    const where = def.namespaced ? `${namespace}/${name}` : name;
+    throw errors.badRequest(`failed to create typed patch object (${where}; ${gv}, Kind=${def.kind}): .${unknown[0]}: field not declared in schema`);
+  }
+
+  const existing = services.objects.find(def, namespace, name);
+  if (!existing && subresource) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+  const live = existing ? (JSON.parse(presented(def, existing).json) as KubeObject) : undefined;
+  const { object, managedFields } = serverSideApply(live, applied as KubeObject, {
+    manager,
+    force: isTrue(queryParam(ctx, 'force')),
+    apiVersion: gv,
+    time: timestamp(services.clock.now()),
+    subresource: subresource || undefined,
+    statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+  });
+  const writeOptions = { ...options, fieldManager: manager, managedFields };
+  if (!existing) return respondObject(ctx, def, services.objects.create(def, namespace, object, writeOptions), 201);
+  object.metadata.resourceVersion = existing.object.metadata.resourceVersion;
+  respondObject(ctx, def, services.objects.replace(def, existing, object, { ...writeOptions, subresource: subresource || undefined }));
+}
+
+export async function patchObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
+  const type = mediaTypeOf(ctx);
+  const accepted = patchTypes(true);
+  if (!accepted.includes(type)) throw errors.unsupportedMediaType(accepted);
+  if (type === applyPatch && subresource !== 'scale') return applyObject(ctx, services, def, namespace, name, subresource);
+  if (type === applyPatch) throw errors.unsupportedMediaType(accepted.filter((t) => t !== applyPatch));
+  if (queryParam(ctx, 'force') !== undefined) {
+    throw invalidOptions('PatchOptions', [field.forbidden('force', 'may not be specified for non-apply patch')]);
+  }
+  const options = readWriteOptions(ctx, 'PatchOptions');
+  const body = decodeJson((await readRawBody(ctx)).toString('utf8'));
+  const existing = services.objects.get(def, namespace, name);
+
+  if (subresource === 'scale') {
+    const scale = await patched(services, type, scaleOf(existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    return respondScale(ctx, def, scaleTo(services, def, existing, scale, options));
+  }
+  const current = JSON.parse(presented(def, existing).json) as Json;
+  const result = await patched(services, type, current, body, def);
+  await validateBodyFields(ctx, services.registry, def, result);
+  const written = services.objects.replace(def, existing, result as KubeObject, { ...options, subresource: subresource || undefined });
+  respondObject(ctx, def, written);
+}

@@ -1,0 +1,54 @@
+// The scale subresource: an object's replicas seen as an autoscaling/v1 Scale, and Scale writes
+// (PUT or patch) turned back into spec.replicas.
+
+import type { KubeContext } from '../context.js';
+import { errors, field } from '../errors.js';
+import type { ObjectResult, WriteOptions } from '../registry/generic-store.js';
+import type { ResourceDefinition } from '../registry/types.js';
+import { formatLabelSelector } from '../selectors/labels.js';
+import type { Services } from '../services.js';
+import type { StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import { readObjectBody } from './body.js';
+import { respondObject } from './respond.js';
+import { readWriteOptions } from './write-options.js';
+
+type Json = Record<string, any>;
+
+/** The autoscaling/v1 Scale an object with replicas shows through /scale. */
+export function scaleOf(stored: ObjectResult): KubeObject {
+  const object = stored.object as Json;
+  const selector = object.spec?.selector;
+  const status: Json = { replicas: object.status?.replicas ?? 0 };
+  if (selector) status.selector = formatLabelSelector(selector.matchLabels || selector.matchExpressions ? selector : { matchLabels: selector });
+  const meta = object.metadata;
+  const metadata: Json = { name: meta.name };
+  if (meta.namespace) metadata.namespace = meta.namespace;
+  Object.assign(metadata, { uid: meta.uid, resourceVersion: meta.resourceVersion, creationTimestamp: meta.creationTimestamp });
+  return { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata, spec: { replicas: object.spec?.replicas ?? 0 }, status };
+}
+
+export function respondScale(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
+  const scale = scaleOf(stored);
+  respondObject(ctx, { ...def, kind: 'Scale' }, { object: scale, json: JSON.stringify(scale) }, status);
+}
+
+/** Writes a Scale (from a PUT or a patch) back to its object's spec.replicas. */
+export function scaleTo(services: Services, def: ResourceDefinition, existing: StoredObject, scale: Json, options: WriteOptions): ObjectResult {
+  const name = existing.name;
+  const replicas = scale?.spec?.replicas ?? 0;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw errors.invalid({ group: 'autoscaling', kind: 'Scale' }, name, [field.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+  }
+  const updated: KubeObject = JSON.parse(existing.json);
+  (updated.spec as Json).replicas = replicas;
+  updated.metadata.resourceVersion = scale?.metadata?.resourceVersion || undefined;
+  if (!updated.metadata.resourceVersion && !def.strategy.allowUnconditionalUpdate) updated.metadata.resourceVersion = existing.object.metadata.resourceVersion;
+  return services.objects.replace(def, existing, updated, { ...options, subresource: 'scale' });
+}
+
+export async function writeScale(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string): Promise<void> {
+  const options = readWriteOptions(ctx, 'UpdateOptions');
+  const body = (await readObjectBody(ctx)) as Json;
+  respondScale(ctx, def, scaleTo(services, def, services.objects.get(def, namespace, name), body, options));
+}

@@ -1,0 +1,152 @@
+// Server-side apply (application/apply-patch+yaml): the applied configuration is what its manager
+// owns. Fields it applied before and leaves out now are removed (unless someone else owns them),
+// fields another manager owns with a different value are conflicts unless forced, and the result
+// merges maps key by key and keyed lists item by item.
+
+import { errors, type StatusError } from '../errors.js';
+import { fieldsOf, fromTree, itemKey, keysFor, type ManagedFieldsEntry, separator, setLists, toTree } from '../registry/managed-fields.js';
+import type { KubeObject } from '../store/types.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export interface ApplyRequest {
+  manager: string;
+  force: boolean;
+  apiVersion: string;
+  time: string;
+  subresource?: string;
+  statusIsSubresource: boolean;
+}
+
+export interface ApplyResult {
+  object: KubeObject;
+  managedFields: ManagedFieldsEntry[];
+}
+
+/** Merges the applied configuration into the live object: maps by key, keyed lists by item, sets by value. */
+function merge(live: unknown, applied: unknown, fieldName: string): unknown {
+  if (isObject(live) && isObject(applied)) {
+    const out: Json = { ...live };
+    for (const [key, value] of Object.entries(applied)) out[key] = key in live ? merge(live[key], value, key) : value;
+    return out;
+  }
+  if (Array.isArray(live) && Array.isArray(applied)) {
+    if (setLists.has(fieldName)) return [...live, ...applied.filter((v) => !live.some((l) => JSON.stringify(l) === JSON.stringify(v)))];
+    const keys = keysFor(fieldName, applied.length ? applied : live);
+    if (keys && applied.every(isObject) && live.every(isObject)) {
+      const out = [...live] as Json[];
+      for (const item of applied as Json[]) {
+        const identity = itemKey(item, keys);
+        const at = out.findIndex((l) => itemKey(l, keys) === identity);
+        if (at >= 0) out[at] = merge(out[at], item, fieldName) as Json;
+        else out.push(item);
+      }
+      return out;
+    }
+  }
+  return applied;
+}
+
+/** Removes one owned path (f:/k:/v: segments) from an object; removing an item's "." drops the item. */
+function removePath(node: unknown, segments: string[], fieldName = ''): void {
+  const [head, ...rest] = segments;
+  if (head === '.' || head === undefined) return;
+  if (head.startsWith('f:') && isObject(node)) {
+    const key = head.slice(2);
+    if (rest.length === 0 || (rest.length === 1 && rest[0] === '.')) delete node[key];
+    else removePath(node[key], rest, key);
+  } else if (Array.isArray(node)) {
+    const index = node.findIndex((item) => {
+      if (head.startsWith('v:')) return JSON.stringify(item) === head.slice(2);
+      const keys = isObject(item) ? keysFor(fieldName, node) : undefined;
+      return !!keys && itemKey(item as Json, keys) === head;
+    });
+    if (index < 0) return;
+    if (head.startsWith('v:') || rest.length === 0 || (rest.length === 1 && rest[0] === '.')) node.splice(index, 1);
+    else removePath(node[index], rest, fieldName);
+  }
+}
+
+/** `.spec.replicas`, `.spec.containers[name="nginx"].image`, `.metadata.finalizers[="x"]`, as conflicts print paths. */
+function printPath(path: string): string {
+  return path
+    .split(separator)
+    .filter((s) => s !== '.')
+    .map((segment) => {
+      if (segment.startsWith('f:')) return `.${segment.slice(2)}`;
+      if (segment.startsWith('v:')) return `[=${segment.slice(2)}]`;
+      const identity = JSON.parse(segment.slice(2)) as Json;
+      return `[${Object.entries(identity).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+    })
+    .join('');
+}
+
+function describeManager(entry: ManagedFieldsEntry): string {
+  if (entry.operation === 'Apply') return JSON.stringify(entry.manager);
+  if (entry.subresource) return `${JSON.stringify(entry.manager)} with subresource ${JSON.stringify(entry.subresource)}`;
+  return `${JSON.stringify(entry.manager)} using ${entry.apiVersion}`;
+}
+
+function conflictError(conflicts: Map<ManagedFieldsEntry, string[]>): StatusError {
+  const total = [...conflicts.values()].reduce((n, paths) => n + paths.length, 0);
+  const causes = [...conflicts].flatMap(([entry, paths]) => paths.map((p) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(entry)}`, field: printPath(p) })));
+  let message: string;
+  if (total === 1) message = `Apply failed with 1 conflict: ${causes[0].message}: ${causes[0].field}`;
+  else {
+    const groups = [...conflicts].sort(([a], [b]) => (a.manager < b.manager ? -1 : 1)).map(([entry, paths]) => `conflicts with ${describeManager(entry)}:\n${paths.map((p) => `- ${printPath(p)}`).join('\n')}`);
+    message = `Apply failed with ${total} conflicts: ${groups.join('\n')}`;
+  }
+  return errors.applyConflict(message, causes);
+}
+
+/** The object and managedFields after `request.manager` applies `applied` to `live` (absent on create). */
+export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, request: ApplyRequest): ApplyResult {
+  const scope = { subresource: request.subresource, statusIsSubresource: request.statusIsSubresource };
+  const appliedFields = fieldsOf(applied, scope);
+  const entries = ((live?.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => e && e.manager !== undefined);
+  const isMine = (e: ManagedFieldsEntry) => e.manager === request.manager && e.operation === 'Apply' && (e.subresource ?? '') === (request.subresource ?? '');
+  const mine = entries.find(isMine);
+  const others = entries.filter((e) => !isMine(e));
+
+  let object: KubeObject = live ? (JSON.parse(JSON.stringify(live)) as KubeObject) : { kind: applied.kind, apiVersion: applied.apiVersion, metadata: {} };
+  const liveFields = live ? fieldsOf(live, scope) : new Map<string, string>();
+  const ownedByOthers = new Map<string, ManagedFieldsEntry[]>();
+  for (const entry of others) {
+    for (const path of fromTree(entry.fieldsV1 ?? {})) ownedByOthers.set(path, [...(ownedByOthers.get(path) ?? []), entry]);
+  }
+
+  const conflicts = new Map<ManagedFieldsEntry, string[]>();
+  const taken = new Set<string>();
+  for (const [path, value] of appliedFields) {
+    const owners = ownedByOthers.get(path);
+    if (!owners || !liveFields.has(path) || liveFields.get(path) === value) continue;
+    taken.add(path);
+    for (const owner of owners) conflicts.set(owner, [...(conflicts.get(owner) ?? []), path]);
+  }
+  if (conflicts.size > 0 && !request.force) throw conflictError(conflicts);
+
+  for (const path of mine ? fromTree(mine.fieldsV1 ?? {}) : []) {
+    if (!appliedFields.has(path) && !ownedByOthers.has(path)) removePath(object, path.split(separator));
+  }
+  const { kind: _kind, apiVersion: _apiVersion, ...content } = applied;
+  object = merge(object, content, '') as KubeObject;
+
+  const managedFields: ManagedFieldsEntry[] = [];
+  for (const entry of others) {
+    const kept = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !taken.has(p));
+    if (kept.length > 0) managedFields.push({ ...entry, fieldsV1: toTree(kept) });
+  }
+  const applyEntry: ManagedFieldsEntry = {
+    manager: request.manager,
+    operation: 'Apply',
+    apiVersion: request.apiVersion,
+    time: request.time,
+    fieldsType: 'FieldsV1',
+    fieldsV1: toTree(appliedFields.keys()),
+  };
+  if (request.subresource) applyEntry.subresource = request.subresource;
+  managedFields.push(applyEntry);
+  return { object, managedFields };
+}

@@ -1,0 +1,129 @@
+// Strategic merge patch (application/strategic-merge-patch+json): a merge patch that merges lists
+// element by element where the schema gives a merge key (containers by name, ports by containerPort),
+// unions primitive sets (finalizers), and honours the $patch, $retainKeys, $setElementOrder and
+// $deleteFromPrimitiveList directives. The schema facts come from openapi/facts.ts.
+
+import type { Schema } from '../../openapi/schemas.js';
+import { schemaRefPrefix } from '../../openapi/schemas.js';
+
+type Json = Record<string, unknown>;
+type Schemas = Record<string, Schema>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const setElementOrder = '$setElementOrder/';
+const deleteFromPrimitiveList = '$deleteFromPrimitiveList/';
+
+function resolve(schema: Schema | undefined, schemas: Schemas): Schema | undefined {
+  if (!schema) return undefined;
+  return schema.$ref ? schemas[schema.$ref.slice(schemaRefPrefix.length)] : schema;
+}
+
+function fieldSchema(schema: Schema | undefined, key: string): Schema | undefined {
+  return schema?.properties?.[key] ?? schema?.additionalProperties;
+}
+
+function isDirective(key: string): boolean {
+  return key === '$patch' || key === '$retainKeys' || key.startsWith(setElementOrder) || key.startsWith(deleteFromPrimitiveList);
+}
+
+/** A patch value with its directives removed, for places where it is taken as it is. */
+function literal(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => !(isObject(v) && v.$patch !== undefined && Object.keys(v).length === 1)).map(literal);
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, v] of Object.entries(value)) if (!isDirective(key)) out[key] = literal(v);
+  return out;
+}
+
+function sameElement(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: Schema | undefined, schemas: Schemas): unknown[] {
+  if (patch.some((e) => isObject(e) && e.$patch === 'replace' && e[mergeKey] === undefined)) return literal(patch) as unknown[];
+  const result = [...original];
+  for (const element of patch) {
+    if (!isObject(element)) {
+      if (!result.some((o) => sameElement(o, element))) result.push(element);
+      continue;
+    }
+    const index = result.findIndex((o) => isObject(o) && o[mergeKey] === element[mergeKey]);
+    if (element.$patch === 'delete') {
+      if (index >= 0) result.splice(index, 1);
+    } else if (index >= 0) {
+      const merged = mergeMap(result[index] as Json, element, itemSchema, schemas);
+      if (merged === undefined) result.splice(index, 1);
+      else result[index] = merged;
+    } else {
+      result.push(literal(element));
+    }
+  }
+  return result;
+}
+
+function mergePrimitiveSet(original: unknown[], patch: unknown[]): unknown[] {
+  const result = [...original];
+  for (const value of patch) if (!result.some((o) => sameElement(o, value))) result.push(value);
+  return result;
+}
+
+function orderBy(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
+  const keyOf = (item: unknown) => JSON.stringify(mergeKey && isObject(item) ? item[mergeKey] : item);
+  const wanted = order.map((o) => JSON.stringify(mergeKey && isObject(o) ? o[mergeKey] : o));
+  const rank = (item: unknown) => {
+    const at = wanted.indexOf(keyOf(item));
+    return at < 0 ? wanted.length : at;
+  };
+  return [...list].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Merges `patch` into `original`; `undefined` means the map is deleted ($patch: delete). */
+function mergeMap(original: Json, patch: Json, given: Schema | undefined, schemas: Schemas): Json | undefined {
+  const schema = resolve(given, schemas);
+  if (patch.$patch === 'delete') return undefined;
+  if (patch.$patch === 'replace') return literal(patch) as Json;
+  const result: Json = { ...original };
+  const orders: Array<[string, unknown[]]> = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (key.startsWith(setElementOrder)) {
+      if (Array.isArray(value)) orders.push([key.slice(setElementOrder.length), value]);
+      continue;
+    }
+    if (key.startsWith(deleteFromPrimitiveList)) {
+      const field = key.slice(deleteFromPrimitiveList.length);
+      const current = result[field];
+      if (Array.isArray(current) && Array.isArray(value)) result[field] = current.filter((v) => !value.some((d) => sameElement(d, v)));
+      continue;
+    }
+    if (isDirective(key)) continue;
+    const child = fieldSchema(schema, key);
+    if (value === null) {
+      delete result[key];
+    } else if (isObject(value)) {
+      const merged = mergeMap(isObject(result[key]) ? (result[key] as Json) : {}, value, child, schemas);
+      if (merged === undefined) delete result[key];
+      else result[key] = merged;
+    } else if (Array.isArray(value)) {
+      const strategy = child?.['x-kubernetes-patch-strategy'] ?? '';
+      const current = Array.isArray(result[key]) ? (result[key] as unknown[]) : [];
+      const mergeKey = child?.['x-kubernetes-patch-merge-key'];
+      if (!strategy.split(',').includes('merge')) result[key] = literal(value);
+      else if (mergeKey) result[key] = mergeKeyedList(current, value, mergeKey, resolve(child?.items, schemas), schemas);
+      else result[key] = mergePrimitiveSet(current, value);
+    } else {
+      result[key] = value;
+    }
+  }
+  for (const [field, order] of orders) {
+    const list = result[field];
+    if (Array.isArray(list)) result[field] = orderBy(list, order, fieldSchema(schema, field)?.['x-kubernetes-patch-merge-key']);
+  }
+  const retain = patch.$retainKeys;
+  if (Array.isArray(retain)) for (const key of Object.keys(result)) if (!retain.includes(key)) delete result[key];
+  return result;
+}
+
+export function applyStrategicMergePatch(original: Json, patch: Json, schema: Schema, schemas: Schemas): Json {
+  return mergeMap(original, patch, schema, schemas) ?? {};
+}

@@ -1,0 +1,229 @@
+import { expect } from 'chai';
+import type { Services } from '../server/services.js';
+import { startCluster, type TestCluster } from './support/cluster.js';
+
+const manifest = (replicas: number, image: string, labels = 'labels: {a: b}') => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: applied
+  ${labels}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: applied}}
+  template:
+    metadata: {labels: {app: applied}}
+    spec:
+      containers:
+      - name: app
+        image: ${image}
+        env: [{name: A, value: "1"}]
+`;
+
+describe('PATCH and apply', () => {
+  let cluster: TestCluster;
+  let services: Services;
+  const kubectl = async (args: string[], input?: string) => {
+    const result = await cluster.kubectl(args, input);
+    expect(result.code, `kubectl ${args.join(' ')}: ${result.stderr}`).to.equal(0);
+    return result.stdout;
+  };
+  const patch = (path: string, type: string, body: unknown, query = '') =>
+    cluster.request(`${path}${query}`, { method: 'PATCH', headers: { 'Content-Type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const deployment = (name: string) => ({
+    metadata: { name, finalizers: ['example.com/a', 'example.com/b'] },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            { name: 'web', image: 'nginx:1', env: [{ name: 'X', value: '1' }] },
+            { name: 'sidecar', image: 'busybox:1' },
+          ],
+        },
+      },
+    },
+  });
+
+  before(async () => {
+    cluster = await startCluster();
+    services = cluster.server.services;
+  });
+  after(() => cluster.stop());
+
+  describe('with kubectl', () => {
+    it('labels, annotates, scales, sets images and restarts', async () => {
+      await kubectl(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2']);
+      expect(await kubectl(['label', 'deployment', 'web', 'tier=front'])).to.equal('deployment.apps/web labeled\n');
+      expect(await kubectl(['annotate', 'deployment', 'web', 'note=hello'])).to.equal('deployment.apps/web annotated\n');
+      expect(await kubectl(['scale', 'deployment', 'web', '--replicas=4'])).to.equal('deployment.apps/web scaled\n');
+      expect(await kubectl(['set', 'image', 'deployment/web', 'nginx=nginx:1.28'])).to.equal('deployment.apps/web image updated\n');
+      expect(await kubectl(['rollout', 'restart', 'deployment/web'])).to.equal('deployment.apps/web restarted\n');
+      const web = JSON.parse(await kubectl(['get', 'deployment', 'web', '-o', 'json']));
+      expect(web.metadata.labels).to.deep.equal({ app: 'web', tier: 'front' });
+      expect(web.metadata.annotations).to.include({ note: 'hello' });
+      expect(web.spec.replicas).to.equal(4);
+      expect(web.spec.template.spec.containers.map((c: { image: string }) => c.image)).to.deep.equal(['nginx:1.28']);
+      expect(web.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).to.match(/^\d{4}-\d{2}-\d{2}T/);
+      expect(await kubectl(['label', 'deployment', 'web', 'tier-'])).to.equal('deployment.apps/web unlabeled\n');
+    });
+
+    it('patches with --type json, merge and strategic', async () => {
+      await kubectl(['create', 'configmap', 'patched', '--from-literal=a=1', '--from-literal=b=2']);
+      await kubectl(['patch', 'configmap', 'patched', '--type=json', '-p', '[{"op":"replace","path":"/data/a","value":"10"}]']);
+      await kubectl(['patch', 'configmap', 'patched', '--type=merge', '-p', '{"data":{"b":null,"c":"3"}}']);
+      await kubectl(['patch', 'configmap', 'patched', '-p', '{"metadata":{"labels":{"x":"y"}}}']);
+      const cm = JSON.parse(await kubectl(['get', 'configmap', 'patched', '-o', 'json']));
+      expect(cm.data).to.deep.equal({ a: '10', c: '3' });
+      expect(cm.metadata.labels).to.deep.equal({ x: 'y' });
+      const failed = await cluster.kubectl(['patch', 'configmap', 'patched', '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"nope"}]']);
+      expect(failed.code).to.equal(1);
+      expect(failed.stderr.trim()).to.equal('The request is invalid: the server rejected our request due to an error in our request');
+    });
+
+    it('applies client-side twice: create, then a three-way strategic patch', async () => {
+      expect(await kubectl(['apply', '-f', '-'], manifest(1, 'busybox:1'))).to.equal('deployment.apps/applied created\n');
+      expect(await kubectl(['apply', '-f', '-'], manifest(3, 'busybox:2', ''))).to.equal('deployment.apps/applied configured\n');
+      const applied = JSON.parse(await kubectl(['get', 'deployment', 'applied', '-o', 'json']));
+      expect(applied.spec.replicas).to.equal(3);
+      expect(applied.spec.template.spec.containers[0]).to.deep.include({ image: 'busybox:2', env: [{ name: 'A', value: '1' }] });
+      expect(applied.metadata.labels ?? {}).to.not.have.property('a');
+      expect(applied.metadata.annotations).to.have.property('kubectl.kubernetes.io/last-applied-configuration');
+      expect(await kubectl(['apply', '-f', '-'], manifest(3, 'busybox:2', ''))).to.equal('deployment.apps/applied unchanged\n');
+    });
+
+    it('applies server-side with ownership, conflicts and --force-conflicts', async () => {
+      const ssa = (replicas: number, labels = 'labels: {a: b}') => manifest(replicas, 'busybox:1', labels).replace('name: applied', 'name: server-side').replaceAll('app: applied', 'app: server-side');
+      expect(await kubectl(['apply', '--server-side', '-f', '-'], ssa(2))).to.equal('deployment.apps/server-side serverside-applied\n');
+      const created = JSON.parse(await kubectl(['get', 'deployment', 'server-side', '-o', 'json', '--show-managed-fields']));
+      expect(created.metadata.managedFields).to.have.length(1);
+      expect(created.metadata.managedFields[0]).to.deep.include({ manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1' });
+      expect(created.metadata.managedFields[0].fieldsV1['f:spec']['f:template']['f:spec']['f:containers']).to.have.property('k:{"name":"app"}');
+
+      await kubectl(['scale', 'deployment', 'server-side', '--replicas=5']);
+      const conflict = await cluster.kubectl(['apply', '--server-side', '-f', '-'], ssa(3));
+      expect(conflict.code).to.equal(1);
+      expect(conflict.stderr).to.include('error: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale": .spec.replicas');
+      await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], ssa(3));
+      expect(await kubectl(['get', 'deployment', 'server-side', '-o', 'jsonpath={.spec.replicas}'])).to.equal('3');
+
+      await kubectl(['apply', '--server-side', '-f', '-'], ssa(3, ''));
+      const relabeled = JSON.parse(await kubectl(['get', 'deployment', 'server-side', '-o', 'json', '--show-managed-fields']));
+      expect(relabeled.metadata.labels ?? {}).to.not.have.property('a');
+      expect(relabeled.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`)).to.deep.equal(['kubectl/Apply']);
+    });
+  });
+
+  describe('strategic merge patch', () => {
+    it('merges containers by name and keeps the other elements', async () => {
+      services.objects.create(services.registry.find('apps', 'v1', 'deployments')!, 'default', deployment('smp'));
+      const response = await patch('/apis/apps/v1/namespaces/default/deployments/smp', 'application/strategic-merge-patch+json', {
+        spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2', env: [{ name: 'Y', value: '2' }] }] } } },
+      });
+      expect(response.status).to.equal(200);
+      const containers = response.json().spec.template.spec.containers;
+      expect(containers.map((c: { name: string; image: string }) => `${c.name}=${c.image}`)).to.deep.equal(['web=nginx:2', 'sidecar=busybox:1']);
+      expect(containers[0].env).to.deep.equal([
+        { name: 'X', value: '1' },
+        { name: 'Y', value: '2' },
+      ]);
+      expect(response.json().metadata.generation).to.equal(2);
+    });
+
+    it('honours $patch delete, $setElementOrder, $deleteFromPrimitiveList and primitive set merges', async () => {
+      const response = await patch('/apis/apps/v1/namespaces/default/deployments/smp', 'application/strategic-merge-patch+json', {
+        metadata: { finalizers: ['example.com/c'], '$deleteFromPrimitiveList/finalizers': ['example.com/a'] },
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'web' }],
+              containers: [{ name: 'web', env: [{ name: 'X', $patch: 'delete' }] }],
+            },
+          },
+        },
+      });
+      expect(response.status).to.equal(200);
+      const body = response.json();
+      expect(body.metadata.finalizers).to.deep.equal(['example.com/b', 'example.com/c']);
+      expect(body.spec.template.spec.containers.map((c: { name: string }) => c.name)).to.deep.equal(['sidecar', 'web']);
+      expect(body.spec.template.spec.containers[1].env).to.deep.equal([{ name: 'Y', value: '2' }]);
+    });
+
+    it('replaces atomic lists and clears fields outside $retainKeys', async () => {
+      const response = await patch('/apis/apps/v1/namespaces/default/deployments/smp', 'application/strategic-merge-patch+json', {
+        spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' }, template: { spec: { tolerations: [{ key: 'k', operator: 'Exists' }] } } },
+      });
+      expect(response.status, response.body).to.equal(200);
+      expect(response.json().spec.strategy).to.deep.equal({ type: 'Recreate' });
+      expect(response.json().spec.template.spec.tolerations).to.deep.equal([{ key: 'k', operator: 'Exists' }]);
+    });
+  });
+
+  describe('through @kubernetes/client-node', () => {
+    it('sends JSON patches by default and patches status', async () => {
+      await cluster.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn-patch' }, data: { a: '1' } } });
+      const patched = await cluster.core.patchNamespacedConfigMap({ name: 'cn-patch', namespace: 'default', body: [{ op: 'add', path: '/data/b', value: '2' }] });
+      expect(patched.data).to.deep.equal({ a: '1', b: '2' });
+      services.objects.create(services.registry.find('apps', 'v1', 'deployments')!, 'default', { ...deployment('status-patch'), metadata: { name: 'status-patch' } });
+      const status = await cluster.apps.patchNamespacedDeploymentStatus({
+        name: 'status-patch',
+        namespace: 'default',
+        body: [{ op: 'add', path: '/status/replicas', value: 1 }, { op: 'replace', path: '/spec/replicas', value: 9 }],
+      });
+      expect(status.status?.replicas).to.equal(1);
+      expect(status.spec?.replicas).to.equal(1);
+    });
+  });
+
+  describe('errors', () => {
+    const path = '/api/v1/namespaces/default/configmaps/errs';
+    before(() => services.objects.create(services.registry.find('', 'v1', 'configmaps')!, 'default', { metadata: { name: 'errs' }, data: { a: '1' } }));
+
+    it('415 for a body type PATCH does not take, listing the ones it does', async () => {
+      const response = await patch(path, 'application/json', { data: {} });
+      expect(response.status).to.equal(415);
+      expect(response.json().message).to.equal(
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml',
+      );
+    });
+
+    it('422 for force on a non-apply patch and for an apply without fieldManager', async () => {
+      const forced = await patch(path, 'application/merge-patch+json', { data: {} }, '?force=true');
+      expect(forced.status).to.equal(422);
+      expect(forced.json().message).to.equal('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+      const unmanaged = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs}\n');
+      expect(unmanaged.status).to.equal(422);
+      expect(unmanaged.json().message).to.equal('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    });
+
+    it('400 for a JSON patch that is not a list, 404 for a missing object, 409 for a stale resourceVersion', async () => {
+      const notList = await patch(path, 'application/json-patch+json', { op: 'add' });
+      expect(notList.status).to.equal(400);
+      expect(notList.json().message).to.equal('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+      expect((await patch('/api/v1/namespaces/default/configmaps/none', 'application/merge-patch+json', { data: {} })).status).to.equal(404);
+      const stale = await patch(path, 'application/merge-patch+json', { metadata: { resourceVersion: '1' }, data: { a: '2' } });
+      expect(stale.status).to.equal(409);
+      expect(stale.json().message).to.equal('Operation cannot be fulfilled on configmaps "errs": the object has been modified; please apply your changes to the latest version and try again');
+    });
+
+    it('400 for unknown fields in an apply, and for an applied object carrying managedFields', async () => {
+      const unknown = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs}\nfoo: bar\n', '?fieldManager=me');
+      expect(unknown.status).to.equal(400);
+      expect(unknown.json().message).to.equal('failed to create typed patch object (default/errs; v1, Kind=ConfigMap): .foo: field not declared in schema');
+      const managed = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs, managedFields: []}\n', '?fieldManager=me');
+      expect(managed.status).to.equal(400);
+      expect(managed.json().message).to.equal('metadata.managedFields must be nil');
+    });
+
+    it('creates through apply with 201 and honours dry-run', async () => {
+      const created = await patch('/api/v1/namespaces/default/configmaps/by-apply', 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: by-apply}\ndata: {k: v}\n', '?fieldManager=me');
+      expect(created.status).to.equal(201);
+      expect(created.json().metadata.managedFields[0]).to.deep.include({ manager: 'me', operation: 'Apply' });
+      const dry = await patch(path, 'application/merge-patch+json', { data: { a: 'dry' } }, '?dryRun=All');
+      expect(dry.status).to.equal(200);
+      expect(dry.json().data.a).to.equal('dry');
+      expect((await cluster.request(path)).json().data.a).to.equal('1');
+    });
+  });
+});

@@ -207,6 +207,13 @@ describe('PATCH and apply', () => {
       expect(stale.json().message).to.equal('Operation cannot be fulfilled on configmaps "errs": the object has been modified; please apply your changes to the latest version and try again');
     });
 
+    it('400 for a patch that renames the object, leaving it as it was', async () => {
+      const renamed = await patch(path, 'application/json-patch+json', [{ op: 'replace', path: '/metadata/name', value: 'other' }]);
+      expect(renamed.status).to.equal(400);
+      expect(renamed.json().message).to.equal('the name of the object (other) does not match the name on the URL (errs)');
+      expect((await cluster.request(path)).json().metadata.name).to.equal('errs');
+    });
+
     it('400 for unknown fields in an apply, and for an applied object carrying managedFields', async () => {
       const unknown = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs}\nfoo: bar\n', '?fieldManager=me');
       expect(unknown.status).to.equal(400);

@@ -290,6 +290,10 @@ export class GenericStore {
     const old = existing.object;
     const meta = input.metadata;
     const name = existing.name;
+    if (meta.name && meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) {
+      throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${existing.namespace})`);
+    }
     if (meta.resourceVersion) {
       if (meta.resourceVersion !== old.metadata.resourceVersion) throw errors.staleResourceVersion(gr, name);
     } else if (!strategy.allowUnconditionalUpdate) {

@@ -110,9 +110,14 @@ function warningHeader(text: string): string {
 
 /** Applies the request's fieldValidation directive (already checked by readWriteOptions) to a decoded body. */
 export async function validateBodyFields(ctx: KubeContext, registry: Registry, def: ResourceDefinition, body: unknown): Promise<void> {
+  applyFieldValidation(ctx, await schemaCatalog(registry), def, body);
+}
+
+/** validateBodyFields with the catalog at hand, for callers that must not yield between reading and writing. */
+export function applyFieldValidation(ctx: KubeContext, catalog: SchemaCatalog, def: ResourceDefinition, body: unknown): void {
   // A body of another kind is refused by the store with its own message.
   if (!isObject(body) || (body.kind !== undefined && body.kind !== def.kind)) return;
-  const problems = dropUnknownFields(await schemaCatalog(registry), def, body).map((path) => `unknown field "${path}"`);
+  const problems = dropUnknownFields(catalog, def, body).map((path) => `unknown field "${path}"`);
   if (!problems.length) return;
   const directive = queryParam(ctx, 'fieldValidation') || 'Warn';
   if (directive === 'Strict') {

@@ -8,6 +8,7 @@ import { errors } from '../server/errors.js';
 import { parseMediaTypes } from '../server/middleware/negotiation.js';
 import type { Registry } from '../server/registry/registry.js';
 import { openApiDocuments } from './cache.js';
+import { sendBody } from '../server/http.js';
 
 /** kube-apiserver also offers protobuf; kubemock serves JSON only. */
 function acceptsJson(ctx: KubeContext): boolean {
@@ -20,10 +21,8 @@ function notAcceptable(ctx: KubeContext): void {
 }
 
 function sendJson(ctx: KubeContext, json: string, etag: string): void {
-  ctx.status = 200;
-  ctx.type = 'application/json';
   ctx.etag = etag;
-  ctx.body = json;
+  sendBody(ctx, 200, json);
   if (ctx.fresh) {
     ctx.status = 304;
     ctx.body = null;

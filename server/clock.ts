@@ -8,11 +8,18 @@ export interface Clock {
   setTimer(fn: () => void, ms: number): CancelTimer;
 }
 
+/** The longest delay setTimeout takes; longer ones are chained. */
+const maxTimerMs = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => new Date(),
   setTimer(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    handle.unref();
+    let handle: NodeJS.Timeout;
+    const arm = (remaining: number) => {
+      handle = setTimeout(() => (remaining > maxTimerMs ? arm(remaining - maxTimerMs) : fn()), Math.min(remaining, maxTimerMs));
+      handle.unref();
+    };
+    arm(ms);
     return () => clearTimeout(handle);
   },
 };
@@ -59,7 +66,3 @@ export function timestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** RFC 3339 with microseconds, as metav1.MicroTime serializes. */
-export function microTimestamp(date: Date): string {
-  return date.toISOString().replace(/Z$/, '000Z');
-}

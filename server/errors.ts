@@ -91,6 +91,15 @@ export const errors = {
     return new StatusError(409, 'Conflict', message, { causes });
   },
 
+  /** A DELETE precondition that does not hold: the message names Kind.group, the details the kind. */
+  preconditionFailed(def: { group: string; kind: string }, name: string, detail: string): StatusError {
+    const qualifiedKind = def.group ? `${def.kind}.${def.group}` : def.kind;
+    const details: StatusDetails = { name };
+    if (def.group) details.group = def.group;
+    details.kind = def.kind;
+    return new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind} "${name}": ${detail}`, details);
+  },
+
   staleResourceVersion(gr: GroupResource, name: string): StatusError {
     return errors.conflict(gr, name, 'the object has been modified; please apply your changes to the latest version and try again');
   },
@@ -218,7 +227,6 @@ export class FieldError {
     readonly field: string,
     readonly detail: string,
     readonly value?: unknown,
-    readonly hasValue = false,
   ) {}
 
   body(): string {
@@ -249,11 +257,11 @@ export class FieldError {
 
 export const field = {
   required: (path: string, detail = '') => new FieldError('FieldValueRequired', path, detail),
-  invalid: (path: string, value: unknown, detail: string) => new FieldError('FieldValueInvalid', path, detail, value, true),
+  invalid: (path: string, value: unknown, detail: string) => new FieldError('FieldValueInvalid', path, detail, value),
   forbidden: (path: string, detail: string) => new FieldError('FieldValueForbidden', path, detail),
-  duplicate: (path: string, value: unknown) => new FieldError('FieldValueDuplicate', path, '', value, true),
+  duplicate: (path: string, value: unknown) => new FieldError('FieldValueDuplicate', path, '', value),
   notSupported: (path: string, value: unknown, supported: string[]) =>
-    new FieldError('FieldValueNotSupported', path, `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value, true),
+    new FieldError('FieldValueNotSupported', path, `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value),
   tooLong: (path: string, max: number) => new FieldError('FieldValueTooLong', path, `must have at most ${max} bytes`),
 };
 

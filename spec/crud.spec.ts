@@ -116,6 +116,16 @@ describe('CRUD through @kubernetes/client-node', () => {
       expect(updated.spec?.replicas).to.equal(3);
     });
 
+    it('creates a Lease on PUT even when the body still carries an old resourceVersion', async () => {
+      const response = await cluster.request('/apis/coordination.k8s.io/v1/namespaces/default/leases/recreated', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'recreated', resourceVersion: '3' }, spec: { holderIdentity: 'a' } }),
+      });
+      expect(response.status).to.equal(201);
+      expect(response.json().metadata.resourceVersion).to.not.equal('3');
+    });
+
     it('requires a resourceVersion to update a Lease', async () => {
       await cluster.objects.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'leader', namespace: 'default' }, spec: { holderIdentity: 'a' } } as k8s.KubernetesObject);
       const response = await cluster.request('/apis/coordination.k8s.io/v1/namespaces/default/leases/leader', {
@@ -243,6 +253,19 @@ describe('CRUD through @kubernetes/client-node', () => {
       expect(terminating.metadata?.deletionTimestamp).to.be.instanceOf(Date);
       expect(terminating.metadata?.deletionGracePeriodSeconds).to.equal(30);
       await waitFor(async () => (await cluster.core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=graceful' })).items.length === 0);
+    });
+
+    it('shortens a pending graceful deletion when asked for a shorter grace period', async () => {
+      const services = cluster.server.services;
+      const pods = services.registry.find('', 'v1', 'pods')!;
+      services.objects.create(pods, 'default', { metadata: { name: 'shrink', finalizers: ['example.com/hold'] }, spec: { nodeName: 'n', containers: [{ name: 'a', image: 'x' }] } });
+      const first = services.objects.delete(pods, 'default', 'shrink', { gracePeriodSeconds: 60 }).result.object;
+      const second = services.objects.delete(pods, 'default', 'shrink', { gracePeriodSeconds: 5 }).result.object;
+      const third = services.objects.delete(pods, 'default', 'shrink', { gracePeriodSeconds: 30 }).result.object;
+      expect(first.metadata.deletionGracePeriodSeconds).to.equal(60);
+      expect(second.metadata.deletionGracePeriodSeconds).to.equal(5);
+      expect(Date.parse(second.metadata.deletionTimestamp!)).to.be.below(Date.parse(first.metadata.deletionTimestamp!));
+      expect(third.metadata.deletionGracePeriodSeconds).to.equal(5);
     });
 
     it('answers a pod delete with the deleted pod', async () => {
@@ -379,10 +402,32 @@ describe('CRUD through @kubernetes/client-node', () => {
         'Forbidden',
         'configmaps "late" is forbidden: unable to create new content in namespace held because it is being terminated',
       );
+      const generated = await expectStatus(
+        cluster.core.createNamespacedConfigMap({ namespace: 'held', body: { metadata: { generateName: 'late-' } } }),
+        403,
+        'Forbidden',
+        'configmaps is forbidden: unable to create new content in namespace held because it is being terminated',
+      );
+      expect(generated.details).to.deep.equal({
+        kind: 'configmaps',
+        causes: [{ reason: 'NamespaceTerminating', message: 'namespace held is being terminated', field: 'metadata.namespace' }],
+      });
     });
   });
 
   describe('access reviews', () => {
+    it('refuses a review that asks about nothing, naming its kind', async () => {
+      const response = await cluster.request('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} }),
+      });
+      expect(response.status).to.equal(422);
+      expect(response.json().message).to.equal(
+        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      );
+    });
+
     it('answers kubectl auth can-i and whoami', async () => {
       const canI = await cluster.kubectl(['auth', 'can-i', 'create', 'pods']);
       expect(canI.stdout.trim()).to.equal('yes');

@@ -85,6 +85,45 @@ describe('errors as metav1.Status on the wire', () => {
     expect(response.json().message).to.match(/^the body of the request was in an unknown format - accepted media types include: application\/json, application\/yaml/);
   });
 
+  it('400 for a malformed URL escape, a null continue token and JSON nested past the decoder limit', async () => {
+    expectStatusBody(await cluster.request('/api/v1/namespaces/%E0%A4%A/pods'), 400, 'BadRequest', 'invalid URL escape in "/api/v1/namespaces/%E0%A4%A/pods"');
+    const nullToken = await cluster.request(`/api/v1/namespaces/default/configmaps?limit=1&continue=${Buffer.from('null').toString('base64url')}`);
+    expectStatusBody(nullToken, 400, 'BadRequest', 'invalid continue token: continue key is not valid: the token does not hold an object');
+    const deep = `{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"deep"},"revision":1,"data":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`;
+    const nested = await cluster.request('/apis/apps/v1/namespaces/default/controllerrevisions', { method: 'POST', headers: json, body: deep });
+    expectStatusBody(nested, 400, 'BadRequest', 'json: exceeded max depth of 10000');
+  });
+
+  it('413 for a chunked body over 3 MiB', async () => {
+    const { default: https } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(new URL('/api/v1/namespaces/default/configmaps', cluster.server.url), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${cluster.server.token}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+        ca: cluster.server.caCert,
+        agent: false,
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(256 * 1024, 'a');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 16 && req.write(chunk)) sent++;
+        if (sent < 16) req.once('drain', () => { sent++; pump(); });
+        else req.end();
+      };
+      pump();
+    });
+    expect(status).to.equal(413);
+  });
+
+  it('reads a body without Content-Type as JSON, as kube-apiserver does', async () => {
+    const response = await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify({ metadata: { name: 'untyped' } }) });
+    expect(response.status).to.equal(201);
+  });
+
   it('400 for malformed JSON', async () => {
     const response = await cluster.request('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: json, body: '{"metadata":' });
     expect(response.status).to.equal(400);
@@ -157,5 +196,6 @@ describe('errors as metav1.Status on the wire', () => {
     });
     expect(response.status).to.equal(409);
     expect(response.json().message).to.match(/^Operation cannot be fulfilled on ConfigMap "pre": the UID in the precondition \(not-the-uid\) does not match the UID in record \([0-9a-f-]+\)\. The object might have been deleted and then recreated$/);
+    expect(response.json().details).to.deep.equal({ name: 'pre', kind: 'ConfigMap' });
   });
 });

@@ -214,6 +214,21 @@ describe('PATCH and apply', () => {
       expect((await cluster.request(path)).json().metadata.name).to.equal('errs');
     });
 
+    it('400 for a patch whose result is not an object of the kind, storing nothing', async () => {
+      const before = (await cluster.request(path)).json();
+      for (const [type, body] of [
+        ['application/merge-patch+json', { kind: 'Secret', data: { a: { b: 1 } } }],
+        ['application/merge-patch+json', { metadata: null }],
+        ['application/json-patch+json', [{ op: 'remove', path: '/metadata' }]],
+        ['application/json-patch+json', [{ op: 'replace', path: '', value: 5 }]],
+        ['application/merge-patch+json', { data: { a: { nested: true } } }],
+      ] as const) {
+        const response = await patch(path, type, body);
+        expect(response.status, `${type} ${JSON.stringify(body)}: ${response.body}`).to.equal(400);
+      }
+      expect((await cluster.request(path)).json()).to.deep.equal(before);
+    });
+
     it('400 for unknown fields in an apply, and for an applied object carrying managedFields', async () => {
       const unknown = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs}\nfoo: bar\n', '?fieldManager=me');
       expect(unknown.status).to.equal(400);

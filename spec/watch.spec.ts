@@ -288,6 +288,23 @@ describe('watch', () => {
       }
     });
 
+    it('sends the whole initial state even when it is larger than the watch buffer', async function () {
+      this.timeout(20_000);
+      const own = await startCluster({ watch: { maxBufferedBytes: 64 * 1024 } });
+      try {
+        const ownServices = own.server.services;
+        const cms = ownServices.registry.find('', 'v1', 'configmaps')!;
+        const payload = 'x'.repeat(100 * 1024);
+        for (let i = 0; i < 20; i++) ownServices.objects.create(cms, 'default', { metadata: { name: `big-${i}` }, data: { payload } });
+        const stream = await WatchStream.open(own.server, '/api/v1/namespaces/default/configmaps?watch=true&labelSelector=&timeoutSeconds=5');
+        await stream.waitForEvents(20, 10_000);
+        expect(stream.events.filter((e) => e.object.metadata.name.startsWith('big-'))).to.have.length(20);
+        stream.close();
+      } finally {
+        await own.stop();
+      }
+    });
+
     it('frees a watcher when its client disconnects', async () => {
       const before = services.watches.count;
       const stream = await open('/api/v1/namespaces/w/configmaps?watch=true');

@@ -31,8 +31,10 @@ export function decodeContinue(token: string): ContinuePoint {
   } catch (err) {
     invalid((err as Error).message);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) invalid('the token does not hold an object');
   if (parsed.v !== tokenVersion) invalid(`server does not recognize this encoded version ${String(parsed.v)}`);
-  if (typeof parsed.rv !== 'number' || parsed.rv === 0) invalid(`incorrect encoded start resourceVersion (version ${tokenVersion})`);
+  const rv = parsed.rv;
+  if (typeof rv !== 'number' || !Number.isSafeInteger(rv) || (rv <= 0 && rv !== -1)) invalid(`incorrect encoded start resourceVersion (version ${tokenVersion})`);
   if (typeof parsed.start !== 'string' || parsed.start === '') invalid(`encoded start key empty (version ${tokenVersion})`);
   return { resourceVersion: parsed.rv as number, startKey: parsed.start as string };
 }

@@ -25,8 +25,10 @@ function snapshotFromContinue(services: Services, def: ResourceDefinition, names
     throw errors.badRequest('specifying resource version is not allowed when using continue');
   }
   const point = decodeContinue(query.continueToken!);
+  const current = services.store.currentRevision;
+  if (point.resourceVersion > current) throw tooLargeResourceVersion(point.resourceVersion, current);
   if (point.resourceVersion === -1) {
-    return { items: services.objects.listNow(def, namespace), revision: services.store.currentRevision, startKey: point.startKey, paged: true };
+    return { items: services.objects.listNow(def, namespace), revision: current, startKey: point.startKey, paged: true };
   }
   try {
     return { items: services.objects.listAt(def, namespace, point.resourceVersion), revision: point.resourceVersion, startKey: point.startKey, paged: true };

@@ -1,9 +1,9 @@
 // PATCH: JSON patch, merge patch, strategic merge patch and server-side apply of an object or of
 // its status or scale subresource. The result goes through the same create or replace path as any write.
 
-import { dropUnknownFields, validateBodyFields } from '../../openapi/field-validation.js';
+import { applyFieldValidation, dropUnknownFields } from '../../openapi/field-validation.js';
 import { schemaCatalog } from '../../openapi/cache.js';
-import { gvkKey, schemaRef } from '../../openapi/schemas.js';
+import { gvkKey, schemaRef, type SchemaCatalog } from '../../openapi/schemas.js';
 import type { KubeContext } from '../context.js';
 import { errors, field, invalidOptions } from '../errors.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
@@ -35,13 +35,12 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-async function patched(services: Services, type: string, current: Json, body: unknown, subjectKind: { group: string; version: string; kind: string }): Promise<Json> {
+function patched(catalog: SchemaCatalog, type: string, current: Json, body: unknown, subjectKind: { group: string; version: string; kind: string }): Json {
   if (type === jsonPatch) return applyJsonPatch(current, body);
   if (!isObject(body)) {
     throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
   }
   if (type === mergePatch) return applyMergePatch(current, body) as Json;
-  const catalog = await schemaCatalog(services.registry);
   const kind = catalog.kinds.get(gvkKey(subjectKind));
   if (!kind) throw errors.unsupportedMediaType(patchTypes(false));
   return applyStrategicMergePatch(current, body, schemaRef(kind.name), catalog.schemas);
@@ -63,7 +62,9 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   if (meta.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
   meta.name = name;
   if (def.namespaced) meta.namespace = namespace;
-  const unknown = dropUnknownFields(await schemaCatalog(services.registry), def, applied);
+  // Everything from reading the live object to writing happens without yielding, so no write can come between.
+  const catalog = await schemaCatalog(services.registry);
+  const unknown = dropUnknownFields(catalog, def, applied);
   if (unknown.length > 0) {
     const where = def.namespaced ? `${namespace}/${name}` : name;
     throw errors.badRequest(`failed to create typed patch object (${where}; ${gv}, Kind=${def.kind}): .${unknown[0]}: field not declared in schema`);
@@ -97,15 +98,17 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   }
   const options = readWriteOptions(ctx, 'PatchOptions');
   const body = decodeJson((await readRawBody(ctx)).toString('utf8'));
+  // Everything from reading the current object to writing happens without yielding, so no write can come between.
+  const catalog = await schemaCatalog(services.registry);
   const existing = services.objects.get(def, namespace, name);
 
   if (subresource === 'scale') {
-    const scale = await patched(services, type, scaleOf(existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const scale = patched(catalog, type, scaleOf(existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     return respondScale(ctx, def, scaleTo(services, def, existing, scale, options));
   }
   const current = JSON.parse(presented(def, existing).json) as Json;
-  const result = await patched(services, type, current, body, def);
-  await validateBodyFields(ctx, services.registry, def, result);
+  const result = patched(catalog, type, current, body, def);
+  applyFieldValidation(ctx, catalog, def, result);
   const written = services.objects.replace(def, existing, result as KubeObject, { ...options, subresource: subresource || undefined });
   respondObject(ctx, def, written);
 }

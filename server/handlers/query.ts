@@ -68,7 +68,7 @@ function validateListQuery(query: ListQuery, watch: boolean): void {
     } else if (rvm) {
       problems.push(field.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
     }
-    if (rvm && rvm !== 'NotOlderThan' && query.sendInitialEvents !== undefined) {
+    if (rvm && rvm !== 'NotOlderThan') {
       problems.push(field.notSupported('resourceVersionMatch', rvm, ['NotOlderThan']));
     }
     if (rvm && query.continueToken) problems.push(field.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));

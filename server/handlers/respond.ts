@@ -44,10 +44,6 @@ export function partialObjectMetadata(object: KubeObject, version: string): Kube
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
 }
 
-function listMetaJson(meta: ListMeta): string {
-  return JSON.stringify(meta);
-}
-
 /** Writes a single object (GET, create, update, delete results). */
 export function respondObject(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
   const output = ctx.state.output;
@@ -79,7 +75,7 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
     case 'json':
     case 'yaml': {
       const parts = items.map((s) => (def.storedAs ? withoutTypeMeta(presented(def, s).json) : s.itemJson));
-      const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${listMetaJson(meta)},"items":[${parts.join(',')}]}`;
+      const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
       return write(ctx, 200, json);
     }
     case 'partial': {
@@ -99,13 +95,23 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
   }
 }
 
-function includeObjectPolicy(ctx: KubeContext): 'Metadata' | 'Object' | 'None' {
+export type IncludeObject = 'Metadata' | 'Object' | 'None';
+
+/** What each Table row carries as its object (?includeObject=). */
+export function includeObjectPolicy(ctx: KubeContext): IncludeObject {
   const value = (ctx.query.includeObject as string | undefined) ?? '';
   if (value === '' || value === 'Metadata') return 'Metadata';
   if (value === 'Object' || value === 'None') return value;
   throw errors.badRequest(
     `Unable to convert to Table as requested: includeObject: Invalid value: "${value}": must be 'Metadata', 'Object', 'None', or empty`,
   );
+}
+
+export function tableRowWithObject(def: ResourceDefinition, object: KubeObject, now: Date, include: IncludeObject, version: string): Record<string, unknown> {
+  const row = tableRow(def, object, now);
+  if (include === 'Metadata') row.object = partialObjectMetadata(object, version);
+  else if (include === 'Object') row.object = object;
+  return row;
 }
 
 export function toTable(ctx: KubeContext, def: ResourceDefinition, objects: KubeObject[], meta: ListMeta, version: string, withHeaders = true): Record<string, unknown> {
@@ -116,11 +122,6 @@ export function toTable(ctx: KubeContext, def: ResourceDefinition, objects: Kube
     apiVersion: `meta.k8s.io/${version}`,
     metadata: meta,
     columnDefinitions: withHeaders ? tableColumns(def) : null,
-    rows: objects.map((object) => {
-      const row: Record<string, unknown> = tableRow(def, object, now);
-      if (include === 'Metadata') row.object = partialObjectMetadata(object, 'v1');
-      else if (include === 'Object') row.object = object;
-      return row;
-    }),
+    rows: objects.map((object) => tableRowWithObject(def, object, now, include, version)),
   };
 }

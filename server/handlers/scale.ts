@@ -30,7 +30,9 @@ export function scaleOf(stored: ObjectResult): KubeObject {
 
 export function respondScale(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
   const scale = scaleOf(stored);
-  respondObject(ctx, { ...def, kind: 'Scale' }, { object: scale, json: JSON.stringify(scale) }, status);
+  // A Scale prints with the default columns, not its owner's.
+  const scaleDefinition = { ...def, kind: 'Scale', storedAs: undefined, strategy: { ...def.strategy, table: undefined, tableRowConditions: undefined } };
+  respondObject(ctx, scaleDefinition, { object: scale, json: JSON.stringify(scale) }, status);
 }
 
 /** Writes a Scale (from a PUT or a patch) back to its object's spec.replicas. */

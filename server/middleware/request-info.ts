@@ -3,20 +3,18 @@
 
 import type { Middleware } from 'koa';
 import type { KubeState } from '../context.js';
+import { errors } from '../errors.js';
 
 export interface RequestInfo {
   isResourceRequest: boolean;
   /** get, list, watch, create, update, patch, delete, deletecollection; or the HTTP method for other paths. */
   verb: string;
-  apiPrefix: string;
   group: string;
   version: string;
   namespace: string;
   resource: string;
   subresource: string;
   name: string;
-  /** The deprecated /watch/ path form was used. */
-  legacyWatch: boolean;
 }
 
 const namespaceSubresources = new Set(['status', 'finalize']);
@@ -25,20 +23,23 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   const info: RequestInfo = {
     isResourceRequest: false,
     verb: method.toLowerCase(),
-    apiPrefix: '',
     group: '',
     version: '',
     namespace: '',
     resource: '',
     subresource: '',
     name: '',
-    legacyWatch: false,
   };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = path.replace(/^\/+|\/+$/g, '').split('/').map(decodeURIComponent);
+  } catch {
+    throw errors.badRequest(`invalid URL escape in ${JSON.stringify(path)}`);
+  }
   if (parts[0] !== 'api' && parts[0] !== 'apis') return info;
-  info.apiPrefix = parts[0];
+  const prefix = parts[0];
   parts = parts.slice(1);
-  if (info.apiPrefix === 'apis') {
+  if (prefix === 'apis') {
     if (parts.length < 3) return info;
     info.group = parts[0];
     parts = parts.slice(1);
@@ -50,7 +51,6 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   const verbs: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
   info.verb = verbs[method] ?? method.toLowerCase();
   if (parts[0] === 'watch' || parts[0] === 'proxy') {
-    if (parts[0] === 'watch') info.legacyWatch = true;
     info.verb = parts[0];
     parts = parts.slice(1);
   }
@@ -67,7 +67,6 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
 
   if (info.verb === 'get' && !info.name) info.verb = 'list';
   if ((info.verb === 'list' || info.verb === 'get') && isTrue(query.get('watch'))) info.verb = 'watch';
-  if (info.verb === 'watch' && info.name) info.verb = 'watch';
   if (info.verb === 'delete' && !info.name) info.verb = 'deletecollection';
   return info;
 }

@@ -181,17 +181,16 @@ export class GenericStore {
   }
 
   private manage(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions, now: Date): void {
-    if (options.managedFields) {
-      object.metadata.managedFields = options.managedFields;
-      return;
-    }
-    object.metadata.managedFields = managedFieldsEntry(object, old, {
+    const entries = options.managedFields ?? managedFieldsEntry(object, old, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(now),
       subresource: options.subresource,
       statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
     });
+    // An empty list is left out, as Go's omitempty leaves it.
+    if (entries.length > 0) object.metadata.managedFields = entries;
+    else delete object.metadata.managedFields;
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
@@ -237,9 +236,9 @@ export class GenericStore {
     strategy.defaults?.(object);
     strategy.prepareForCreate?.(object, context);
 
+    this.admitNamespace(def, meta.namespace ?? '', meta.name ?? '');
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
-    if (meta.name) this.admitNamespace(def, meta.namespace ?? '', meta.name);
     strategy.admit?.(object, context);
     this.validate(def, object);
     this.manage(object, undefined, def, options, now);
@@ -253,8 +252,13 @@ export class GenericStore {
       meta.name = generateName(meta.generateName!);
     }
 
+    // A placeholder keeps resourceVersion in its ObjectMeta place; the store fills it in.
+    object.metadata.resourceVersion = '';
     const final = canonical(def, object);
-    if (options.dryRun) return result(final);
+    if (options.dryRun) {
+      delete final.metadata.resourceVersion;
+      return result(final);
+    }
     return this.store.commit(resource, storageKey(meta.namespace ?? '', meta.name!), final);
   }
 
@@ -273,6 +277,7 @@ export class GenericStore {
     const existing = this.find(def, namespace, name);
     if (!existing) {
       if (!def.strategy.allowCreateOnUpdate || options.subresource) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+      delete meta.resourceVersion;
       return { result: this.create(def, namespace, input, options), created: true };
     }
     return { result: this.replace(def, existing, input, options), created: false };
@@ -284,13 +289,15 @@ export class GenericStore {
    */
   replace(view: ResourceDefinition, existing: StoredObject, body: KubeObject, options: WriteOptions = {}): ObjectResult {
     const { def, body: stored } = this.asStored(view, body);
-    const input = stored as KubeObject;
+    const input = this.checkBody(def, stored);
     const strategy = def.strategy;
     const gr = { group: def.group, resource: def.plural };
+    // Handlers that await between reading and writing (patch) must not overwrite a newer version.
+    if (this.store.get(resourceKey(def), existing.key) !== existing) throw errors.staleResourceVersion(gr, existing.name);
     const old = existing.object;
     const meta = input.metadata;
     const name = existing.name;
-    if (meta.name && meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    if (meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name ?? ''}) does not match the name on the URL (${name})`);
     if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) {
       throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${existing.namespace})`);
     }
@@ -300,7 +307,7 @@ export class GenericStore {
       throw errors.invalid({ group: def.group, kind: def.plural }, name, [field.invalid('metadata.resourceVersion', new GoLiteral('0x0'), 'must be specified for an update')]);
     }
     if (meta.uid && meta.uid !== old.metadata.uid) {
-      const key = `/registry/${def.group ? `${def.group}/` : ''}${def.plural}/${existing.key}`;
+      const key = `/registry/${def.plural}/${existing.key}`;
       throw errors.conflict(
         gr,
         name,
@@ -346,19 +353,18 @@ export class GenericStore {
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     object.metadata.managedFields = old.metadata.managedFields;
+    object.metadata.resourceVersion = old.metadata.resourceVersion;
     const candidate = canonical(def, object);
     if (sameContent(candidate, old) && !ownershipChanges(options.managedFields, old)) return existing;
     this.manage(candidate, old, def, options, this.clock.now());
 
     const key = existing.key;
-    if (candidate.metadata.deletionTimestamp && !this.holdsDeletion(def, candidate)) {
+    const graceRunning = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+    if (candidate.metadata.deletionTimestamp && !graceRunning && !this.holdsDeletion(def, candidate)) {
       if (options.dryRun) return result(candidate);
       return this.store.commit(resourceKey(def), key, null);
     }
-    if (options.dryRun) {
-      candidate.metadata.resourceVersion = old.metadata.resourceVersion;
-      return result(candidate);
-    }
+    if (options.dryRun) return result(candidate);
     return this.store.commit(resourceKey(def), key, candidate);
   }
 
@@ -370,18 +376,17 @@ export class GenericStore {
     const { def } = this.asStored(view);
     const existing = this.get(def, namespace, name);
     const old = existing.object;
-    const qualifiedKind = def.group ? `${def.kind}.${def.group}` : def.kind;
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw errors.conflict(
-        { group: '', resource: qualifiedKind },
+      throw errors.preconditionFailed(
+        def,
         name,
         `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`,
       );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw errors.conflict(
-        { group: '', resource: qualifiedKind },
+      throw errors.preconditionFailed(
+        def,
         name,
         `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
       );
@@ -390,14 +395,16 @@ export class GenericStore {
     const grace = strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
     const resource = resourceKey(def);
     if (grace > 0 || this.holdsDeletion(def, old)) {
-      if (old.metadata.deletionTimestamp) {
+      // An object already being deleted changes only when a shorter grace period is asked for.
+      const shortens = old.metadata.deletionTimestamp && grace > 0 && grace < (old.metadata.deletionGracePeriodSeconds ?? 0);
+      if (old.metadata.deletionTimestamp && !shortens) {
         return { result: existing, removed: false };
       }
       const marked: KubeObject = JSON.parse(existing.json);
       const now = this.clock.now();
       marked.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
       marked.metadata.deletionGracePeriodSeconds = grace;
-      if (marked.metadata.generation) marked.metadata.generation += 1;
+      if (marked.metadata.generation && !shortens) marked.metadata.generation += 1;
       strategy.markDeleting?.(marked);
       if (options.dryRun) return { result: result(marked), removed: false };
       return { result: this.store.commit(resource, existing.key, marked), removed: false };

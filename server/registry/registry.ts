@@ -34,7 +34,8 @@ export class Registry {
       entry = { group: def.group, version: def.version, resources: [] };
       this.groupVersions.set(gv, entry);
     }
-    entry.resources.push(def);
+    // A definition added again (a CRD changed) replaces the one it supersedes.
+    entry.resources = [...entry.resources.filter((r) => r.plural !== def.plural), def];
     entry.resources.sort((a, b) => (a.plural < b.plural ? -1 : 1));
   }
 
@@ -51,10 +52,6 @@ export class Registry {
       if (def) return def;
     }
     return undefined;
-  }
-
-  hasGroupVersion(group: string, version: string): boolean {
-    return this.groupVersions.has(groupVersion({ group, version }));
   }
 
   /** Group-versions in discovery order: the core group first, then named groups as registered. */

@@ -144,10 +144,6 @@ export class MemoryStore {
     return this.tables.get(resource)?.sortedObjects() ?? [];
   }
 
-  count(resource: string): number {
-    return this.tables.get(resource)?.objects.size ?? 0;
-  }
-
   /** The objects of a resource as they were at `revision`, in key order. */
   listAt(resource: string, revision: number): StoredObject[] {
     if (revision >= this.revision) return [...this.list(resource)];
@@ -247,7 +243,4 @@ export class MemoryStore {
     this.historyLength--;
   }
 
-  get historySize(): number {
-    return this.options.historySize;
-  }
 }

@@ -6,8 +6,8 @@ import type { OutputFormat } from '../middleware/negotiation.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
-import { partialObjectMetadata, presented } from '../handlers/respond.js';
-import { tableColumns, tableRow } from '../handlers/table.js';
+import { type IncludeObject, partialObjectMetadata, presented, tableRowWithObject } from '../handlers/respond.js';
+import { tableColumns } from '../handlers/table.js';
 import type { FrameKind } from './hub.js';
 
 export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
@@ -112,13 +112,14 @@ class TableFramer extends EventFramer {
   constructor(
     def: ResourceDefinition,
     private readonly version: string,
+    private readonly include: IncludeObject,
     private readonly clock: Clock,
   ) {
     super(def);
   }
 
   get cacheKey(): string {
-    return this.headersSent ? `${this.viewKey} table-${this.version}` : '';
+    return this.headersSent ? `${this.viewKey} table-${this.version}-${this.include}` : '';
   }
 
   protected render(object: KubeObject): string {
@@ -127,15 +128,15 @@ class TableFramer extends EventFramer {
       apiVersion: `meta.k8s.io/${this.version}`,
       metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
       columnDefinitions: this.headersSent ? null : tableColumns(this.def),
-      rows: [{ ...tableRow(this.def, object, this.clock.now()), object: partialObjectMetadata(object, 'v1') }],
+      rows: [tableRowWithObject(this.def, object, this.clock.now(), this.include, this.version)],
     };
     this.headersSent = true;
     return JSON.stringify(table);
   }
 }
 
-export function framerFor(output: OutputFormat, def: ResourceDefinition, clock: Clock): EventFramer {
+export function framerFor(output: OutputFormat, def: ResourceDefinition, clock: Clock, include: IncludeObject): EventFramer {
   if (output.kind === 'partial') return new PartialFramer(def, output.version);
-  if (output.kind === 'table') return new TableFramer(def, output.version, clock);
+  if (output.kind === 'table') return new TableFramer(def, output.version, include, clock);
   return new JsonFramer(def);
 }

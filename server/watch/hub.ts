@@ -18,13 +18,18 @@ export interface WatchOptions {
 export interface WatchSink {
   /** Queues bytes; returns how many bytes the stream now holds unsent. */
   write(chunk: Buffer): number;
+  /** Ends the stream cleanly once everything queued is sent. */
   end(): void;
+  /** Drops the connection and whatever it still holds (a client that stopped reading). */
+  abort(): void;
 }
 
 /** One live watch stream. */
 export class Watcher {
   private cancelTimeout?: () => void;
   private cancelBookmark?: () => void;
+  /** Bytes of the initial state, which a client may take its time to read. */
+  private initialBytes = 0;
   closed = false;
 
   constructor(
@@ -45,22 +50,28 @@ export class Watcher {
   send(chunk: Buffer): void {
     if (this.closed) return;
     const queued = this.sink.write(chunk);
-    if (queued > this.hub.options.maxBufferedBytes) this.close();
+    if (queued > this.hub.options.maxBufferedBytes + this.initialBytes) this.close(true);
   }
 
-  /** Delivers a live event, turning selector transitions into ADDED or DELETED. */
-  deliver(event: StoreEvent, frames: FrameCache): void {
+  /** Sends part of the initial state or of a replay: bounded by the store, so not counted against the buffer. */
+  sendInitial(chunk: Buffer): void {
+    if (this.closed) return;
+    this.initialBytes += chunk.length;
+    this.sink.write(chunk);
+  }
+
+  /** Delivers an event (live, or replayed from history), turning selector transitions into ADDED or DELETED. */
+  deliver(event: StoreEvent, frames: FrameCache, replayed = false): void {
     const now = this.matches(event.object.object);
     const before = event.previous ? this.matches(event.previous.object) : false;
-    if (event.type === 'DELETED') {
-      if (before || now) this.send(frames.get(this.framer, 'DELETED', event));
-    } else if (now && (before || event.type === 'ADDED')) {
-      this.send(frames.get(this.framer, event.type, event));
-    } else if (now) {
-      this.send(frames.get(this.framer, 'ADDED', event));
-    } else if (before) {
-      this.send(frames.get(this.framer, 'DELETED-PREVIOUS', event));
-    }
+    let kind: FrameKind | undefined;
+    if (event.type === 'DELETED') kind = before || now ? 'DELETED' : undefined;
+    else if (now) kind = before || event.type === 'ADDED' ? event.type : 'ADDED';
+    else if (before) kind = 'DELETED-PREVIOUS';
+    if (!kind) return;
+    const frame = frames.get(this.framer, kind, event);
+    if (replayed) this.sendInitial(frame);
+    else this.send(frame);
   }
 
   startTimers(clock: Clock, timeoutMs: number, currentRevision: () => number): void {
@@ -78,13 +89,15 @@ export class Watcher {
     }
   }
 
-  close(): void {
+  /** Ends the stream; a client cut off for not reading loses its connection and everything queued for it. */
+  close(cutOff = false): void {
     if (this.closed) return;
     this.closed = true;
     this.cancelTimeout?.();
     this.cancelBookmark?.();
     this.hub.remove(this);
-    this.sink.end();
+    if (cutOff) this.sink.abort();
+    else this.sink.end();
   }
 }
 

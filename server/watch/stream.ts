@@ -9,13 +9,13 @@ import { resourceKey, type ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
 import { HistoryCompactedError } from '../store/memory-store.js';
 import { framerFor, initialEventsEndAnnotation } from './framing.js';
+import { includeObjectPolicy } from '../handlers/respond.js';
 import { FrameCache, Watcher } from './hub.js';
 
 /** kube-apiserver's --min-request-timeout; streams without timeoutSeconds end in [min, 2×min). */
 const minRequestTimeoutSeconds = 1800;
 
 export function watchObjects(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string): void {
-  if (!def.verbs.includes('watch')) throw errors.methodNotSupported({ group: def.group, resource: def.plural }, 'watch');
   const query = readListQuery(ctx, true);
   if (name) query.fieldSelector = query.fieldSelector ? `${query.fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
   const filter = selectorFilter(def, query);
@@ -30,19 +30,20 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
     since = parseResourceVersion(rv);
     if (since > current) throw tooLargeResourceVersion(since, current);
   }
+  const framer = framerFor(ctx.state.output, def, services.clock, includeObjectPolicy(ctx));
 
   const res = ctx.res;
   ctx.respond = false;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Audit-Id': ctx.state.requestId });
   res.flushHeaders();
 
-  const framer = framerFor(ctx.state.output, def, services.clock);
   const sink = {
     write: (chunk: Buffer) => {
       res.write(chunk);
       return res.writableLength;
     },
     end: () => res.end(),
+    abort: () => res.destroy(),
   };
   const watcher = new Watcher(def, namespace, filter, framer, sink, services.watches, query.allowWatchBookmarks);
   // A client may go away while the initial events are still being written.
@@ -51,10 +52,10 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
 
   if (initialEvents) {
     for (const stored of services.objects.listNow(def, namespace)) {
-      if (!filter || filter(stored.object)) watcher.send(framer.stored('ADDED', stored));
+      if (!filter || filter(stored.object)) watcher.sendInitial(framer.stored('ADDED', stored));
     }
     if (query.sendInitialEvents && query.allowWatchBookmarks) {
-      watcher.send(framer.bookmark(current, { [initialEventsEndAnnotation]: 'true' }));
+      watcher.sendInitial(framer.bookmark(current, { [initialEventsEndAnnotation]: 'true' }));
     }
   } else {
     let replay;
@@ -66,7 +67,7 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
       return;
     }
     const resource = resourceKey(def);
-    for (const event of replay) if (event.resource === resource) watcher.deliver(event, new FrameCache());
+    for (const event of replay) if (event.resource === resource) watcher.deliver(event, new FrameCache(), true);
   }
   if (watcher.closed) return;
 

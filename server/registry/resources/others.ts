@@ -1,6 +1,6 @@
 // Leases, events.k8s.io, EndpointSlices and the authentication/authorization review resources.
 
-import { errors, field, type FieldError } from '../../errors.js';
+import { errors, field, type FieldError, GoLiteral } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, ReviewContext } from '../types.js';
 import { define } from './common.js';
@@ -90,27 +90,30 @@ function review(group: string, kind: string, plural: string, namespaced: boolean
   });
 }
 
-function accessReview(object: KubeObject): Json {
-  const spec = (object.spec ?? {}) as Json;
-  if (!!spec.resourceAttributes === !!spec.nonResourceAttributes) {
-    throw errors.invalid({ group: 'authorization.k8s.io', kind: object.kind ?? '' }, '', [
-      field.invalid('spec.resourceAttributes', 'null', 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
-    ]);
-  }
-  return { allowed: true };
+/** Everything is allowed; a review must still ask about exactly one kind of attribute. */
+function accessReview(kind: string): (object: KubeObject) => Json {
+  return (object) => {
+    const spec = (object.spec ?? {}) as Json;
+    if (!!spec.resourceAttributes === !!spec.nonResourceAttributes) {
+      throw errors.invalid({ group: 'authorization.k8s.io', kind }, '', [
+        field.invalid('spec.resourceAttributes', new GoLiteral('null'), 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+      ]);
+    }
+    return { allowed: true };
+  };
 }
 
 const authorization = 'authorization.k8s.io';
 
 export const reviewResources: ResourceDefinition[] = [
-  review(authorization, 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true, accessReview),
-  review(authorization, 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, accessReview),
+  review(authorization, 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true, accessReview('LocalSubjectAccessReview')),
+  review(authorization, 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, accessReview('SelfSubjectAccessReview')),
   review(authorization, 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, () => ({
     resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
     nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
     incomplete: false,
   })),
-  review(authorization, 'SubjectAccessReview', 'subjectaccessreviews', false, accessReview),
+  review(authorization, 'SubjectAccessReview', 'subjectaccessreviews', false, accessReview('SubjectAccessReview')),
   review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews', false, (_object, review) => ({
     userInfo: { username: review.user.username, uid: review.user.uid, groups: review.user.groups },
   })),

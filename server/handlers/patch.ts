@@ -103,7 +103,7 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   const existing = services.objects.get(def, namespace, name);
 
   if (subresource === 'scale') {
-    const scale = patched(catalog, type, scaleOf(existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const scale = patched(catalog, type, scaleOf(def, existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
     return respondScale(ctx, def, scaleTo(services, def, existing, scale, options));
   }
   const current = JSON.parse(presented(def, existing).json) as Json;

@@ -16,11 +16,11 @@ import { readWriteOptions } from './write-options.js';
 type Json = Record<string, any>;
 
 /** The autoscaling/v1 Scale an object with replicas shows through /scale. */
-export function scaleOf(stored: ObjectResult): KubeObject {
+export function scaleOf(def: ResourceDefinition, stored: ObjectResult): KubeObject {
   const object = stored.object as Json;
-  const selector = object.spec?.selector;
+  const selector = def.strategy.scaleSelector ? def.strategy.scaleSelector(object as KubeObject) : object.spec?.selector && formatLabelSelector(object.spec.selector);
   const status: Json = { replicas: object.status?.replicas ?? 0 };
-  if (selector) status.selector = formatLabelSelector(selector.matchLabels || selector.matchExpressions ? selector : { matchLabels: selector });
+  if (selector) status.selector = selector;
   const meta = object.metadata;
   const metadata: Json = { name: meta.name };
   if (meta.namespace) metadata.namespace = meta.namespace;
@@ -29,7 +29,7 @@ export function scaleOf(stored: ObjectResult): KubeObject {
 }
 
 export function respondScale(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
-  const scale = scaleOf(stored);
+  const scale = scaleOf(def, stored);
   // A Scale prints with the default columns, not its owner's.
   const scaleDefinition = { ...def, kind: 'Scale', storedAs: undefined, strategy: { ...def.strategy, table: undefined, tableRowConditions: undefined } };
   respondObject(ctx, scaleDefinition, { object: scale, json: JSON.stringify(scale) }, status);

@@ -61,6 +61,8 @@ export interface Strategy {
   admit?(object: KubeObject, context: StrategyContext): void;
   validate?(object: KubeObject): FieldError[];
   validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
+  /** The label selector /scale reports, in string form (default: spec.selector as a metav1.LabelSelector). */
+  scaleSelector?(object: KubeObject): string | undefined;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** Seconds a delete waits before removal; 0 or undefined deletes at once. */

@@ -8,6 +8,7 @@ import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, sta
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { randomSuffix } from '../names.js';
 import { timestamp } from '../../clock.js';
+import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
 import { jsonEqual } from '../equality.js';
 import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
@@ -556,6 +557,8 @@ export const replicationcontrollers = define({
     table: replicationControllerColumns,
     tracksGeneration: true,
     fieldSelectors: ownFieldSelectors({ 'status.replicas': (o) => String(o.status?.replicas ?? 0) }),
+    // A ReplicationController selects with a plain label map.
+    scaleSelector: (rc) => formatLabelSelector({ matchLabels: (rc.spec as Json | undefined)?.selector }),
     defaults(rc) {
       const spec = (rc.spec ??= {}) as Json;
       const labels = spec.template?.metadata?.labels;

@@ -104,7 +104,7 @@ describe('PATCH and apply', () => {
       await kubectl(['scale', 'deployment', 'server-side', '--replicas=5']);
       const conflict = await cluster.kubectl(['apply', '--server-side', '-f', '-'], ssa(3));
       expect(conflict.code).to.equal(1);
-      expect(conflict.stderr).to.include('error: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale": .spec.replicas');
+      expect(conflict.stderr).to.include('error: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
       await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], ssa(3));
       expect(await kubectl(['get', 'deployment', 'server-side', '-o', 'jsonpath={.spec.replicas}'])).to.equal('3');
 
@@ -112,6 +112,51 @@ describe('PATCH and apply', () => {
       const relabeled = JSON.parse(await kubectl(['get', 'deployment', 'server-side', '-o', 'json', '--show-managed-fields']));
       expect(relabeled.metadata.labels ?? {}).to.not.have.property('a');
       expect(relabeled.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`)).to.deep.equal(['kubectl/Apply']);
+    });
+  });
+
+  describe('server-side apply ownership', () => {
+    const cmYaml = (data: string, labels = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n${labels}data: {${data}}\n`;
+
+    it('keeps what other managers own when the applier stops applying its part', async () => {
+      await kubectl(['apply', '--server-side', '-f', '-'], cmYaml('a: "1"', '  labels: {mine: "x"}\n'));
+      await kubectl(['label', 'configmap', 'owned', 'theirs=y']);
+      await kubectl(['apply', '--server-side', '-f', '-'], cmYaml('a: "1"'));
+      const cm = JSON.parse(await kubectl(['get', 'configmap', 'owned', '-o', 'json']));
+      expect(cm.metadata.labels).to.deep.equal({ theirs: 'y' });
+    });
+
+    it('leaves the object alone on a repeated apply, whoever else wrote since', async () => {
+      const before = JSON.parse(await kubectl(['get', 'configmap', 'owned', '-o', 'json'])).metadata.resourceVersion;
+      await kubectl(['apply', '--server-side', '-f', '-'], cmYaml('a: "1"'));
+      expect(JSON.parse(await kubectl(['get', 'configmap', 'owned', '-o', 'json'])).metadata.resourceVersion).to.equal(before);
+    });
+
+    it('identifies list items by their keys with defaults, so re-applying adds no duplicate', async () => {
+      const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: ports}\nspec:\n  selector: {app: x}\n  ports: [{port: 80}]\n';
+      await kubectl(['apply', '--server-side', '-f', '-'], svc);
+      await kubectl(['apply', '--server-side', '-f', '-'], svc);
+      const stored = JSON.parse(await kubectl(['get', 'service', 'ports', '-o', 'json', '--show-managed-fields']));
+      expect(stored.spec.ports).to.deep.equal([{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+      expect(stored.metadata.managedFields[0].fieldsV1['f:spec']['f:ports']).to.have.property('k:{"port":80,"protocol":"TCP"}');
+    });
+
+    it('moves from client-side to server-side apply without conflicts', async () => {
+      const deployment = manifest(1, 'busybox:1').replaceAll('applied', 'migrated');
+      await kubectl(['apply', '-f', '-'], deployment);
+      expect(await kubectl(['apply', '--server-side', '-f', '-'], deployment.replace('replicas: 1', 'replicas: 2'))).to.equal('deployment.apps/migrated serverside-applied\n');
+      expect(await kubectl(['get', 'deployment', 'migrated', '-o', 'jsonpath={.spec.replicas}'])).to.equal('2');
+    });
+
+    it('treats a resourceVersion in the applied configuration as a precondition', async () => {
+      const response = await patch('/api/v1/namespaces/default/configmaps/owned', 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: owned, resourceVersion: "1"}\n', '?fieldManager=kubectl');
+      expect(response.status).to.equal(409);
+    });
+
+    it('clears managedFields written as [{}]', async () => {
+      const response = await patch('/api/v1/namespaces/default/configmaps/owned', 'application/merge-patch+json', { metadata: { managedFields: [{}] } });
+      expect(response.status).to.equal(200);
+      expect(response.json().metadata).to.not.have.property('managedFields');
     });
   });
 
@@ -205,6 +250,18 @@ describe('PATCH and apply', () => {
       const stale = await patch(path, 'application/merge-patch+json', { metadata: { resourceVersion: '1' }, data: { a: '2' } });
       expect(stale.status).to.equal(409);
       expect(stale.json().message).to.equal('Operation cannot be fulfilled on configmaps "errs": the object has been modified; please apply your changes to the latest version and try again');
+    });
+
+    it('ignores __proto__ keys, which could otherwise reach server-owned metadata', async () => {
+      const response = await patch(path, 'application/merge-patch+json', '{"metadata":{"__proto__":{"deletionTimestamp":"2020-01-01T00:00:00Z"}},"data":{"a":"1"}}');
+      expect(response.status).to.equal(200);
+      const stored = (await cluster.request(path)).json();
+      expect(stored.metadata).to.not.have.property('deletionTimestamp');
+    });
+
+    it('422 for an apply with an empty fieldManager', async () => {
+      const response = await patch(path, 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: errs}\n', '?fieldManager=');
+      expect(response.status).to.equal(422);
     });
 
     it('400 for a patch that renames the object, leaving it as it was', async () => {

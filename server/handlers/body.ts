@@ -30,13 +30,17 @@ export async function readRawBody(ctx: KubeContext): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Refuses values nested past the decoder's limit, walking without recursion. */
-function checkNesting(value: unknown): void {
+/**
+ * Refuses values nested past the decoder's limit, walking without recursion, and drops `__proto__`
+ * keys: no Go struct has such a field, and merged into an object it would replace its prototype.
+ */
+function checkDecoded(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (typeof node !== 'object' || node === null) continue;
     if (depth > maxNestingDepth) throw errors.badRequest(`json: exceeded max depth of ${maxNestingDepth}`);
+    if (!Array.isArray(node) && Object.hasOwn(node, '__proto__')) delete (node as Record<string, unknown>).__proto__;
     for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
 }
@@ -52,7 +56,7 @@ export function decodeJson(text: string): unknown {
   } catch (err) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
-  checkNesting(value);
+  checkDecoded(value);
   return value;
 }
 
@@ -64,7 +68,7 @@ export async function decodeYaml(text: string): Promise<unknown> {
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }
-  checkNesting(value);
+  checkDecoded(value);
   return value;
 }
 

@@ -42,14 +42,14 @@ function patched(catalog: SchemaCatalog, type: string, current: Json, body: unkn
   }
   if (type === mergePatch) return applyMergePatch(current, body) as Json;
   const kind = catalog.kinds.get(gvkKey(subjectKind));
-  if (!kind) throw errors.unsupportedMediaType(patchTypes(false));
+  if (!kind?.builtin) throw errors.unsupportedMediaType(patchTypes(false));
   return applyStrategicMergePatch(current, body, schemaRef(kind.name), catalog.schemas);
 }
 
 /** Server-side apply: creates the object when it is missing (201), else applies to it. */
 async function applyObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string): Promise<void> {
   const manager = queryParam(ctx, 'fieldManager');
-  if (manager === undefined) throw invalidOptions('PatchOptions', [field.required('fieldManager', 'is required for apply patch')]);
+  if (!manager) throw invalidOptions('PatchOptions', [field.required('fieldManager', 'is required for apply patch')]);
   const options = readWriteOptions(ctx, 'PatchOptions');
   const applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
   if (!isObject(applied)) throw errors.badRequest('the applied configuration must be an object');
@@ -57,11 +57,16 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   if (applied.apiVersion !== gv || applied.kind !== def.kind) {
     throw errors.badRequest(`the apply configuration must be a ${def.kind} of ${gv}, got ${String(applied.kind)} of ${String(applied.apiVersion)}`);
   }
-  const meta = isObject(applied.metadata) ? applied.metadata : (applied.metadata = {});
+  if (applied.metadata !== undefined && !isObject(applied.metadata)) throw errors.badRequest('metadata of the applied configuration must be an object');
+  const meta = (applied.metadata ??= {}) as Json;
   if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  if (def.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
   if (meta.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
   meta.name = name;
   if (def.namespaced) meta.namespace = namespace;
+  const precondition = meta.resourceVersion as string | undefined;
   // Everything from reading the live object to writing happens without yielding, so no write can come between.
   const catalog = await schemaCatalog(services.registry);
   const unknown = dropUnknownFields(catalog, def, applied);
@@ -83,13 +88,15 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   });
   const writeOptions = { ...options, fieldManager: manager, managedFields };
   if (!existing) return respondObject(ctx, def, services.objects.create(def, namespace, object, writeOptions), 201);
-  object.metadata.resourceVersion = existing.object.metadata.resourceVersion;
+  // A resourceVersion in the applied configuration is a precondition, as for any update.
+  object.metadata.resourceVersion = precondition || existing.object.metadata.resourceVersion;
   respondObject(ctx, def, services.objects.replace(def, existing, object, { ...writeOptions, subresource: subresource || undefined }));
 }
 
 export async function patchObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
   const type = mediaTypeOf(ctx);
-  const accepted = patchTypes(true);
+  const catalog = await schemaCatalog(services.registry);
+  const accepted = patchTypes(catalog.kinds.get(gvkKey(def))?.builtin ?? true);
   if (!accepted.includes(type)) throw errors.unsupportedMediaType(accepted);
   if (type === applyPatch && subresource !== 'scale') return applyObject(ctx, services, def, namespace, name, subresource);
   if (type === applyPatch) throw errors.unsupportedMediaType(accepted.filter((t) => t !== applyPatch));
@@ -99,7 +106,6 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   const options = readWriteOptions(ctx, 'PatchOptions');
   const body = decodeJson((await readRawBody(ctx)).toString('utf8'));
   // Everything from reading the current object to writing happens without yielding, so no write can come between.
-  const catalog = await schemaCatalog(services.registry);
   const existing = services.objects.get(def, namespace, name);
 
   if (subresource === 'scale') {

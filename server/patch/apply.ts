@@ -6,6 +6,7 @@
 import { errors, type StatusError } from '../errors.js';
 import { fieldsOf, fromTree, itemKey, keysFor, type ManagedFieldsEntry, separator, setLists, toTree } from '../registry/managed-fields.js';
 import type { KubeObject } from '../store/types.js';
+import { jsonEqual } from '../registry/equality.js';
 
 type Json = Record<string, unknown>;
 
@@ -83,10 +84,12 @@ function printPath(path: string): string {
     .join('');
 }
 
+/** `"name"`, then ` with subresource "status"` if any, then ` using apps/v1` for Update managers. */
 function describeManager(entry: ManagedFieldsEntry): string {
-  if (entry.operation === 'Apply') return JSON.stringify(entry.manager);
-  if (entry.subresource) return `${JSON.stringify(entry.manager)} with subresource ${JSON.stringify(entry.subresource)}`;
-  return `${JSON.stringify(entry.manager)} using ${entry.apiVersion}`;
+  let text = JSON.stringify(entry.manager);
+  if (entry.subresource) text += ` with subresource ${JSON.stringify(entry.subresource)}`;
+  if (entry.operation === 'Update') text += ` using ${entry.apiVersion}`;
+  return text;
 }
 
 function conflictError(conflicts: Map<ManagedFieldsEntry, string[]>): StatusError {
@@ -101,10 +104,35 @@ function conflictError(conflicts: Map<ManagedFieldsEntry, string[]>): StatusErro
   return errors.applyConflict(message, causes);
 }
 
+/** Apply field sets own maps through their keys only: a map's "." marker is left out, a list item's kept. */
+function appliedFieldsOf(applied: KubeObject, scope: Pick<ApplyRequest, 'subresource' | 'statusIsSubresource'>): Map<string, string> {
+  const fields = fieldsOf(applied, scope);
+  for (const path of fields.keys()) {
+    const segments = path.split(separator);
+    if (segments[segments.length - 1] === '.' && segments[segments.length - 2]?.startsWith('f:')) fields.delete(path);
+  }
+  return fields;
+}
+
+const clientSideApplyManager = 'kubectl-client-side-apply';
+const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** The fields of the configuration kubectl last applied client-side, if the object records one. */
+function lastAppliedFields(live: KubeObject | undefined, scope: Pick<ApplyRequest, 'subresource' | 'statusIsSubresource'>): Set<string> {
+  const recorded = live?.metadata.annotations?.[lastAppliedAnnotation];
+  if (!recorded) return new Set();
+  try {
+    const config = JSON.parse(recorded) as KubeObject;
+    return isObject(config) && isObject(config.metadata) ? new Set(fieldsOf(config, scope).keys()) : new Set();
+  } catch {
+    return new Set();
+  }
+}
+
 /** The object and managedFields after `request.manager` applies `applied` to `live` (absent on create). */
 export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, request: ApplyRequest): ApplyResult {
   const scope = { subresource: request.subresource, statusIsSubresource: request.statusIsSubresource };
-  const appliedFields = fieldsOf(applied, scope);
+  const appliedFields = appliedFieldsOf(applied, scope);
   const entries = ((live?.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => e && e.manager !== undefined);
   const isMine = (e: ManagedFieldsEntry) => e.manager === request.manager && e.operation === 'Apply' && (e.subresource ?? '') === (request.subresource ?? '');
   const mine = entries.find(isMine);
@@ -119,34 +147,52 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 
   const conflicts = new Map<ManagedFieldsEntry, string[]>();
   const taken = new Set<string>();
+  const lastApplied = lastAppliedFields(live, scope);
   for (const [path, value] of appliedFields) {
     const owners = ownedByOthers.get(path);
     if (!owners || !liveFields.has(path) || liveFields.get(path) === value) continue;
     taken.add(path);
-    for (const owner of owners) conflicts.set(owner, [...(conflicts.get(owner) ?? []), path]);
+    for (const owner of owners) {
+      // Fields kubectl applied client-side pass to server-side apply, as kube-apiserver's last-applied manager lets them.
+      if (owner.manager === clientSideApplyManager && lastApplied.has(path)) continue;
+      conflicts.set(owner, [...(conflicts.get(owner) ?? []), path]);
+    }
   }
   if (conflicts.size > 0 && !request.force) throw conflictError(conflicts);
 
+  // What this manager applied before and leaves out now goes, unless it (or a part of it) is still
+  // applied or owned by someone else.
+  const keptPaths = [...ownedByOthers.keys(), ...appliedFields.keys()];
   for (const path of mine ? fromTree(mine.fieldsV1 ?? {}) : []) {
-    if (!appliedFields.has(path) && !ownedByOthers.has(path)) removePath(object, path.split(separator));
+    if (appliedFields.has(path) || ownedByOthers.has(path)) continue;
+    const node = path.endsWith(`${separator}.`) ? path.slice(0, -2) : path;
+    if (keptPaths.some((p) => p.startsWith(`${node}${separator}`))) continue;
+    removePath(object, path.split(separator));
   }
   const { kind: _kind, apiVersion: _apiVersion, ...content } = applied;
   object = merge(object, content, '') as KubeObject;
 
-  const managedFields: ManagedFieldsEntry[] = [];
-  for (const entry of others) {
-    const kept = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !taken.has(p));
-    if (kept.length > 0) managedFields.push({ ...entry, fieldsV1: toTree(kept) });
-  }
+  const fieldsV1 = toTree(appliedFields.keys());
+  // Unchanged ownership keeps its time, so a repeated apply is a no-op.
+  const unchanged = mine && jsonEqual(mine.fieldsV1, fieldsV1) && mine.apiVersion === request.apiVersion;
   const applyEntry: ManagedFieldsEntry = {
     manager: request.manager,
     operation: 'Apply',
     apiVersion: request.apiVersion,
-    time: request.time,
+    time: unchanged ? mine.time : request.time,
     fieldsType: 'FieldsV1',
-    fieldsV1: toTree(appliedFields.keys()),
+    fieldsV1,
   };
   if (request.subresource) applyEntry.subresource = request.subresource;
-  managedFields.push(applyEntry);
+  const managedFields: ManagedFieldsEntry[] = [];
+  for (const entry of entries) {
+    if (entry === mine) {
+      managedFields.push(applyEntry);
+      continue;
+    }
+    const kept = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !taken.has(p));
+    if (kept.length > 0) managedFields.push({ ...entry, fieldsV1: toTree(kept) });
+  }
+  if (!mine) managedFields.push(applyEntry);
   return { object, managedFields };
 }

@@ -41,17 +41,20 @@ function sameElement(a: unknown, b: unknown): boolean {
 }
 
 function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: Schema | undefined, schemas: Schemas): unknown[] {
-  if (patch.some((e) => isObject(e) && e.$patch === 'replace' && e[mergeKey] === undefined)) return literal(patch) as unknown[];
+  if (patch.some((e) => isObject(e) && e.$patch === 'replace')) return literal(patch) as unknown[];
   const result = [...original];
   for (const element of patch) {
     if (!isObject(element)) {
       if (!result.some((o) => sameElement(o, element))) result.push(element);
       continue;
     }
-    const index = result.findIndex((o) => isObject(o) && o[mergeKey] === element[mergeKey]);
+    const matches = (o: unknown) => isObject(o) && o[mergeKey] === element[mergeKey];
     if (element.$patch === 'delete') {
-      if (index >= 0) result.splice(index, 1);
-    } else if (index >= 0) {
+      for (let at = result.findIndex(matches); at >= 0; at = result.findIndex(matches)) result.splice(at, 1);
+      continue;
+    }
+    const index = result.findIndex(matches);
+    if (index >= 0) {
       const merged = mergeMap(result[index] as Json, element, itemSchema, schemas);
       if (merged === undefined) result.splice(index, 1);
       else result[index] = merged;

@@ -11,7 +11,7 @@ import type { KubeObject, ObjectMeta } from '../store/types.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
-import { validateObjectMeta } from './validation.js';
+import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { jsonEqual } from './equality.js';
 
 export interface WriteOptions {
@@ -22,6 +22,8 @@ export interface WriteOptions {
   authenticate?: (token: string) => UserInfo | undefined;
   /** Ownership computed by server-side apply, stored as given instead of derived from the change. */
   managedFields?: ManagedFieldsEntry[];
+  /** Ownership a client wrote itself, from which this write's ownership is derived. */
+  baseManagedFields?: ManagedFieldsEntry[];
   /** The subresource written (status, finalize); absent for the main resource. */
   subresource?: string;
 }
@@ -67,7 +69,7 @@ const metadataOrder = [
 /** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order. */
 export function canonical(def: ResourceDefinition, object: KubeObject): KubeObject {
   const metadata: ObjectMeta = {};
-  for (const key of metadataOrder) if (object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
+  for (const key of metadataOrder) if (Object.hasOwn(object.metadata, key) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
   for (const key of Object.keys(object.metadata)) if (!(key in metadata) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
   const out: KubeObject = { kind: def.kind, apiVersion: groupVersion(def), metadata };
   for (const key of Object.keys(object)) {
@@ -83,6 +85,16 @@ export function storageKey(namespace: string, name: string): string {
 
 function result(object: KubeObject): ObjectResult {
   return { object, json: JSON.stringify(object) };
+}
+
+/** Entry times as metav1.Time prints them; clients may send other RFC 3339 forms (client-node adds milliseconds). */
+function normalizedTimes(entries: unknown[] | undefined): unknown[] | undefined {
+  if (!Array.isArray(entries)) return entries;
+  return entries.map((entry) => {
+    const time = (entry as { time?: unknown })?.time;
+    if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) return entry;
+    return { ...(entry as object), time: timestamp(new Date(time)) };
+  });
 }
 
 /** Whether ownership given by server-side apply differs from what is stored, timestamps aside. */
@@ -315,6 +327,7 @@ export class GenericStore {
       );
     }
 
+    const ownership = this.clientOwnership(def, input, old);
     const object: KubeObject = input;
     for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const) {
       if (old.metadata[key] === undefined) delete object.metadata[key];
@@ -328,7 +341,20 @@ export class GenericStore {
       strategy.defaults?.(object);
       strategy.prepareForUpdate?.(object, old);
     }
-    return this.commitUpdate(def, existing, object, options);
+    return this.commitUpdate(def, existing, object, { ...options, ...ownership });
+  }
+
+  /**
+   * managedFields a client wrote itself: `[{}]` clears them (nothing is tracked for this write), other
+   * valid entries become the ownership this write starts from. Unchanged or absent ones mean nothing.
+   */
+  private clientOwnership(def: ResourceDefinition, input: KubeObject, old: KubeObject): Pick<WriteOptions, 'managedFields' | 'baseManagedFields'> {
+    const given = normalizedTimes(input.metadata.managedFields);
+    if (given === undefined || jsonEqual(given, old.metadata.managedFields)) return {};
+    if (Array.isArray(given) && given.length === 1 && jsonEqual(given[0], {})) return { managedFields: [] };
+    const problems = validateManagedFields(given);
+    if (problems.length) throw errors.invalid(def, old.metadata.name ?? '', problems);
+    return { baseManagedFields: given as ManagedFieldsEntry[] };
   }
 
   /** POST to a subresource that changes its parent (pods/binding): the strategy computes the new parent. */
@@ -352,11 +378,12 @@ export class GenericStore {
       const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
-    object.metadata.managedFields = old.metadata.managedFields;
+    object.metadata.managedFields = options.baseManagedFields ?? old.metadata.managedFields;
     object.metadata.resourceVersion = old.metadata.resourceVersion;
     const candidate = canonical(def, object);
-    if (sameContent(candidate, old) && !ownershipChanges(options.managedFields, old)) return existing;
-    this.manage(candidate, old, def, options, this.clock.now());
+    if (sameContent(candidate, old) && !ownershipChanges(options.managedFields ?? options.baseManagedFields, old)) return existing;
+    const before = options.baseManagedFields ? { ...old, metadata: { ...old.metadata, managedFields: options.baseManagedFields } } : old;
+    this.manage(candidate, before, def, options, this.clock.now());
 
     const key = existing.key;
     const graceRunning = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;

@@ -63,9 +63,15 @@ export function keysFor(fieldName: string, items: unknown[]): string[] | undefin
   return usable ? keys : undefined;
 }
 
+/** Key fields that defaulting fills in, so an item names itself the same before and after defaults. */
+const keyDefaults: Json = { protocol: 'TCP' };
+
 export function itemKey(item: Json, keys: string[]): string {
   const identity: Json = {};
-  for (const k of [...keys].sort()) if (item[k] !== undefined) identity[k] = item[k];
+  for (const k of [...keys].sort()) {
+    const value = item[k] ?? keyDefaults[k];
+    if (value !== undefined) identity[k] = value;
+  }
   return `k:${JSON.stringify(identity)}`;
 }
 

@@ -153,6 +153,19 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   return out;
 }
 
+/** managedFields a client wrote itself (ValidateManagedFields). */
+export function validateManagedFields(entries: unknown): FieldError[] {
+  if (!Array.isArray(entries)) return [field.invalid('metadata.managedFields', entries, 'must be a list')];
+  const out: FieldError[] = [];
+  entries.forEach((entry, i) => {
+    const at = `metadata.managedFields[${i}]`;
+    const e = (entry ?? {}) as Record<string, unknown>;
+    if (e.operation !== 'Apply' && e.operation !== 'Update') out.push(field.notSupported(`${at}.operation`, e.operation ?? '', ['Apply', 'Update']));
+    if (e.fieldsType !== 'FieldsV1') out.push(field.notSupported(`${at}.fieldsType`, e.fieldsType ?? '', ['FieldsV1']));
+  });
+  return out;
+}
+
 /** ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta). */
 export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkName: NameCheck): FieldError[] {
   const out: FieldError[] = [];

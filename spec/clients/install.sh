@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the non-JavaScript clients the specs drive kubemock with, once, into .cache/ (ignored by git).
+# Installs the clients the specs drive kubemock with besides client-node 1.x, once, into .cache/
+# (ignored by git): the Python client, the client-go program, and client-node 2.x with the Node 24
+# it needs (from the npm registry's node package).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=.cache/python
@@ -21,4 +23,10 @@ if [ ! -x "$go_binary" ] || [ "$(cat "$go_binary.sha256" 2>/dev/null)" != "$sour
   mkdir -p .cache
   go -C "$go_sources" build -o "$PWD/$go_binary" .
   echo "$sources_hash" > "$go_binary.sha256"
+fi
+
+client_node_2=.cache/client-node-2
+if [ ! -x "$client_node_2/node_modules/.bin/node" ] || [ ! -d "$client_node_2/node_modules/@kubernetes/client-node" ]; then
+  mkdir -p "$client_node_2"
+  npm install --prefix "$client_node_2" --no-audit --no-fund --no-save --loglevel=error node@24 @kubernetes/client-node@2.0.1
 fi

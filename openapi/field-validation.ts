@@ -71,7 +71,7 @@ function collectUnknown(value: unknown, given: Schema, path: string, schemas: Re
   if (schema.properties) {
     for (const key of Object.keys(value)) {
       const fieldPath = path ? `${path}.${key}` : key;
-      const fieldSchema = schema.properties[key];
+      const fieldSchema = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
       if (fieldSchema) {
         collectUnknown(value[key], fieldSchema, fieldPath, schemas, unknown);
       } else {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runClientProgram } from './support/client-program.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,19 +16,7 @@ describe('@kubernetes/client-node 2.x on Node 24', () => {
 
   it('does CRUD, patches, scales and runs an informer', async function () {
     this.timeout(60_000);
-    const output = await new Promise<string>((resolve, reject) => {
-      execFile(`${prefix}/node_modules/.bin/node`, [script], { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, CLIENT_NODE_PREFIX: prefix } }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`client-node 2.x program failed: ${stderr || error.message}`));
-        else resolve(stdout);
-      });
-    });
-    const steps = Object.fromEntries(
-      output
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line))
-        .map((finding) => [finding.step, finding]),
-    );
+    const steps = await runClientProgram(`${prefix}/node_modules/.bin/node`, [script], { KUBECONFIG: cluster.kubeconfigPath, CLIENT_NODE_PREFIX: prefix });
     expect(steps.crud.version).to.match(/^2\./);
     expect(steps.crud.node).to.match(/^v24\./);
     expect(steps.crud.namespaces).to.deep.equal(['default', 'kube-node-lease', 'kube-public', 'kube-system']);

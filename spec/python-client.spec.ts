@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runClientProgram } from './support/client-program.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,19 +21,7 @@ describe('the official Python client', () => {
     const oldVersion = String(services.store.currentRevision);
     for (let i = 0; i < 30; i++) services.objects.create(configmaps, 'kube-public', { metadata: { name: `churn-${i}` } });
 
-    const output = await new Promise<string>((resolve, reject) => {
-      execFile(python, [script, oldVersion], { env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath } }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`python client failed: ${stderr || error.message}`));
-        else resolve(stdout);
-      });
-    });
-    const steps = Object.fromEntries(
-      output
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line))
-        .map((finding) => [finding.step, finding]),
-    );
+    const steps = await runClientProgram(python, [script, oldVersion], { KUBECONFIG: cluster.kubeconfigPath });
     expect(steps.crud).to.deep.include({ data: { a: '2' }, uid_set: true, missing: { status: 404, message: 'configmaps "py-cm" not found' } });
     expect(steps.watch.events).to.deep.equal([
       ['ADDED', 'py-w'],

@@ -14,10 +14,9 @@ import type { Registry } from '../server/registry/registry.js';
 import type { ResourceDefinition } from '../server/registry/types.js';
 import { schemaCatalog } from './cache.js';
 import { gvkKey, knownSchemaNames, type Schema, type SchemaCatalog, schemaRef, schemaRefPrefix } from './schemas.js';
+import { isJsonObject, type JsonObject } from '../server/json.js';
 
-type JsonObject = Record<string, unknown>;
 
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function resolve(schema: Schema, schemas: Record<string, Schema>): Schema | undefined {
   return schema.$ref ? schemas[schema.$ref.slice(schemaRefPrefix.length)] : schema;
@@ -48,7 +47,7 @@ function decodable(value: unknown, schema: Schema, ref: string | undefined): boo
     case 'array':
       return Array.isArray(value);
     case 'object':
-      return isObject(value);
+      return isJsonObject(value);
     default:
       return true;
   }
@@ -67,7 +66,7 @@ function collectUnknown(value: unknown, given: Schema, path: string, schemas: Re
     if (schema.items) value.forEach((item, i) => collectUnknown(item, schema.items!, `${path}[${i}]`, schemas, unknown));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isJsonObject(value)) return;
   if (schema.properties) {
     for (const key of Object.keys(value)) {
       const fieldPath = path ? `${path}.${key}` : key;
@@ -116,7 +115,7 @@ export async function validateBodyFields(ctx: KubeContext, registry: Registry, d
 /** validateBodyFields with the catalog at hand, for callers that must not yield between reading and writing. */
 export function applyFieldValidation(ctx: KubeContext, catalog: SchemaCatalog, def: ResourceDefinition, body: unknown): void {
   // A body of another kind is refused by the store with its own message.
-  if (!isObject(body) || (body.kind !== undefined && body.kind !== def.kind)) return;
+  if (!isJsonObject(body) || (body.kind !== undefined && body.kind !== def.kind)) return;
   const problems = dropUnknownFields(catalog, def, body).map((path) => `unknown field "${path}"`);
   if (!problems.length) return;
   const directive = queryParam(ctx, 'fieldValidation') || 'Warn';

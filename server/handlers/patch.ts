@@ -20,6 +20,7 @@ import { queryParam } from './query.js';
 import { presented, respondObject } from './respond.js';
 import { respondScale, scaleOf, scaleTo } from './scale.js';
 import { readWriteOptions } from './write-options.js';
+import { isJsonObject, type JsonObject as Json } from '../json.js';
 
 const jsonPatch = 'application/json-patch+json';
 const mergePatch = 'application/merge-patch+json';
@@ -31,13 +32,10 @@ export function patchTypes(builtin: boolean): string[] {
   return builtin ? [jsonPatch, mergePatch, strategicMergePatch, applyPatch] : [jsonPatch, mergePatch, applyPatch];
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function patched(catalog: SchemaCatalog, type: string, current: Json, body: unknown, subjectKind: { group: string; version: string; kind: string }): Json {
   if (type === jsonPatch) return applyJsonPatch(current, body);
-  if (!isObject(body)) {
+  if (!isJsonObject(body)) {
     throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
   }
   if (type === mergePatch) return applyMergePatch(current, body) as Json;
@@ -52,12 +50,12 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   if (!manager) throw invalidOptions('PatchOptions', [field.required('fieldManager', 'is required for apply patch')]);
   const options = readWriteOptions(ctx, 'PatchOptions');
   const applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
-  if (!isObject(applied)) throw errors.badRequest('the applied configuration must be an object');
+  if (!isJsonObject(applied)) throw errors.badRequest('the applied configuration must be an object');
   const gv = groupVersion(def);
   if (applied.apiVersion !== gv || applied.kind !== def.kind) {
     throw errors.badRequest(`the apply configuration must be a ${def.kind} of ${gv}, got ${String(applied.kind)} of ${String(applied.apiVersion)}`);
   }
-  if (applied.metadata !== undefined && !isObject(applied.metadata)) throw errors.badRequest('metadata of the applied configuration must be an object');
+  if (applied.metadata !== undefined && !isJsonObject(applied.metadata)) throw errors.badRequest('metadata of the applied configuration must be an object');
   const meta = (applied.metadata ??= {}) as Json;
   if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
   if (def.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {

@@ -6,11 +6,7 @@
 import { errors, type StatusError } from '../errors.js';
 import { fieldsOf, fromTree, itemKey, keysFor, type ManagedFieldsEntry, separator, setLists, toTree } from '../registry/managed-fields.js';
 import type { KubeObject } from '../store/types.js';
-import { jsonEqual } from '../registry/equality.js';
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isJsonObject, jsonEqual, type JsonObject as Json } from '../json.js';
 
 export interface ApplyRequest {
   manager: string;
@@ -28,7 +24,7 @@ export interface ApplyResult {
 
 /** Merges the applied configuration into the live object: maps by key, keyed lists by item, sets by value. */
 function merge(live: unknown, applied: unknown, fieldName: string): unknown {
-  if (isObject(live) && isObject(applied)) {
+  if (isJsonObject(live) && isJsonObject(applied)) {
     const out: Json = { ...live };
     for (const [key, value] of Object.entries(applied)) out[key] = key in live ? merge(live[key], value, key) : value;
     return out;
@@ -36,7 +32,7 @@ function merge(live: unknown, applied: unknown, fieldName: string): unknown {
   if (Array.isArray(live) && Array.isArray(applied)) {
     if (setLists.has(fieldName)) return [...live, ...applied.filter((v) => !live.some((l) => JSON.stringify(l) === JSON.stringify(v)))];
     const keys = keysFor(fieldName, applied.length ? applied : live);
-    if (keys && applied.every(isObject) && live.every(isObject)) {
+    if (keys && applied.every(isJsonObject) && live.every(isJsonObject)) {
       const out = [...live] as Json[];
       for (const item of applied as Json[]) {
         const identity = itemKey(item, keys);
@@ -54,14 +50,14 @@ function merge(live: unknown, applied: unknown, fieldName: string): unknown {
 function removePath(node: unknown, segments: string[], fieldName = ''): void {
   const [head, ...rest] = segments;
   if (head === '.' || head === undefined) return;
-  if (head.startsWith('f:') && isObject(node)) {
+  if (head.startsWith('f:') && isJsonObject(node)) {
     const key = head.slice(2);
     if (rest.length === 0 || (rest.length === 1 && rest[0] === '.')) delete node[key];
     else removePath(node[key], rest, key);
   } else if (Array.isArray(node)) {
     const index = node.findIndex((item) => {
       if (head.startsWith('v:')) return JSON.stringify(item) === head.slice(2);
-      const keys = isObject(item) ? keysFor(fieldName, node) : undefined;
+      const keys = isJsonObject(item) ? keysFor(fieldName, node) : undefined;
       return !!keys && itemKey(item as Json, keys) === head;
     });
     if (index < 0) return;
@@ -123,7 +119,7 @@ function lastAppliedFields(live: KubeObject | undefined, scope: Pick<ApplyReques
   if (!recorded) return new Set();
   try {
     const config = JSON.parse(recorded) as KubeObject;
-    return isObject(config) && isObject(config.metadata) ? new Set(fieldsOf(config, scope).keys()) : new Set();
+    return isJsonObject(config) && isJsonObject(config.metadata) ? new Set(fieldsOf(config, scope).keys()) : new Set();
   } catch {
     return new Set();
   }

@@ -5,11 +5,10 @@
 
 import type { Schema } from '../../openapi/schemas.js';
 import { schemaRefPrefix } from '../../openapi/schemas.js';
+import { isJsonObject, type JsonObject as Json } from '../json.js';
 
-type Json = Record<string, unknown>;
 type Schemas = Record<string, Schema>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const setElementOrder = '$setElementOrder/';
 const deleteFromPrimitiveList = '$deleteFromPrimitiveList/';
@@ -29,8 +28,8 @@ function isDirective(key: string): boolean {
 
 /** A patch value with its directives removed, for places where it is taken as it is. */
 function literal(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => !(isObject(v) && v.$patch !== undefined && Object.keys(v).length === 1)).map(literal);
-  if (!isObject(value)) return value;
+  if (Array.isArray(value)) return value.filter((v) => !(isJsonObject(v) && v.$patch !== undefined && Object.keys(v).length === 1)).map(literal);
+  if (!isJsonObject(value)) return value;
   const out: Json = {};
   for (const [key, v] of Object.entries(value)) if (!isDirective(key)) out[key] = literal(v);
   return out;
@@ -41,14 +40,14 @@ function sameElement(a: unknown, b: unknown): boolean {
 }
 
 function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: Schema | undefined, schemas: Schemas): unknown[] {
-  if (patch.some((e) => isObject(e) && e.$patch === 'replace')) return literal(patch) as unknown[];
+  if (patch.some((e) => isJsonObject(e) && e.$patch === 'replace')) return literal(patch) as unknown[];
   const result = [...original];
   for (const element of patch) {
-    if (!isObject(element)) {
+    if (!isJsonObject(element)) {
       if (!result.some((o) => sameElement(o, element))) result.push(element);
       continue;
     }
-    const matches = (o: unknown) => isObject(o) && o[mergeKey] === element[mergeKey];
+    const matches = (o: unknown) => isJsonObject(o) && o[mergeKey] === element[mergeKey];
     if (element.$patch === 'delete') {
       for (let at = result.findIndex(matches); at >= 0; at = result.findIndex(matches)) result.splice(at, 1);
       continue;
@@ -72,8 +71,8 @@ function mergePrimitiveSet(original: unknown[], patch: unknown[]): unknown[] {
 }
 
 function orderBy(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
-  const keyOf = (item: unknown) => JSON.stringify(mergeKey && isObject(item) ? item[mergeKey] : item);
-  const wanted = order.map((o) => JSON.stringify(mergeKey && isObject(o) ? o[mergeKey] : o));
+  const keyOf = (item: unknown) => JSON.stringify(mergeKey && isJsonObject(item) ? item[mergeKey] : item);
+  const wanted = order.map((o) => JSON.stringify(mergeKey && isJsonObject(o) ? o[mergeKey] : o));
   const rank = (item: unknown) => {
     const at = wanted.indexOf(keyOf(item));
     return at < 0 ? wanted.length : at;
@@ -103,8 +102,8 @@ function mergeMap(original: Json, patch: Json, given: Schema | undefined, schema
     const child = fieldSchema(schema, key);
     if (value === null) {
       delete result[key];
-    } else if (isObject(value)) {
-      const merged = mergeMap(isObject(result[key]) ? (result[key] as Json) : {}, value, child, schemas);
+    } else if (isJsonObject(value)) {
+      const merged = mergeMap(isJsonObject(result[key]) ? (result[key] as Json) : {}, value, child, schemas);
       if (merged === undefined) delete result[key];
       else result[key] = merged;
     } else if (Array.isArray(value)) {

@@ -12,7 +12,7 @@ import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
-import { jsonEqual } from './equality.js';
+import { jsonEqual } from '../json.js';
 
 export interface WriteOptions {
   dryRun?: boolean;

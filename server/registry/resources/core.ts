@@ -10,7 +10,7 @@ import { randomSuffix } from '../names.js';
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
-import { jsonEqual } from '../equality.js';
+import { jsonEqual } from '../../json.js';
 import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
 
 type Json = Record<string, any>;

@@ -7,7 +7,7 @@ import type { ResourceDefinition } from '../types.js';
 import { validateLabels } from '../validation.js';
 import { define, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
-import { jsonEqual } from '../equality.js';
+import { jsonEqual } from '../../json.js';
 import { controllerRevisionColumns, daemonSetColumns, deploymentColumns, replicaSetColumns, statefulSetColumns } from './printers.js';
 
 type Json = Record<string, any>;

@@ -1,5 +1,13 @@
-// Deep equality of JSON values that ignores key order, as Go's semantic equality of decoded structs does.
+// Helpers for decoded JSON values.
 
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON object (not null, not a list). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep equality that ignores key order, as Go's semantic equality of decoded structs does. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
-import type { GroupVersionEntry, Registry } from '../registry/registry.js';
+import type { GroupEntry, GroupVersionEntry, Registry } from '../registry/registry.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { parseMediaTypes } from '../middleware/negotiation.js';
 import { sendBody } from '../http.js';
@@ -74,23 +74,19 @@ function sendJson(ctx: KubeContext, body: unknown, type = 'application/json'): v
   sendBody(ctx, 200, JSON.stringify(body), type);
 }
 
-function sendAggregated(ctx: KubeContext, version: string, entries: GroupVersionEntry[], core: boolean): void {
-  const byGroup = new Map<string, GroupVersionEntry[]>();
-  for (const entry of entries) {
-    if ((entry.group === '') !== core) continue;
-    byGroup.set(entry.group, [...(byGroup.get(entry.group) ?? []), entry]);
-  }
-  const items = [...byGroup.entries()].map(([group, versions]) => ({
-    metadata: core ? { creationTimestamp: null } : { name: group, creationTimestamp: null },
-    versions: versions.map((v) => ({ version: v.version, resources: aggregatedResources(v), freshness: 'Current' })),
+function sendAggregated(ctx: KubeContext, version: string, groups: GroupEntry[]): void {
+  const items = groups.map((group) => ({
+    metadata: group.name === '' ? { creationTimestamp: null } : { name: group.name, creationTimestamp: null },
+    versions: group.versions.map((v) => ({ version: v.version, resources: aggregatedResources(v), freshness: 'Current' })),
   }));
   const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
   sendJson(ctx, body, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
 }
 
-function apiGroup(group: string, entries: GroupVersionEntry[]): Record<string, unknown> {
-  const versions = entries.filter((e) => e.group === group).map((e) => ({ groupVersion: groupVersion(e), version: e.version }));
-  return { name: group, versions, preferredVersion: versions[0] };
+/** An APIGroup: its versions in priority order, the first preferred. */
+function apiGroup(group: GroupEntry): Record<string, unknown> {
+  const versions = group.versions.map((e) => ({ groupVersion: groupVersion(e), version: e.version }));
+  return { name: group.name, versions, preferredVersion: versions[0] };
 }
 
 function serverAddress(ctx: KubeContext): string {
@@ -103,22 +99,21 @@ export function discoveryHandlers(registry: Registry) {
   return {
     api(ctx: KubeContext): void {
       const version = aggregatedVersion(ctx);
-      if (version) return sendAggregated(ctx, version, registry.allGroupVersions(), true);
+      if (version) return sendAggregated(ctx, version, registry.groups().filter((g) => g.name === ''));
       sendJson(ctx, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddress(ctx) }] });
     },
 
     apis(ctx: KubeContext): void {
       const version = aggregatedVersion(ctx);
-      const entries = registry.allGroupVersions();
-      if (version) return sendAggregated(ctx, version, entries, false);
-      const groups = [...new Set(entries.filter((e) => e.group).map((e) => e.group))].map((g) => apiGroup(g, entries));
+      if (version) return sendAggregated(ctx, version, registry.groups().filter((g) => g.name !== ''));
+      const groups = registry.legacyGroups().filter((g) => g.name !== '').map(apiGroup);
       sendJson(ctx, { kind: 'APIGroupList', apiVersion: 'v1', groups });
     },
 
     group(ctx: KubeContext, group: string): void {
-      const entries = registry.allGroupVersions();
-      if (!entries.some((e) => e.group === group)) throw errors.notFoundPath();
-      sendJson(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, entries) });
+      const entry = group ? registry.groups().find((g) => g.name === group) : undefined;
+      if (!entry) throw errors.notFoundPath();
+      sendJson(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(entry) });
     },
 
     groupVersion(ctx: KubeContext, group: string, version: string): void {

@@ -3,6 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { controllerCatalog } from './reconcilers/index.js';
+import { ControllerSelectionError, parseControllerList, selectControllers, type ControllerSelection } from './reconcilers/selection.js';
 import { startServer } from './server.js';
 
 const usage = `Usage: kubemock [options]
@@ -18,6 +20,8 @@ Options:
   --tls-san NAME      extra DNS name or IP for the serving certificate (repeatable)
   --cert-dir DIR      reuse the CA and serving certificate in DIR, or write them there
   --history-size N    watch events kept for resumption (default 10000)
+  --controllers LIST  controllers to run, as kube-controller-manager's flag: * is all,
+                      -name turns one off (default *; none runs nothing, as envtest)
   --log               print one line per request to stderr
   --help              show this help
   --version           print the version
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
         'tls-san': { type: 'string', multiple: true },
         'cert-dir': { type: 'string' },
         'history-size': { type: 'string' },
+        controllers: { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -72,7 +77,19 @@ async function main(): Promise<void> {
   }
   if (values.token !== undefined && !/^[\x21-\x7e]+$/.test(values.token)) fail('--token must be printable ASCII without spaces');
 
+  let controllers: ControllerSelection | undefined;
+  if (values.controllers !== undefined) {
+    controllers = parseControllerList(values.controllers);
+    try {
+      selectControllers(controllerCatalog, controllers);
+    } catch (err) {
+      if (err instanceof ControllerSelectionError) fail(`--controllers: ${err.message}`);
+      throw err;
+    }
+  }
+
   const server = await startServer({
+    controllers,
     port: integerFlag('port', values.port, 0, 65535),
     host: values.host,
     token: values.token,

@@ -11,7 +11,9 @@ import { seedCluster } from './bootstrap.js';
 import { systemClock, type Clock } from './clock.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { LogSink } from './middleware/access-log.js';
-import { startReconcilers, type Reconcilers } from './reconcilers/index.js';
+import { startReconcilers } from './reconcilers/index.js';
+import type { ControllerRunner } from './reconcilers/runner.js';
+import type { ControllerSelection } from './reconcilers/selection.js';
 import { GenericStore } from './registry/generic-store.js';
 import { builtinRegistry } from './registry/registry.js';
 import type { Services } from './services.js';
@@ -38,6 +40,20 @@ export interface ServerOptions {
   watch?: Partial<WatchOptions>;
   accessLog?: LogSink;
   reportError?: (err: unknown) => void;
+  /** Which controllers run (kube-controller-manager's --controllers grammar); default all, `none` as on envtest. */
+  controllers?: ControllerSelection;
+}
+
+/** The controllers of a running server, and whether they have work left. */
+export interface ControllerStatus {
+  /** Names of the controllers running. */
+  readonly running: string[];
+  /** Nothing queued or being reconciled, nothing due at or before `before` (default: now). */
+  settled(before?: Date): boolean;
+  /** Resolves once settled as of `before`; with a manual clock, advance it to nextDue() and settle again to step through delays. */
+  settle(before?: Date): Promise<void>;
+  /** When the earliest delayed work is due, if any waits. */
+  nextDue(): Date | undefined;
 }
 
 export interface RunningServer {
@@ -47,6 +63,7 @@ export interface RunningServer {
   caCert?: string;
   kubeconfig: string;
   services: Services;
+  controllers: ControllerStatus;
   /** Back to a fresh cluster: everything stored is dropped and the system objects seeded again. */
   reset(): void;
   close(): Promise<void>;
@@ -81,7 +98,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
 
   seedCluster(services);
-  let reconcilers: Reconcilers = startReconcilers(services, certificates?.caCert ?? '', reportError);
+  const reconcilerOptions = { controllers: options.controllers, caCert: certificates?.caCert ?? '', reportError };
+  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions);
 
   const app = createApp(services, { token, plainHttp: !certificates, accessLog: options.accessLog, reportError });
   const handler = app.callback();
@@ -105,12 +123,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     caCert: certificates?.caCert,
     kubeconfig,
     services,
+    controllers: {
+      get running() {
+        return reconcilers.names;
+      },
+      settled: (before) => reconcilers.settled(before),
+      settle: (before) => reconcilers.settle(before),
+      nextDue: () => reconcilers.nextDue(),
+    },
     reset() {
       reconcilers.stop();
       services.watches.closeAll();
       services.store.clear();
       seedCluster(services);
-      reconcilers = startReconcilers(services, certificates?.caCert ?? '', reportError);
+      reconcilers = startReconcilers(services, reconcilerOptions);
     },
     async close() {
       reconcilers.stop();

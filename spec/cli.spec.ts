@@ -57,7 +57,7 @@ describe('kubemock command line', () => {
   });
 
   it('exits 2 with a one-line error on a bad flag', () => {
-    for (const args of [['--nope'], ['--port', 'abc'], ['--port', '70000'], ['--port']]) {
+    for (const args of [['--nope'], ['--port', 'abc'], ['--port', '70000'], ['--port'], ['--controllers', '*,-nope']]) {
       const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
       expect(result.status, args.join(' ')).to.equal(2);
       expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
@@ -109,6 +109,23 @@ describe('kubemock command line', () => {
       expect(config.clusters[0].cluster['certificate-authority-data']).to.equal(undefined);
       const get = kubectl(kubeconfig, ['get', 'ns', 'default', '-o', 'jsonpath={.status.phase}']);
       expect(get.stdout).to.equal('Active');
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+  });
+
+  it('runs only the controllers --controllers names', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, '--controllers', '*,-serviceaccount']);
+    try {
+      expect(kubectl(kubeconfig, ['create', 'namespace', 'quiet']).status).to.equal(0);
+      const deadline = Date.now() + 5000;
+      while (kubectl(kubeconfig, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'quiet']).status !== 0 && Date.now() < deadline);
+      expect(kubectl(kubeconfig, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'quiet', '-o', 'name']).stdout).to.equal('configmap/kube-root-ca.crt\n');
+      const accounts = kubectl(kubeconfig, ['get', 'serviceaccounts', '-n', 'quiet', '-o', 'name']);
+      expect(accounts.status).to.equal(0);
+      expect(accounts.stdout).to.equal('');
     } finally {
       child.kill('SIGTERM');
       await stopped(child);

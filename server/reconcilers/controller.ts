@@ -1,66 +1,81 @@
-// A keyed, de-duplicating work queue driving a level-triggered reconcile function, as client-go's
-// workqueue drives controller-runtime reconcilers. Reconcilers never sleep: they ask to be requeued.
+// What a controller is: the objects it watches (For/Owns/Watches, as controller-runtime's builder
+// declares them) and a level-triggered reconcile of one key. The runner (runner.ts) does the rest.
 
-import type { Clock } from '../clock.js';
+import type { UserInfo } from '../registry/types.js';
+import type { Services } from '../services.js';
+import type { StoreEvent } from '../store/memory-store.js';
+import type { ControllerClient } from './client.js';
+import type { OwnerIndex } from './owner-index.js';
 
 export interface ReconcileResult {
-  /** Run this key again after a delay (content still draining, say). */
+  /** Reconcile this key again after this many milliseconds of the clock (a grace period, a lease to renew). */
   requeueAfterMs?: number;
 }
 
 export type Reconcile = (key: string) => ReconcileResult | void;
 
-export class Controller {
-  private readonly queued = new Set<string>();
-  private readonly delayed = new Map<string, () => void>();
-  private scheduled = false;
-  private stopped = false;
+/** Maps events on one resource to the keys of the controller they concern. */
+export interface WatchSource {
+  /** A store resource key: `pods`, `apps/deployments`, `coordination.k8s.io/leases`; `*` is every resource. */
+  resource: string;
+  map(event: StoreEvent): Iterable<string>;
+}
 
-  constructor(
-    readonly name: string,
-    private readonly clock: Clock,
-    private readonly reconcile: Reconcile,
-    private readonly reportError: (err: unknown) => void,
-  ) {}
+export interface Controller {
+  /** The primary resource: every object of it is reconciled under its store key (`namespace/name` or `name`). */
+  for?: string;
+  /** Resources whose controller ownerReference points at an object of the primary kind: events map to that owner's key. */
+  owns?: string[];
+  /** Other sources. */
+  watches?: WatchSource[];
+  /** Keys to reconcile at start besides every object of the primary resource. */
+  initialKeys?(): Iterable<string>;
+  reconcile: Reconcile;
+}
 
-  enqueue(key: string): void {
-    if (this.stopped) return;
-    this.delayed.get(key)?.();
-    this.delayed.delete(key);
-    this.queued.add(key);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.drain());
-    }
-  }
+/** Who a controller acts as: the user its requests carry and the field manager of its writes. */
+export interface Identity {
+  user: UserInfo;
+  fieldManager: string;
+}
 
-  private drain(): void {
-    this.scheduled = false;
-    const keys = [...this.queued];
-    this.queued.clear();
-    for (const key of keys) {
-      if (this.stopped) return;
-      let result: ReconcileResult | void;
-      try {
-        result = this.reconcile(key);
-      } catch (err) {
-        this.reportError(err);
-        result = { requeueAfterMs: 1000 };
-      }
-      if (result?.requeueAfterMs !== undefined) {
-        const cancel = this.clock.setTimer(() => {
-          this.delayed.delete(key);
-          this.enqueue(key);
-        }, result.requeueAfterMs);
-        this.delayed.set(key, cancel);
-      }
-    }
-  }
+/** The way kube-controller-manager's controllers authenticate with --use-service-account-credentials. */
+export function controllerManagerIdentity(serviceAccount: string): Identity {
+  return {
+    user: {
+      username: `system:serviceaccount:kube-system:${serviceAccount}`,
+      uid: '',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+    },
+    fieldManager: 'kube-controller-manager',
+  };
+}
 
-  stop(): void {
-    this.stopped = true;
-    for (const cancel of this.delayed.values()) cancel();
-    this.delayed.clear();
-    this.queued.clear();
-  }
+export const schedulerIdentity: Identity = {
+  user: { username: 'system:kube-scheduler', uid: '', groups: ['system:authenticated'] },
+  fieldManager: 'kube-scheduler',
+};
+
+export function kubeletIdentity(nodeName: string): Identity {
+  return { user: { username: `system:node:${nodeName}`, uid: '', groups: ['system:nodes', 'system:authenticated'] }, fieldManager: 'kubelet' };
+}
+
+/** What a controller is built from. */
+export interface ControllerEnv {
+  services: Services;
+  /** A client that writes through the generic store as `identity`. */
+  client(identity: Identity): ControllerClient;
+  /** Dependents by owner UID, kept by the runner for every resource. */
+  owners: OwnerIndex;
+  /** This controller's own queue, for keys found outside its watches. */
+  queue: { enqueue(key: string): void; enqueueAfter(key: string, ms: number): void };
+  /** PEM of the cluster CA (the root CA publisher hands it out). */
+  caCert: string;
+}
+
+/** A controller as the catalog lists it: its kube-controller-manager style name, aliases and constructor. */
+export interface ControllerDescriptor {
+  name: string;
+  aliases?: string[];
+  create(env: ControllerEnv): Controller;
 }

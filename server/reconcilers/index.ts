@@ -1,40 +1,24 @@
-// Starts the in-process controllers and feeds them from store events.
+// The controllers kubemock runs, and how they start: the chosen ones, on one runner.
 
 import type { Services } from '../services.js';
-import { Controller } from './controller.js';
-import { namespaceDeletion } from './namespace-deletion.js';
+import type { ControllerDescriptor } from './controller.js';
+import { namespaceController } from './namespace-deletion.js';
+import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { podTermination } from './pod-termination.js';
-import { namespaceDefaults } from './service-accounts.js';
+import { ControllerRunner } from './runner.js';
+import { selectControllers, type ControllerSelection } from './selection.js';
 
-export interface Reconcilers {
-  stop(): void;
+/** Every controller, in the order their work is taken round-robin. */
+export const controllerCatalog: ControllerDescriptor[] = [serviceAccountController, rootCACertificatePublisher, namespaceController, podTermination];
+
+export interface ReconcilerOptions {
+  controllers?: ControllerSelection;
+  caCert: string;
+  reportError: (err: unknown) => void;
 }
 
-export function startReconcilers(services: Services, caCert: string, reportError: (err: unknown) => void): Reconcilers {
-  const defaults = new Controller('serviceaccount', services.clock, namespaceDefaults(services, caCert), reportError);
-  const deletion = new Controller('namespace', services.clock, namespaceDeletion(services), reportError);
-  const termination = new Controller('pod-termination', services.clock, podTermination(services), reportError);
-  const unsubscribe = services.store.subscribe((event) => {
-    if (event.resource === 'namespaces') {
-      defaults.enqueue(event.object.name);
-      deletion.enqueue(event.object.name);
-      return;
-    }
-    if (event.resource === 'serviceaccounts' || event.resource === 'configmaps') defaults.enqueue(event.object.namespace);
-    if (event.resource === 'pods' && event.type === 'MODIFIED') termination.enqueue(event.object.key);
-    // Content leaving a terminating namespace lets its deletion move on.
-    if (event.type === 'DELETED' && event.object.namespace) deletion.enqueue(event.object.namespace);
-  });
-  for (const ns of services.store.list('namespaces')) {
-    defaults.enqueue(ns.name);
-    deletion.enqueue(ns.name);
-  }
-  return {
-    stop() {
-      unsubscribe();
-      defaults.stop();
-      deletion.stop();
-      termination.stop();
-    },
-  };
+export function startReconcilers(services: Services, options: ReconcilerOptions): ControllerRunner {
+  const runner = new ControllerRunner(services, selectControllers(controllerCatalog, options.controllers), options.caCert, options.reportError);
+  runner.start();
+  return runner;
 }

@@ -1,26 +1,39 @@
-// Finishes namespace deletion: deletes every namespaced object in a terminating namespace, waits for
-// them to be gone, then clears spec.finalizers through /finalize so the namespace itself goes.
+// Finishes namespace deletion, as kube-controller-manager's namespace controller does: deletes every
+// namespaced object in a terminating namespace, waits for them to be gone, then clears
+// spec.finalizers through /finalize so the namespace itself goes.
 
-import type { Services } from '../services.js';
-import type { Reconcile } from './controller.js';
+import { resourceKey } from '../registry/types.js';
+import { controllerManagerIdentity, type ControllerDescriptor } from './controller.js';
 
-const retryMs = 500;
+/** How often a namespace whose content is still going is looked at again. */
+const recheckMs = 500;
 
-export function namespaceDeletion(services: Services): Reconcile {
-  const namespaces = services.registry.find('', 'v1', 'namespaces')!;
-  return (name) => {
-    const ns = services.objects.find(namespaces, '', name);
-    if (!ns || !ns.object.metadata.deletionTimestamp) return;
-    const namespaced = services.registry.all().filter((def) => def.namespaced && def.verbs.includes('delete'));
-    for (const def of namespaced) {
-      for (const item of services.objects.listNow(def, name)) {
-        if (!item.object.metadata.deletionTimestamp) services.objects.delete(def, name, item.name, { fieldManager: 'kube-controller-manager' });
-      }
-    }
-    if (namespaced.some((def) => services.objects.listNow(def, name).length > 0)) return { requeueAfterMs: retryMs };
-    const finalized = JSON.parse(ns.json);
-    finalized.spec = { ...finalized.spec, finalizers: [] };
-    services.objects.replace(namespaces, ns, finalized, { fieldManager: 'kube-controller-manager', subresource: 'finalize' });
-    return undefined;
-  };
-}
+export const namespaceController: ControllerDescriptor = {
+  name: 'namespace-controller',
+  aliases: ['namespace'],
+  create(env) {
+    const { services } = env;
+    const client = env.client(controllerManagerIdentity('namespace-controller'));
+    return {
+      for: 'namespaces',
+      // Content leaving a terminating namespace lets its deletion move on.
+      watches: [{ resource: '*', map: (event) => (event.type === 'DELETED' && event.object.namespace ? [event.object.namespace] : []) }],
+      reconcile(name) {
+        const ns = client.get('namespaces', '', name);
+        if (!ns?.object.metadata.deletionTimestamp) return undefined;
+        const resources = new Set<string>();
+        for (const def of services.registry.all()) if (def.namespaced && def.verbs.includes('delete')) resources.add(resourceKey(def));
+        let remaining = false;
+        for (const resource of resources) {
+          for (const item of client.list(resource, name)) {
+            remaining = true;
+            if (!item.object.metadata.deletionTimestamp) client.delete(resource, name, item.name);
+          }
+        }
+        if (remaining) return { requeueAfterMs: recheckMs };
+        client.update(ns, (finalized) => (finalized.spec = { ...(finalized.spec as object), finalizers: [] }), 'finalize');
+        return undefined;
+      },
+    };
+  },
+};

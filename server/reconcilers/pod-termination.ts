@@ -2,21 +2,23 @@
 // have stopped: kubemock runs no containers, so they stop at once and the pod is removed with a
 // zero grace period and a UID precondition.
 
-import { StatusError } from '../errors.js';
-import type { Services } from '../services.js';
-import type { Reconcile } from './controller.js';
+import { kubeletIdentity, type ControllerDescriptor } from './controller.js';
 
-export function podTermination(services: Services): Reconcile {
-  const pods = services.registry.find('', 'v1', 'pods')!;
-  return (key) => {
-    const [namespace, name] = key.split('/');
-    const pod = services.objects.find(pods, namespace, name);
-    if (!pod?.object.metadata.deletionTimestamp || !(pod.object.spec as { nodeName?: string } | undefined)?.nodeName) return;
-    try {
-      services.objects.delete(pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.object.metadata.uid } });
-    } catch (err) {
-      // Gone or replaced meanwhile: nothing left to finish.
-      if (!(err instanceof StatusError && (err.code === 404 || err.code === 409))) throw err;
-    }
-  };
-}
+type PodSpec = { nodeName?: string };
+
+export const podTermination: ControllerDescriptor = {
+  name: 'kubelet',
+  create(env) {
+    return {
+      watches: [{ resource: 'pods', map: (event) => (event.type === 'MODIFIED' && event.object.object.metadata.deletionTimestamp ? [event.object.key] : []) }],
+      initialKeys: () => env.services.store.list('pods').filter((pod) => pod.object.metadata.deletionTimestamp).map((pod) => pod.key),
+      reconcile(key) {
+        const [namespace, name] = key.split('/');
+        const pod = env.services.store.get('pods', key);
+        const nodeName = (pod?.object.spec as PodSpec | undefined)?.nodeName;
+        if (!pod?.object.metadata.deletionTimestamp || !nodeName) return;
+        env.client(kubeletIdentity(nodeName)).delete('pods', namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.object.metadata.uid } });
+      },
+    };
+  },
+};

@@ -139,6 +139,11 @@ export class MemoryStore {
     return this.tables.get(resource)?.objects.get(key);
   }
 
+  /** Every resource that has held objects since the last clear. */
+  resources(): string[] {
+    return [...this.tables.keys()];
+  }
+
   /** Current objects of a resource in key order. */
   list(resource: string): readonly StoredObject[] {
     return this.tables.get(resource)?.sortedObjects() ?? [];

@@ -1,0 +1,61 @@
+// A controller's way to the cluster: reads straight from the store, writes through the generic store
+// as its own user and field manager, the way a client of kube-apiserver would.
+
+import { errors } from '../errors.js';
+import type { DeleteOptions, DeleteResult, ObjectResult } from '../registry/generic-store.js';
+import type { ResourceDefinition } from '../registry/types.js';
+import type { Services } from '../services.js';
+import type { StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import type { Identity } from './controller.js';
+
+export class ControllerClient {
+  constructor(
+    private readonly services: Services,
+    readonly identity: Identity,
+  ) {}
+
+  /** The definition behind a store resource key (`pods`, `apps/deployments`). */
+  definition(resource: string): ResourceDefinition {
+    const def = this.services.registry.findByResource(resource);
+    if (!def) throw errors.notFound({ group: '', resource: 'resources' }, resource);
+    return def;
+  }
+
+  get(resource: string, namespace: string, name: string): StoredObject | undefined {
+    return this.services.objects.find(this.definition(resource), namespace, name);
+  }
+
+  /** Objects of a resource as stored now, in one namespace or all. */
+  list(resource: string, namespace = ''): StoredObject[] {
+    return this.services.objects.listNow(this.definition(resource), namespace);
+  }
+
+  private options(subresource?: string) {
+    return { fieldManager: this.identity.fieldManager, user: this.identity.user, subresource };
+  }
+
+  create(resource: string, namespace: string, body: KubeObject): ObjectResult {
+    return this.services.objects.create(this.definition(resource), namespace, body, this.options());
+  }
+
+  /** Writes a changed copy of `stored` (its main resource, or `subresource`); nothing is written when the change is empty. */
+  update(stored: StoredObject, change: (object: KubeObject) => void, subresource?: string): ObjectResult {
+    const copy: KubeObject = JSON.parse(stored.json);
+    change(copy);
+    return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options(subresource));
+  }
+
+  updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
+    return this.update(stored, change, 'status');
+  }
+
+  /** A POST to a subresource that changes its parent (pods/binding). */
+  post(resource: string, namespace: string, name: string, subresource: string, body: KubeObject): ObjectResult {
+    return this.services.objects.createSubresource(this.definition(resource), namespace, name, subresource, body, this.options());
+  }
+
+  delete(resource: string, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
+    return this.services.objects.delete(this.definition(resource), namespace, name, { ...this.options(), ...options });
+  }
+}

@@ -1,0 +1,79 @@
+// Dependents by owner UID, for every resource: how controllers find what they own and how the
+// garbage collector finds what an owner's deletion concerns. Kept up to date from store events.
+
+import { jsonEqual } from '../json.js';
+import type { StoreEvent, StoredObject } from '../store/memory-store.js';
+
+export interface ObjectRef {
+  /** The store resource key. */
+  resource: string;
+  /** The store key (`namespace/name` or `name`). */
+  key: string;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export function ownerReferences(stored: StoredObject | undefined): OwnerReference[] {
+  const refs = stored?.object.metadata.ownerReferences;
+  return Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
+}
+
+export function controllerOf(stored: StoredObject | undefined): OwnerReference | undefined {
+  return ownerReferences(stored).find((ref) => ref.controller === true);
+}
+
+const refId = (resource: string, key: string) => `${resource} ${key}`;
+
+export class OwnerIndex {
+  private readonly byOwner = new Map<string, Map<string, ObjectRef>>();
+
+  /** What an object's ownerReferences name, as of now. */
+  dependents(ownerUid: string): ObjectRef[] {
+    return [...(this.byOwner.get(ownerUid)?.values() ?? [])];
+  }
+
+  /** Owner UIDs that have dependents, for sweeps. */
+  owners(): IterableIterator<string> {
+    return this.byOwner.keys();
+  }
+
+  add(stored: StoredObject): void {
+    for (const ref of ownerReferences(stored)) {
+      if (typeof ref.uid !== 'string') continue;
+      let dependents = this.byOwner.get(ref.uid);
+      if (!dependents) {
+        dependents = new Map();
+        this.byOwner.set(ref.uid, dependents);
+      }
+      dependents.set(refId(stored.resource, stored.key), { resource: stored.resource, key: stored.key });
+    }
+  }
+
+  remove(stored: StoredObject): void {
+    for (const ref of ownerReferences(stored)) {
+      const dependents = this.byOwner.get(ref.uid);
+      if (!dependents) continue;
+      dependents.delete(refId(stored.resource, stored.key));
+      if (dependents.size === 0) this.byOwner.delete(ref.uid);
+    }
+  }
+
+  apply(event: StoreEvent): void {
+    const before = event.previous;
+    const after = event.type === 'DELETED' ? undefined : event.object;
+    if (before && after && jsonEqual(before.object.metadata.ownerReferences, after.object.metadata.ownerReferences)) return;
+    if (before) this.remove(before);
+    if (after) this.add(after);
+  }
+
+  clear(): void {
+    this.byOwner.clear();
+  }
+}

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { builtinAdmissionChain } from './admission/index.js';
 import { createApp } from './app.js';
 import { seedCluster } from './bootstrap.js';
 import { systemClock, type Clock } from './clock.js';
@@ -77,9 +78,10 @@ export function createServices(options: { clock?: Clock; historySize?: number; h
   const clock = options.clock ?? systemClock;
   const registry = builtinRegistry();
   const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize, historyBytes: options.historyBytes ?? defaultHistoryBytes });
-  const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource));
+  const admission = builtinAdmissionChain();
+  const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), admission);
   const watches = new WatchHub(store, { ...defaultWatchOptions, ...options.watch });
-  return { clock, registry, store, objects, watches };
+  return { clock, registry, store, admission, objects, watches };
 }
 
 /** The address clients should use: a wildcard bind is reached through loopback. */

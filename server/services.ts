@@ -1,5 +1,6 @@
 // The pieces a running server is made of, handed to handlers, reconcilers and the testkit.
 
+import type { AdmissionChain } from './admission/index.js';
 import type { Clock } from './clock.js';
 import type { GenericStore } from './registry/generic-store.js';
 import type { Registry } from './registry/registry.js';
@@ -10,6 +11,8 @@ export interface Services {
   clock: Clock;
   registry: Registry;
   store: MemoryStore;
+  /** The admission plugins every write through `objects` passes. */
+  admission: AdmissionChain;
   /** The one write path. */
   objects: GenericStore;
   watches: WatchHub;

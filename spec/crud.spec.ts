@@ -406,9 +406,11 @@ describe('CRUD through @kubernetes/client-node', () => {
         cluster.core.createNamespacedConfigMap({ namespace: 'held', body: { metadata: { generateName: 'late-' } } }),
         403,
         'Forbidden',
-        'configmaps is forbidden: unable to create new content in namespace held because it is being terminated',
+        // kube-apiserver names a generated object by its generateName here.
+        'configmaps "late-" is forbidden: unable to create new content in namespace held because it is being terminated',
       );
       expect(generated.details).to.deep.equal({
+        name: 'late-',
         kind: 'configmaps',
         causes: [{ reason: 'NamespaceTerminating', message: 'namespace held is being terminated', field: 'metadata.namespace' }],
       });

@@ -169,13 +169,14 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   object = merge(object, content, '') as KubeObject;
 
   const fieldsV1 = toTree(appliedFields.keys());
-  // Unchanged ownership keeps its time, so a repeated apply is a no-op.
-  const unchanged = mine && jsonEqual(mine.fieldsV1, fieldsV1) && mine.apiVersion === request.apiVersion;
+  // The manager's time moves only when the apply changes the object (so a repeated apply is a no-op);
+  // a new entry for an apply that changes nothing has no time (kubectl's upgrade from client-side apply meets this).
+  const time = !live || !jsonEqual(object, live) ? request.time : mine?.time;
   const applyEntry: ManagedFieldsEntry = {
     manager: request.manager,
     operation: 'Apply',
     apiVersion: request.apiVersion,
-    time: unchanged ? mine.time : request.time,
+    ...(time === undefined ? {} : { time }),
     fieldsType: 'FieldsV1',
     fieldsV1,
   };

@@ -13,6 +13,7 @@ import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { jsonEqual } from '../json.js';
+import type { AdmissionChain, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -104,6 +105,19 @@ function ownershipChanges(given: ManagedFieldsEntry[] | undefined, old: KubeObje
   return !jsonEqual(withoutTimes(given), withoutTimes(old.metadata.managedFields));
 }
 
+/** The order kube-apiserver encodes entries in: Apply before Update, then by time, manager, apiVersion, subresource. */
+function compareEntries(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
+  const text = (x: string | undefined, y: string | undefined) => ((x ?? '') < (y ?? '') ? -1 : (x ?? '') > (y ?? '') ? 1 : 0);
+  const seconds = (e: ManagedFieldsEntry) => Math.floor((Date.parse(e.time ?? '') || 0) / 1000);
+  return text(a.operation, b.operation) || seconds(a) - seconds(b) || text(a.manager, b.manager) || text(a.apiVersion, b.apiVersion) || text(a.subresource, b.subresource);
+}
+
+/** Sets metadata.managedFields in encoding order, leaving an empty list out as Go's omitempty does. */
+function setManagedFields(object: KubeObject, entries: ManagedFieldsEntry[]): void {
+  if (entries.length > 0) object.metadata.managedFields = [...entries].sort(compareEntries);
+  else delete object.metadata.managedFields;
+}
+
 function sameContent(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
   return jsonEqual(strip(a), strip(b));
@@ -114,6 +128,7 @@ export class GenericStore {
     readonly store: MemoryStore,
     private readonly clock: Clock,
     private readonly findDefinition: (resource: string) => ResourceDefinition | undefined,
+    private readonly admission: AdmissionChain,
   ) {}
 
   get(def: ResourceDefinition, namespace: string, name: string): StoredObject {
@@ -159,19 +174,24 @@ export class GenericStore {
     return object;
   }
 
-  /** NamespaceLifecycle admission: the namespace must exist and not be terminating. */
-  private admitNamespace(def: ResourceDefinition, namespace: string, name: string): void {
-    if (!def.namespaced) return;
-    const ns = this.store.get('namespaces', namespace);
-    if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
-    if ((ns.object.status as { phase?: string } | undefined)?.phase === 'Terminating') {
-      throw errors.forbidden(
-        { group: def.group, resource: def.plural },
-        name,
-        `unable to create new content in namespace ${namespace} because it is being terminated`,
-        [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      );
-    }
+  private admissionRequest(
+    def: ResourceDefinition,
+    operation: AdmissionOperation,
+    target: { namespace: string; name: string; object?: KubeObject; oldObject?: KubeObject },
+    options: WriteOptions,
+  ): AdmissionRequest {
+    return {
+      operation,
+      definition: def,
+      resource: resourceKey(def),
+      subresource: options.subresource ?? '',
+      namespace: def.namespaced ? target.namespace : '',
+      name: target.name,
+      object: target.object,
+      oldObject: target.oldObject,
+      dryRun: options.dryRun ?? false,
+      user: options.user ?? { username: '', uid: '', groups: [] },
+    };
   }
 
   /** Checks an object; `old` is given for updates, and `mainResource` says whether the update's own rules apply. */
@@ -192,17 +212,15 @@ export class GenericStore {
     if (problems.length) throw errors.invalid(def, object.metadata.name ?? '', problems);
   }
 
-  private manage(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions, now: Date): void {
-    const entries = options.managedFields ?? managedFieldsEntry(object, old, {
+  /** metadata.managedFields after a write: as server-side apply computed them, else derived from what changed since `old`. */
+  private ownership(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions): ManagedFieldsEntry[] {
+    return options.managedFields ?? managedFieldsEntry(object, old, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
-      time: timestamp(now),
+      time: timestamp(this.clock.now()),
       subresource: options.subresource,
       statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
     });
-    // An empty list is left out, as Go's omitempty leaves it.
-    if (entries.length > 0) object.metadata.managedFields = entries;
-    else delete object.metadata.managedFields;
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
@@ -229,8 +247,11 @@ export class GenericStore {
     }
     const context = this.context();
     const strategy = def.strategy;
+    const admission = this.admissionRequest(def, 'CREATE', { namespace: meta.namespace ?? '', name: meta.name ?? '', object: input }, options);
 
     if (strategy.respond) {
+      this.admission.admit(admission, context);
+      this.admission.validate(admission, context);
       const review = { user: options.user ?? { username: '', uid: '', groups: [] }, authenticate: options.authenticate ?? (() => undefined) };
       return result(canonical(def, strategy.respond(input, review)));
     }
@@ -246,14 +267,14 @@ export class GenericStore {
     if (strategy.tracksGeneration) object.metadata.generation = 1;
     else delete object.metadata.generation;
     strategy.defaults?.(object);
+    // The creator owns what it sent and what defaulting filled in; what admission and the strategy add next is nobody's.
+    setManagedFields(object, this.ownership(object, undefined, def, options));
+    this.admission.admit(admission, context);
     strategy.prepareForCreate?.(object, context);
-
-    this.admitNamespace(def, meta.namespace ?? '', meta.name ?? '');
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
-    strategy.admit?.(object, context);
     this.validate(def, object);
-    this.manage(object, undefined, def, options, now);
+    this.admission.validate(admission, context);
 
     const resource = resourceKey(def);
     for (let attempt = 1; ; attempt++) {
@@ -327,7 +348,7 @@ export class GenericStore {
       );
     }
 
-    const ownership = this.clientOwnership(def, input, old);
+    const given = this.clientOwnership(def, input, old);
     const object: KubeObject = input;
     for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const) {
       if (old.metadata[key] === undefined) delete object.metadata[key];
@@ -339,9 +360,18 @@ export class GenericStore {
       keep(object, old);
     } else {
       strategy.defaults?.(object);
-      strategy.prepareForUpdate?.(object, old);
     }
-    return this.commitUpdate(def, existing, object, { ...options, ...ownership });
+    const writeOptions = { ...options, ...given };
+    // As on create, ownership is settled before admission and before the strategy keeps what an update may not change.
+    const before = given.baseManagedFields ? { ...old, metadata: { ...old.metadata, managedFields: given.baseManagedFields } } : old;
+    const managedFields = this.ownership(object, before, def, writeOptions);
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
+    this.admission.admit(admission, context);
+    if (!options.subresource) strategy.prepareForUpdate?.(object, old);
+    this.validate(def, object, old, !options.subresource);
+    this.admission.validate(admission, context);
+    return this.commitUpdate(def, existing, object, writeOptions, managedFields);
   }
 
   /**
@@ -357,23 +387,44 @@ export class GenericStore {
     return { baseManagedFields: given as ManagedFieldsEntry[] };
   }
 
-  /** POST to a subresource that changes its parent (pods/binding): the strategy computes the new parent. */
+  /**
+   * POST to a subresource that changes its parent (pods/binding): admission sees the subresource's
+   * body, the strategy computes the new parent, and ownership stays as it was.
+   */
   createSubresource(view: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
     const { def } = this.asStored(view);
     const create = def.strategy.subresourceCreates?.[subresource];
     if (!create) throw errors.notFoundPath();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
+    const writeOptions = { ...options, subresource };
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: body as KubeObject }, writeOptions);
+    this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
-    const next = create(JSON.parse(existing.json), body as KubeObject, this.context());
-    return this.commitUpdate(def, existing, next, { ...options, subresource });
+    this.admission.validate(admission, context);
+    const next = create(JSON.parse(existing.json), body as KubeObject, context);
+    this.validate(def, next, existing.object, false);
+    return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
   }
 
-  /** The common tail of every update: validation, generation, managedFields, removal once nothing holds a deleted object. */
-  private commitUpdate(def: ResourceDefinition, existing: StoredObject, object: KubeObject, options: WriteOptions): ObjectResult {
+  /**
+   * CONNECT to a subresource (exec, attach, port-forward, proxy): admission sees the connect options;
+   * answers the parent object the connection is for.
+   */
+  connect(view: ResourceDefinition, namespace: string, name: string, subresource: string, connectOptions: KubeObject, options: WriteOptions = {}): StoredObject {
+    const { def } = this.asStored(view);
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'CONNECT', { namespace, name, object: connectOptions }, { ...options, subresource });
+    this.admission.admit(admission, context);
+    const existing = this.get(def, namespace, name);
+    this.admission.validate(admission, context);
+    return existing;
+  }
+
+  /** The common tail of every update: generation, managedFields, removal once nothing holds a deleted object. */
+  private commitUpdate(def: ResourceDefinition, existing: StoredObject, object: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
     const strategy = def.strategy;
     const old = existing.object;
-    this.validate(def, object, old, !options.subresource);
-
     if (strategy.tracksGeneration && options.subresource !== 'status') {
       const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
@@ -382,8 +433,7 @@ export class GenericStore {
     object.metadata.resourceVersion = old.metadata.resourceVersion;
     const candidate = canonical(def, object);
     if (sameContent(candidate, old) && !ownershipChanges(options.managedFields ?? options.baseManagedFields, old)) return existing;
-    const before = options.baseManagedFields ? { ...old, metadata: { ...old.metadata, managedFields: options.baseManagedFields } } : old;
-    this.manage(candidate, before, def, options, this.clock.now());
+    setManagedFields(candidate, managedFields ?? []);
 
     const key = existing.key;
     const graceRunning = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
@@ -401,6 +451,9 @@ export class GenericStore {
 
   delete(view: ResourceDefinition, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
     const { def } = this.asStored(view);
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'DELETE', { namespace, name }, options);
+    this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
     const old = existing.object;
     const pre = options.preconditions;
@@ -418,6 +471,7 @@ export class GenericStore {
         `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`,
       );
     }
+    this.admission.validate({ ...admission, oldObject: old }, context);
     const strategy = def.strategy;
     const grace = strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
     const resource = resourceKey(def);

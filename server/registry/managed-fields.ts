@@ -7,7 +7,8 @@ export interface ManagedFieldsEntry {
   manager: string;
   operation: 'Update' | 'Apply';
   apiVersion: string;
-  time: string;
+  /** Absent when the write that made the entry changed nothing (an apply of what is already there). */
+  time?: string;
   fieldsType: 'FieldsV1';
   fieldsV1: Record<string, unknown>;
   subresource?: string;

@@ -57,8 +57,6 @@ export interface Strategy {
   prepareForUpdate?(object: KubeObject, old: KubeObject): void;
   /** Per writable subresource (status, finalize): keeps what a write there may not change. */
   subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
-  /** Admission checks against the rest of the cluster, run after defaults, before validation. */
-  admit?(object: KubeObject, context: StrategyContext): void;
   validate?(object: KubeObject): FieldError[];
   validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
   /** The label selector /scale reports, in string form (default: spec.selector as a metav1.LabelSelector). */

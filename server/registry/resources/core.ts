@@ -6,7 +6,6 @@ import type { ResourceDefinition, StrategyContext } from '../types.js';
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
-import { randomSuffix } from '../names.js';
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
@@ -83,56 +82,6 @@ function frozenPodSpec(spec: Json | undefined): Json {
   return copy;
 }
 
-const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** ServiceAccount, DefaultTolerationSeconds and Priority admission of a default cluster. */
-function admitPod(pod: KubeObject, context: StrategyContext): void {
-  const spec = pod.spec as Json;
-  if (!spec || typeof spec !== 'object') return;
-  spec.serviceAccountName ||= 'default';
-  spec.serviceAccount = spec.serviceAccountName;
-  const namespace = pod.metadata.namespace ?? '';
-  const account = context.lookup('serviceaccounts', namespace, spec.serviceAccountName);
-  if (!account) {
-    throw errors.forbidden(
-      { group: '', resource: 'pods' },
-      pod.metadata.name ?? '',
-      `error looking up service account ${namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
-    );
-  }
-  const automount = spec.automountServiceAccountToken ?? (account as Json).automountServiceAccountToken ?? true;
-  if (automount) {
-    const containers: Json[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
-    const alreadyMounted = containers.some((c) => (c.volumeMounts ?? []).some((m: Json) => m.mountPath === serviceAccountMountPath));
-    if (!alreadyMounted) {
-      const volumeName = `kube-api-access-${randomSuffix()}`;
-      spec.volumes = [
-        ...(spec.volumes ?? []),
-        {
-          name: volumeName,
-          projected: {
-            sources: [
-              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
-              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-            ],
-            defaultMode: 420,
-          },
-        },
-      ];
-      for (const c of containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: serviceAccountMountPath }];
-    }
-  }
-  const tolerations: Json[] = spec.tolerations ?? [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    const tolerated = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
-    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
-  }
-  spec.tolerations = tolerations;
-  spec.priority ??= 0;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
-}
-
 /** pods/binding: assigns an unscheduled pod to the node the Binding targets (what a scheduler does). */
 function bindPod(pod: KubeObject, binding: KubeObject, context: StrategyContext): KubeObject {
   const name = pod.metadata.name ?? '';
@@ -180,7 +129,6 @@ export const pods = define({
     prepareForCreate(pod) {
       pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
     },
-    admit: admitPod,
     subresourceCreates: { binding: bindPod },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {

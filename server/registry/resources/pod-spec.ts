@@ -63,7 +63,9 @@ export function defaultPodSpec(spec: Json | undefined): void {
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.securityContext ??= {};
   spec.schedulerName ??= 'default-scheduler';
-  if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;
+  // serviceAccount is the deprecated alias of serviceAccountName, which wins when both are given.
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
   for (const list of [spec.containers, spec.initContainers]) {
     if (Array.isArray(list)) for (const c of list) if (c && typeof c === 'object') defaultContainer(c);
   }

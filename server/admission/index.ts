@@ -1,0 +1,26 @@
+// The admission plugins a kubemock cluster runs, in kube-apiserver's order
+// (pkg/kubeapiserver/options/plugins.go): a new plugin is one file in plugins/ and one line here.
+// ResourceQuota and the webhook-like plugins go last, as they do there.
+
+import { AdmissionChain } from './chain.js';
+import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
+import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
+import { priority } from './plugins/priority.js';
+import { serviceAccount } from './plugins/service-account.js';
+import type { AdmissionPlugin } from './types.js';
+
+export function builtinAdmissionPlugins(): AdmissionPlugin[] {
+  return [
+    namespaceLifecycle,
+    serviceAccount,
+    priority,
+    defaultTolerationSeconds,
+  ];
+}
+
+export function builtinAdmissionChain(): AdmissionChain {
+  return new AdmissionChain(builtinAdmissionPlugins());
+}
+
+export { AdmissionChain } from './chain.js';
+export type { AdmissionContext, AdmissionOperation, AdmissionPlugin, AdmissionRequest } from './types.js';

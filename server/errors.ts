@@ -205,6 +205,9 @@ export class GoLiteral {
   constructor(readonly text: string) {}
 }
 
+/** A field error without a value (field.OmitValueType): the message goes straight to the detail. */
+export const omitValue = Symbol('omitValue');
+
 /** Renders a value the way Go's field errors print it: strings quoted, numbers and bools plain. */
 export function renderValue(value: unknown): string {
   if (value instanceof GoLiteral) return value.text;
@@ -238,7 +241,7 @@ export class FieldError {
       case 'FieldValueTooLong':
         return `Too long: ${this.detail}`;
       case 'FieldValueTooMany':
-        return `Too many: ${this.detail}`;
+        return this.value === undefined ? `Too many: ${this.detail}` : `Too many: ${renderValue(this.value)}: ${this.detail}`;
       case 'FieldValueDuplicate':
         return `Duplicate value: ${renderValue(this.value)}`;
       case 'FieldValueNotFound':
@@ -246,6 +249,7 @@ export class FieldError {
       case 'FieldValueNotSupported':
         return `Unsupported value: ${renderValue(this.value)}${this.detail ? `: ${this.detail}` : ''}`;
       default:
+        if (this.value === omitValue) return this.detail ? `Invalid value: ${this.detail}` : 'Invalid value';
         return this.detail ? `Invalid value: ${renderValue(this.value)}: ${this.detail}` : `Invalid value: ${renderValue(this.value)}`;
     }
   }
@@ -263,6 +267,8 @@ export const field = {
   notSupported: (path: string, value: unknown, supported: string[]) =>
     new FieldError('FieldValueNotSupported', path, `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value),
   tooLong: (path: string, max: number) => new FieldError('FieldValueTooLong', path, `must have at most ${max} bytes`),
+  tooMany: (path: string, actual: number, max: number) => new FieldError('FieldValueTooMany', path, `must have at most ${max} items`, actual),
+  invalidOmitted: (path: string, detail: string) => new FieldError('FieldValueInvalid', path, detail, omitValue),
 };
 
 function aggregate(fieldErrors: FieldError[]): string {

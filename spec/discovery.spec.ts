@@ -34,6 +34,8 @@ localsubjectaccessreviews                authorization.k8s.io/v1    true        
 selfsubjectaccessreviews                 authorization.k8s.io/v1    false        SelfSubjectAccessReview
 selfsubjectrulesreviews                  authorization.k8s.io/v1    false        SelfSubjectRulesReview
 subjectaccessreviews                     authorization.k8s.io/v1    false        SubjectAccessReview
+cronjobs                    cj           batch/v1                   true         CronJob
+jobs                                     batch/v1                   true         Job
 leases                                   coordination.k8s.io/v1     true         Lease
 endpointslices                           discovery.k8s.io/v1        true         EndpointSlice
 events                      ev           events.k8s.io/v1           true         Event
@@ -55,6 +57,7 @@ describe('discovery and health', () => {
       'apps/v1',
       'authentication.k8s.io/v1',
       'authorization.k8s.io/v1',
+      'batch/v1',
       'coordination.k8s.io/v1',
       'discovery.k8s.io/v1',
       'events.k8s.io/v1',

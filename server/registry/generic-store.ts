@@ -194,12 +194,14 @@ export class GenericStore {
     };
   }
 
-  /** Checks an object; `old` is given for updates, and `mainResource` says whether the update's own rules apply. */
-  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject, mainResource = true): void {
+  /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
+  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject, subresource?: string): void {
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
     problems.push(...(def.strategy.validate?.(object) ?? []));
+    if (!old) problems.push(...(def.strategy.validateCreate?.(object) ?? []));
     if (old) {
-      if (mainResource) problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
+      if (!subresource) problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
+      else problems.push(...(def.strategy.subresourceValidation?.[subresource]?.(object, old) ?? []));
       if (old.metadata.deletionTimestamp) {
         const added = (object.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
         if (added.length) {
@@ -270,9 +272,10 @@ export class GenericStore {
     // The creator owns what it sent and what defaulting filled in; what admission and the strategy add next is nobody's.
     setManagedFields(object, this.ownership(object, undefined, def, options));
     this.admission.admit(admission, context);
-    strategy.prepareForCreate?.(object, context);
+    // The name exists before the strategy prepares the object (a Job's selector labels carry it).
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
+    strategy.prepareForCreate?.(object, context);
     this.validate(def, object);
     this.admission.validate(admission, context);
 
@@ -369,7 +372,7 @@ export class GenericStore {
     const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
     this.admission.admit(admission, context);
     if (!options.subresource) strategy.prepareForUpdate?.(object, old);
-    this.validate(def, object, old, !options.subresource);
+    this.validate(def, object, old, options.subresource);
     this.admission.validate(admission, context);
     return this.commitUpdate(def, existing, object, writeOptions, managedFields);
   }
@@ -403,7 +406,7 @@ export class GenericStore {
     const existing = this.get(def, namespace, name);
     this.admission.validate(admission, context);
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
-    this.validate(def, next, existing.object, false);
+    this.validate(def, next, existing.object, subresource);
     return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
   }
 

@@ -1,6 +1,7 @@
 // The set of served resources, looked up by group/version/plural. Definitions come and go at run
 // time (custom resources); discovery sees groups and versions in kube-apiserver's order.
 
+import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { otherResources } from './resources/others.js';
 import { appsResources } from './resources/workloads.js';
@@ -154,6 +155,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
+  ...batchResources,
 ];
 
 export function builtinRegistry(): Registry {

@@ -58,7 +58,11 @@ export interface Strategy {
   /** Per writable subresource (status, finalize): keeps what a write there may not change. */
   subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
   validate?(object: KubeObject): FieldError[];
+  /** Checks only a create makes (a CronJob's name length, rules an update relaxes). */
+  validateCreate?(object: KubeObject): FieldError[];
   validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
+  /** Per writable subresource (jobs/status): the checks a write there makes instead of validateUpdate. */
+  subresourceValidation?: Record<string, (object: KubeObject, old: KubeObject) => FieldError[]>;
   /** The label selector /scale reports, in string form (default: spec.selector as a metav1.LabelSelector). */
   scaleSelector?(object: KubeObject): string | undefined;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */

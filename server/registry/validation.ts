@@ -194,3 +194,30 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkN
   }
   return out;
 }
+
+/** A metav1.LabelSelector's expressions and labels (ValidateLabelSelector). */
+export function validateLabelSelector(selector: unknown, path: string): FieldError[] {
+  if (!selector || typeof selector !== 'object') return [];
+  const { matchLabels, matchExpressions } = selector as { matchLabels?: unknown; matchExpressions?: unknown };
+  const out: FieldError[] = [];
+  (Array.isArray(matchExpressions) ? matchExpressions : []).forEach((expr: Record<string, any>, i: number) => {
+    const at = `${path}.matchExpressions[${i}]`;
+    const values: unknown[] = Array.isArray(expr?.values) ? expr.values : [];
+    switch (expr?.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) out.push(field.required(`${at}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) out.push(field.forbidden(`${at}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        break;
+      default:
+        out.push(field.invalid(`${at}.operator`, expr?.operator ?? '', 'not a valid selector operator'));
+    }
+    out.push(...validateLabelKey(String(expr?.key ?? ''), `${at}.key`));
+    values.forEach((v, j) => out.push(...validateLabelValue(String(v), `${at}.values[${j}]`)));
+  });
+  out.push(...validateLabels(matchLabels, `${path}.matchLabels`));
+  return out;
+}

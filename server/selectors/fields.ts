@@ -16,6 +16,8 @@ export interface FieldSelectorSupport {
   fields: Record<string, (object: KubeObject) => string>;
   /** Resources with their own conversion say `field label not supported: x`; the rest list the generic fields. */
   ownConversion: boolean;
+  /** How a resource's own conversion words a refusal, when not as above (`field label "x" not supported for Job`). */
+  unsupported?: (label: string) => string;
 }
 
 /** Splits on unescaped commas and handles backslash escapes as apimachinery/pkg/fields does. */
@@ -78,7 +80,7 @@ export function parseFieldSelector(selector: string | undefined, support: FieldS
   const checks = requirements.map((r) => {
     const read = support.fields[r.field];
     if (!read) {
-      if (support.ownConversion) throw errors.badRequest(`field label not supported: ${r.field}`);
+      if (support.ownConversion) throw errors.badRequest(support.unsupported?.(r.field) ?? `field label not supported: ${r.field}`);
       const known = Object.keys(support.fields).map((f) => `"${f}"`).join(', ');
       throw errors.badRequest(`"${r.field}" is not a known field selector: only ${known}`);
     }

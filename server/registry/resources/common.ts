@@ -23,10 +23,10 @@ const metadataFields = {
 export const genericFieldSelectors: FieldSelectorSupport = { fields: metadataFields, ownConversion: false };
 
 /** A resource with its own field label conversion: the metadata fields plus its own. */
-export function ownFieldSelectors(extra: Record<string, (o: any) => string>, namespaced = true): FieldSelectorSupport {
+export function ownFieldSelectors(extra: Record<string, (o: any) => string>, namespaced = true, unsupported?: (label: string) => string): FieldSelectorSupport {
   const fields: FieldSelectorSupport['fields'] = { 'metadata.name': metadataFields['metadata.name'] };
   if (namespaced) fields['metadata.namespace'] = metadataFields['metadata.namespace'];
-  return { fields: { ...fields, ...extra }, ownConversion: true };
+  return { fields: { ...fields, ...extra }, ownConversion: true, unsupported };
 }
 
 /** Reads a dotted path as a field selector sees it: missing values are empty strings. */

@@ -11,7 +11,7 @@ import type { TableColumn } from '../types.js';
 type Json = Record<string, any>;
 type Cell = TableColumn['cell'];
 
-function column(name: string, type: TableColumn['type'], description: string, cell: Cell, priority = 0): TableColumn {
+export function column(name: string, type: TableColumn['type'], description: string, cell: Cell, priority = 0): TableColumn {
   return { name, type, description, priority, cell };
 }
 
@@ -20,18 +20,18 @@ const creationTimestampDoc =
 const containerNamesDoc = 'Names of each container in the template.';
 const containerImagesDoc = 'Images referenced by each container in the template.';
 
-const ageColumn = column('Age', 'string', creationTimestampDoc, creationAge);
+export const ageColumn = column('Age', 'string', creationTimestampDoc, creationAge);
 
 // ---------- shared cell formats ----------
 
 /** labels.FormatLabels: `k=v` pairs sorted by key, `<none>` when empty. */
-function formatLabels(labels: Record<string, string> | undefined): string {
+export function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
   return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
 }
 
 /** metav1.FormatLabelSelector: the selector's string form, `<none>` when it selects nothing or everything. */
-function formatSelectorOrNone(selector: Json | undefined): string {
+export function formatSelectorOrNone(selector: Json | undefined): string {
   return formatLabelSelector(selector ?? {}) || '<none>';
 }
 
@@ -40,7 +40,7 @@ function containersOf(template: Json | undefined): Json[] {
 }
 
 /** The Containers and Images columns of the pod template `templateOf` finds (wide for workloads). */
-function templateColumns(templateOf: (o: KubeObject) => Json | undefined, priority = 1): TableColumn[] {
+export function templateColumns(templateOf: (o: KubeObject) => Json | undefined, priority = 1): TableColumn[] {
   return [
     column('Containers', 'string', containerNamesDoc, (o) => containersOf(templateOf(o)).map((c) => c.name).join(','), priority),
     column('Images', 'string', containerImagesDoc, (o) => containersOf(templateOf(o)).map((c) => c.image ?? '').join(','), priority),
@@ -79,7 +79,7 @@ function wholeNumber(mantissa: bigint, exponent: number): bigint | undefined {
  * when they are whole and at least 1024; everything else is written with the largest exact SI suffix.
  * Text that is not a quantity is shown as given.
  */
-function canonicalQuantity(value: unknown): string {
+export function canonicalQuantity(value: unknown): string {
   const text = String(value ?? '0');
   const match = /^([+-]?)(\d*)(?:\.(\d*))?(.*)$/.exec(text);
   if (!match || `${match[2]}${match[3] ?? ''}` === '') return text;

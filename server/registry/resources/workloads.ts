@@ -1,6 +1,6 @@
 // apps/v1 resources and their strategies (pkg/registry/apps/*/strategy.go, pkg/apis/apps/v1/defaults.go).
 
-import { field, type FieldError } from '../../errors.js';
+import { field, type FieldError, GoLiteral } from '../../errors.js';
 import { labelSelectorFromObject } from '../../selectors/labels.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition } from '../types.js';
@@ -49,7 +49,7 @@ function validateSelectorAndTemplate(spec: Json, restartPolicies = ['Always']): 
   const labels = template.metadata?.labels;
   out.push(...validateLabels(labels, 'spec.template.metadata.labels'));
   if (hasSelector && !labelSelectorFromObject(selector)(labels)) {
-    out.push(field.invalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
+    out.push(field.invalid('spec.template.metadata.labels', labels ?? new GoLiteral('map[string]string(nil)'), '`selector` does not match template `labels`'));
   }
   out.push(...validatePodSpec(template.spec, 'spec.template.spec'));
   const policy = template.spec?.restartPolicy;

@@ -4,11 +4,11 @@
 
 import type { Clock } from '../server/clock.js';
 import type { KubeContext } from '../server/context.js';
-import { errors } from '../server/errors.js';
 import { parseMediaTypes } from '../server/middleware/negotiation.js';
 import type { Registry } from '../server/registry/registry.js';
 import { openApiDocuments } from './cache.js';
 import { sendBody } from '../server/http.js';
+import { pathNotFound } from '../server/handlers/not-found.js';
 
 /** kube-apiserver also offers protobuf; kubemock serves JSON only. */
 function acceptsJson(ctx: KubeContext): boolean {
@@ -38,7 +38,7 @@ export function openApiHandlers(registry: Registry, clock: Clock) {
 
     async groupVersion(ctx: KubeContext, key: string): Promise<void> {
       const document = (await openApiDocuments(registry)).groupVersions.get(key);
-      if (!document) throw errors.notFoundPath();
+      if (!document) throw pathNotFound(registry, ctx.path);
       ctx.vary('Accept');
       if (!acceptsJson(ctx)) return notAcceptable(ctx);
       const askedHash = typeof ctx.query.hash === 'string' ? ctx.query.hash : '';

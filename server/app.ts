@@ -3,10 +3,11 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { openApiHandlers } from '../openapi/serve.js';
-import type { KubeState } from './context.js';
+import type { KubeContext, KubeState } from './context.js';
 import { errors } from './errors.js';
 import { discoveryHandlers } from './handlers/discovery.js';
 import { health, healthChecks, version } from './handlers/health.js';
+import { pathNotFound } from './handlers/not-found.js';
 import { resourceRequests } from './handlers/resource.js';
 import { accessLog, type LogSink } from './middleware/access-log.js';
 import { authn } from './middleware/authn.js';
@@ -30,20 +31,28 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.silent = true;
   const discovery = discoveryHandlers(services.registry);
   const router = new Router<KubeState>();
-  router.get('/version', version);
+  // Discovery of a group, /apis, health and the OpenAPI documents answer any method as GET (they
+  // are plain handlers in kube-apiserver); /api, group-versions and /version only GET (405).
+  const getOnly = (path: string, handler: (ctx: KubeContext) => void | Promise<void>) => {
+    router.get(path, handler);
+    router.all(path, () => {
+      throw errors.methodNotAllowed();
+    });
+  };
+  getOnly('/version', version);
   for (const endpoint of ['healthz', 'livez', 'readyz'] as const) {
-    router.get(`/${endpoint}`, (ctx) => health(ctx, endpoint));
-    for (const check of healthChecks[endpoint]) router.get(`/${endpoint}/${check}`, (ctx) => health(ctx, endpoint, check));
+    router.all(`/${endpoint}`, (ctx) => health(ctx, endpoint));
+    for (const check of healthChecks[endpoint]) router.all(`/${endpoint}/${check}`, (ctx) => health(ctx, endpoint, check));
   }
-  router.get('/api', (ctx) => discovery.api(ctx));
-  router.get('/apis', (ctx) => discovery.apis(ctx));
-  router.get('/apis/:group', (ctx) => discovery.group(ctx, ctx.params.group));
-  router.get('/api/:version', (ctx) => discovery.groupVersion(ctx, '', ctx.params.version));
-  router.get('/apis/:group/:version', (ctx) => discovery.groupVersion(ctx, ctx.params.group, ctx.params.version));
+  getOnly('/api', (ctx) => discovery.api(ctx));
+  router.all('/apis', (ctx) => discovery.apis(ctx));
+  router.all('/apis/:group', (ctx) => discovery.group(ctx, ctx.params.group));
+  getOnly('/api/:version', (ctx) => discovery.groupVersion(ctx, '', ctx.params.version));
+  getOnly('/apis/:group/:version', (ctx) => discovery.groupVersion(ctx, ctx.params.group, ctx.params.version));
   const openapi = openApiHandlers(services.registry, services.clock);
-  router.get('/openapi/v2', (ctx) => openapi.swagger(ctx));
-  router.get('/openapi/v3', (ctx) => openapi.index(ctx));
-  router.get('/openapi/v3/*key', (ctx) => openapi.groupVersion(ctx, ctx.path.slice('/openapi/v3/'.length)));
+  router.all('/openapi/v2', (ctx) => openapi.swagger(ctx));
+  router.all('/openapi/v3', (ctx) => openapi.index(ctx));
+  router.all('/openapi/v3/*key', (ctx) => openapi.groupVersion(ctx, ctx.path.slice('/openapi/v3/'.length)));
 
   app.use(requestId(services.clock));
   app.use(accessLog(options.accessLog, services.clock));
@@ -53,8 +62,8 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.use(negotiation);
   app.use(resourceRequests(services));
   app.use(router.routes());
-  app.use(() => {
-    throw errors.notFoundPath();
+  app.use((ctx) => {
+    throw pathNotFound(services.registry, ctx.path);
   });
   return app;
 }

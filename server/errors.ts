@@ -145,7 +145,7 @@ export const errors = {
 
   /** The router's answer to a method no route serves on an existing path. */
   methodNotAllowed(): StatusError {
-    return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
   },
 
   notAcceptable(accepted: string[]): StatusError {
@@ -186,6 +186,16 @@ export const errors = {
     return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
   },
 };
+
+/**
+ * Go's http.NotFound: what kube-apiserver answers (as text, not a Status) for a path outside
+ * everything it serves, such as a group no server provides. `body` '' is an empty 404.
+ */
+export class PageNotFound extends Error {
+  constructor(readonly body = '404 page not found\n') {
+    super('page not found');
+  }
+}
 
 // ---- field errors (apimachinery/pkg/util/validation/field) ----
 

@@ -38,11 +38,34 @@ describe('errors as metav1.Status on the wire', () => {
     expect((await cluster.request('/version', { headers: { Authorization: '' } })).status).to.equal(200);
   });
 
-  it('404 with details for a missing object, and the generic 404 for an unknown path', async () => {
+  it('404 with details for a missing object, and the generic 404 for an unknown path in a served group', async () => {
     const missing = expectStatusBody(await cluster.request('/apis/apps/v1/namespaces/default/deployments/web'), 404, 'NotFound', 'deployments.apps "web" not found');
     expect(missing.details).to.deep.equal({ name: 'web', group: 'apps', kind: 'deployments' });
-    const unknown = expectStatusBody(await cluster.request('/apis/nope/v1/things'), 404, 'NotFound', 'the server could not find the requested resource');
-    expect(unknown.details).to.deep.equal({});
+    for (const path of ['/apis/apps/v1/things', '/apis/apps/v2', '/api/v1/foos', '/api/v2/pods']) {
+      const unknown = expectStatusBody(await cluster.request(path), 404, 'NotFound', 'the server could not find the requested resource');
+      expect(unknown.details).to.deep.equal({});
+    }
+  });
+
+  it('404 as plain text outside every served group, as http.NotFound in Go answers', async () => {
+    for (const path of ['/apis/metrics.k8s.io/v1beta1/nodes', '/apis/metrics.k8s.io', '/apis/nope/v1/things', '/foo', '/healthz/foo']) {
+      const response = await cluster.request(path);
+      expect(response.status, path).to.equal(404);
+      expect(response.headers['content-type'], path).to.equal('text/plain; charset=utf-8');
+      expect(response.headers['x-content-type-options'], path).to.equal('nosniff');
+      expect(response.body, path).to.equal('404 page not found\n');
+    }
+    const openapi = await cluster.request('/openapi/v3/apis/nope/v1');
+    expect([openapi.status, openapi.headers['content-type'], openapi.body]).to.deep.equal([404, undefined, '']);
+  });
+
+  it('405 for other methods on /api, group-versions and /version; group discovery answers any method', async () => {
+    for (const path of ['/api', '/api/v1', '/apis/apps/v1', '/version']) {
+      const body = expectStatusBody(await cluster.request(path, { method: 'POST' }), 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      expect(body.details).to.deep.equal({});
+    }
+    expect((await cluster.request('/apis/apps', { method: 'POST' })).json()).to.include({ kind: 'APIGroup', name: 'apps' });
+    expect((await cluster.request('/healthz', { method: 'POST' })).body).to.equal('ok');
   });
 
   it('405 for a verb a resource does not serve', async () => {

@@ -3,11 +3,11 @@
 
 import { createHash } from 'node:crypto';
 import type { KubeContext } from '../context.js';
-import { errors } from '../errors.js';
 import type { GroupEntry, GroupVersionEntry, Registry } from '../registry/registry.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { parseMediaTypes } from '../middleware/negotiation.js';
 import { sendBody } from '../http.js';
+import { pathNotFound } from './not-found.js';
 
 /** base64 of the first 8 bytes of SHA-256 over the storage group/version/Kind, as apiserver computes storageVersionHash. */
 export function storageVersionHash(def: ResourceDefinition): string {
@@ -112,13 +112,13 @@ export function discoveryHandlers(registry: Registry) {
 
     group(ctx: KubeContext, group: string): void {
       const entry = group ? registry.groups().find((g) => g.name === group) : undefined;
-      if (!entry) throw errors.notFoundPath();
+      if (!entry) throw pathNotFound(registry, ctx.path);
       sendJson(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(entry) });
     },
 
     groupVersion(ctx: KubeContext, group: string, version: string): void {
       const entry = registry.allGroupVersions().find((e) => e.group === group && e.version === version);
-      if (!entry) throw errors.notFoundPath();
+      if (!entry) throw pathNotFound(registry, ctx.path);
       const head = group ? { kind: 'APIResourceList', apiVersion: 'v1' } : { kind: 'APIResourceList' };
       sendJson(ctx, { ...head, groupVersion: groupVersion(entry), resources: apiResources(entry) });
     },

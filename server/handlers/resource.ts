@@ -14,13 +14,14 @@ import { createOnSubresource, handleSubresource } from './subresources.js';
 import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
 import { patchObject } from './patch.js';
+import { pathNotFound } from './not-found.js';
 
 export function resourceRequests(services: Services): Middleware<KubeState> {
   return async (ctx, next) => {
     const info = ctx.state.info;
     if (!info.isResourceRequest || !info.resource) return next();
     const def = services.registry.find(info.group, info.version, info.resource);
-    if (!def) throw errors.notFoundPath();
+    if (!def) throw pathNotFound(services.registry, ctx.path);
     const gr = { group: def.group, resource: def.plural };
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
     const namespace = def.namespaced ? info.namespace : '';

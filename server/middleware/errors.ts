@@ -3,7 +3,7 @@
 
 import type { Middleware } from 'koa';
 import type { KubeState } from '../context.js';
-import { errors, StatusError } from '../errors.js';
+import { errors, PageNotFound, StatusError } from '../errors.js';
 import { sendBody, type Writable } from '../http.js';
 
 export function writeStatus(ctx: Writable, err: StatusError): void {
@@ -19,6 +19,17 @@ export function statusErrors(report: (err: unknown) => void): Middleware<KubeSta
       if (ctx.headerSent || !ctx.writable) return;
       if (err instanceof StatusError) {
         writeStatus(ctx, err);
+        return;
+      }
+      if (err instanceof PageNotFound) {
+        ctx.status = 404;
+        if (err.body) {
+          ctx.set('X-Content-Type-Options', 'nosniff');
+          sendBody(ctx, 404, err.body, 'text/plain; charset=utf-8');
+        } else {
+          ctx.body = '';
+          ctx.remove('Content-Type');
+        }
         return;
       }
       report(err);

@@ -199,7 +199,8 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkN
 export function validateLabelSelector(selector: unknown, path: string): FieldError[] {
   if (!selector || typeof selector !== 'object') return [];
   const { matchLabels, matchExpressions } = selector as { matchLabels?: unknown; matchExpressions?: unknown };
-  const out: FieldError[] = [];
+  // matchLabels first, as metav1 validation checks them.
+  const out: FieldError[] = validateLabels(matchLabels, `${path}.matchLabels`);
   (Array.isArray(matchExpressions) ? matchExpressions : []).forEach((expr: Record<string, any>, i: number) => {
     const at = `${path}.matchExpressions[${i}]`;
     const values: unknown[] = Array.isArray(expr?.values) ? expr.values : [];
@@ -218,6 +219,5 @@ export function validateLabelSelector(selector: unknown, path: string): FieldErr
     out.push(...validateLabelKey(String(expr?.key ?? ''), `${at}.key`));
     values.forEach((v, j) => out.push(...validateLabelValue(String(v), `${at}.values[${j}]`)));
   });
-  out.push(...validateLabels(matchLabels, `${path}.matchLabels`));
   return out;
 }

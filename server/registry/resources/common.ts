@@ -50,6 +50,12 @@ export const keepAllButStatus = (object: KubeObject, old: KubeObject): void => {
   for (const key of Object.keys(old)) if (!['kind', 'apiVersion', 'metadata', 'status'].includes(key)) object[key] = old[key];
 };
 
+/** A /status write of a kind whose status strategy keeps all of metadata too (flow control, APIServices). */
+export const keepAllButStatusAndMetadata = (object: KubeObject, old: KubeObject): void => {
+  keepAllButStatus(object, old);
+  object.metadata = { ...old.metadata };
+};
+
 export const baseStrategy: Strategy = {
   nameCheck: isDNS1123Subdomain,
   tracksGeneration: false,

@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { builtinAdmissionChain } from './admission/index.js';
 import { createApp } from './app.js';
-import { seedCluster } from './bootstrap.js';
+import { seedCluster } from './bootstrap/seed.js';
 import { systemClock, type Clock } from './clock.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { LogSink } from './middleware/access-log.js';
@@ -99,10 +99,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ? undefined
     : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
 
-  seedCluster(services);
-  const reconcilerOptions = { controllers: options.controllers, caCert: certificates?.caCert ?? '', reportError };
-  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions);
-
   const app = createApp(services, { token, plainHttp: !certificates, accessLog: options.accessLog, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
@@ -115,6 +111,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
+  const identity = { port, caCert: certificates?.caCert };
+  seedCluster(services, identity);
+  const reconcilerOptions = { controllers: options.controllers, caCert: certificates?.caCert ?? '', reportError };
+  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions);
   const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
   const kubeconfig = kubeconfigYaml({ server: url, token, caCert: certificates?.caCert });
   if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
@@ -137,7 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       reconcilers.stop();
       services.watches.closeAll();
       services.store.clear();
-      seedCluster(services);
+      seedCluster(services, identity);
       reconcilers = startReconcilers(services, reconcilerOptions);
     },
     async close() {

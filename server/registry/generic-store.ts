@@ -497,6 +497,15 @@ export class GenericStore {
     return { result: this.store.commit(resource, existing.key, null), removed: true };
   }
 
+  /**
+   * Commits an object serialized as given (`render` fills in its resourceVersion): a copy of one this
+   * write path produced for another store (the fresh-cluster template), so defaulting, validation and
+   * ownership are already done.
+   */
+  restore(resource: string, key: string, render: (resourceVersion: string) => string): void {
+    this.store.commitJson(resource, key, render);
+  }
+
   /** Items of a resource as stored now, optionally in one namespace. */
   listNow(def: ResourceDefinition, namespace: string): StoredObject[] {
     const all = this.store.list(resourceKey(def));

@@ -3,7 +3,9 @@
 
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
+import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
+import { rbacResources } from './resources/rbac.js';
 import { appsResources } from './resources/workloads.js';
 import { apiServicePriority, compareKubeAwareVersions, type ApiServicePriority } from './priorities.js';
 import { groupVersion, type ResourceDefinition } from './types.js';
@@ -156,6 +158,8 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...appsResources,
   ...otherResources,
   ...batchResources,
+  ...rbacResources,
+  ...flowcontrolResources,
 ];
 
 export function builtinRegistry(): Registry {

@@ -12,15 +12,24 @@ export function withoutTypeMeta(json: string): string {
 /** One stored version of an object. Never mutated after commit. */
 export class StoredObject {
   private listItem?: string;
+  private parsed?: KubeObject;
 
   constructor(
     readonly resource: string,
     readonly key: string,
-    readonly object: KubeObject,
+    /** Absent when the version was committed as JSON only; it is parsed on first use. */
+    object: KubeObject | undefined,
     readonly resourceVersion: number,
     /** The object serialized with kind and apiVersion, as GET and watch send it. */
     readonly json: string,
-  ) {}
+  ) {
+    this.parsed = object;
+  }
+
+  get object(): KubeObject {
+    this.parsed ??= JSON.parse(this.json) as KubeObject;
+    return this.parsed;
+  }
 
   get namespace(): string {
     return this.object.metadata.namespace ?? '';
@@ -181,14 +190,26 @@ export class MemoryStore {
    * resourceVersion, records the event and tells every listener. Returns the committed version.
    */
   commit(resource: string, key: string, object: KubeObject | null): StoredObject {
+    return this.write(resource, key, object && ((revision) => this.serialize(resource, key, object, revision)));
+  }
+
+  /**
+   * Commits an object already serialized: `render` gives its JSON for the resourceVersion it gets.
+   * The object is parsed only when something reads it (fresh-cluster template copies).
+   */
+  commitJson(resource: string, key: string, render: (resourceVersion: string) => string): StoredObject {
+    return this.write(resource, key, (revision) => new StoredObject(resource, key, undefined, revision, render(String(revision))));
+  }
+
+  private write(resource: string, key: string, stored: ((revision: number) => StoredObject) | null): StoredObject {
     const table = this.table(resource);
     const previous = table.objects.get(key);
     const revision = ++this.revision;
     let event: StoreEvent;
-    if (object) {
-      const stored = this.serialize(resource, key, object, revision);
-      table.set(stored, !previous);
-      event = { type: previous ? 'MODIFIED' : 'ADDED', resource, resourceVersion: revision, object: stored, previous };
+    if (stored) {
+      const next = stored(revision);
+      table.set(next, !previous);
+      event = { type: previous ? 'MODIFIED' : 'ADDED', resource, resourceVersion: revision, object: next, previous };
     } else {
       if (!previous) throw new Error(`commit: nothing stored at ${resource} ${key}`);
       const lastState: KubeObject = JSON.parse(previous.json);

@@ -3,7 +3,7 @@ import { AdmissionChain, builtinAdmissionPlugins, type AdmissionPlugin, type Adm
 import { ManualClock } from '../../server/clock.js';
 import { StatusError } from '../../server/errors.js';
 import { createServices } from '../../server/server.js';
-import { seedCluster } from '../../server/bootstrap.js';
+import { seedCluster } from '../../server/bootstrap/seed.js';
 
 /** A plugin that records what it sees in `seen`, in the phase it ran. */
 function recorder(name: string, seen: string[], declared: Partial<AdmissionPlugin> = {}): AdmissionPlugin {
@@ -47,7 +47,7 @@ describe('admission chain', () => {
   describe('through the write path', () => {
     function cluster() {
       const services = createServices({ clock: new ManualClock(new Date('2025-01-01T00:00:00Z')) });
-      seedCluster(services);
+      seedCluster(services, { port: 6443 });
       const seen: string[] = [];
       services.admission.add(recorder('Probe', seen, { resources: ['configmaps', 'pods'] }));
       return { services, seen, def: (plural: string) => services.registry.find('', 'v1', plural)! };

@@ -2,6 +2,7 @@
 
 import { errors, field, type FieldError, GoLiteral } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
+import { jsonEqual } from '../../json.js';
 import type { ResourceDefinition, ReviewContext } from '../types.js';
 import { define } from './common.js';
 import { eventsV1Storage } from './event-versions.js';
@@ -54,6 +55,10 @@ export const endpointslices = define({
   namespaced: true,
   strategy: {
     table: endpointSliceColumns,
+    tracksGeneration: true,
+    // Anything but metadata counts, and so do the labels (the slice's service name lives there).
+    generationChanged: (slice, old) =>
+      !jsonEqual({ ...slice, metadata: undefined }, { ...old, metadata: undefined }) || !jsonEqual(slice.metadata.labels ?? {}, old.metadata.labels ?? {}),
     defaults(slice) {
       for (const port of (slice.ports as Json[] | undefined) ?? []) port.protocol ||= 'TCP';
     },

@@ -1,0 +1,136 @@
+// The state of a fresh cluster: what kube-apiserver creates for itself on start (system namespaces,
+// the `kubernetes` Service and its endpoints, kube-system ConfigMaps, its identity Lease, the
+// bootstrap RBAC and flow-control objects recorded in objects.json) and what the controllers a
+// fresh cluster runs make of it straight away (aggregated ClusterRole rules, FlowSchema conditions).
+
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
+import { timestamp } from '../clock.js';
+import { clusterRoleAggregation } from '../reconcilers/clusterrole-aggregation.js';
+import { flowSchemaStatus } from '../reconcilers/flowschema-status.js';
+import type { Services } from '../services.js';
+import { recordedResources } from './objects.js';
+import { clusterTemplate, type TemplateServices } from './template.js';
+
+export interface ClusterIdentity {
+  /** The port kube-apiserver serves on, which the `kubernetes` Service targets. */
+  port: number;
+  /** The cluster CA clients verify the server with (absent over plain HTTP). */
+  caCert?: string;
+}
+
+const systemNamespaces = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
+const apiserver = { fieldManager: 'kube-apiserver' };
+
+let hostAddress: string | undefined;
+
+/** The address kube-apiserver advertises without --advertise-address: the host's first non-loopback one (looked up once). */
+function advertisedAddress(): string {
+  if (hostAddress === undefined) {
+    const external = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .filter((a) => !a.internal);
+    hostAddress = (external.find((a) => a.family === 'IPv4') ?? external[0])?.address ?? '127.0.0.1';
+  }
+  return hostAddress;
+}
+
+/** Each part with a two-byte big-endian length before it, as Go's cryptobyte builder writes them. */
+function lengthPrefixed(...parts: string[]): Buffer {
+  return Buffer.concat(parts.flatMap((part) => {
+    const bytes = Buffer.from(part);
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(bytes.length);
+    return [length, bytes];
+  }));
+}
+
+/** kube-apiserver's identity: `apiserver-` and the lowercase unpadded base32 of the first 16 bytes of sha256(hostname, component). */
+function apiserverIdentity(host: string): string {
+  const digest = createHash('sha256').update(lengthPrefixed(host, 'kube-apiserver')).digest().subarray(0, 16);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of digest) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return `apiserver-${out}`;
+}
+
+/** What the template keeps: the recorded resources (resourceKey form). */
+const templateResources = new Set(recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)));
+
+/**
+ * The recorded objects, and what the controllers of a fresh cluster make of them at once (written
+ * into the template, so no client ever sees the state before).
+ */
+function writeStaticObjects(scratch: TemplateServices): void {
+  const { objects } = scratch;
+  for (const name of systemNamespaces) objects.create(find(scratch, '', 'namespaces'), '', { metadata: { name } });
+  for (const recorded of recordedResources) {
+    const def = find(scratch, recorded.group, recorded.plural);
+    for (const object of recorded.objects) objects.create(def, object.metadata.namespace ?? '', structuredClone(object), { fieldManager: recorded.manager });
+  }
+  const clusterRoles = find(scratch, 'rbac.authorization.k8s.io', 'clusterroles');
+  const aggregate = clusterRoleAggregation(scratch, clusterRoles);
+  // Aggregated roles feed each other (view into edit into admin): repeat until nothing changes.
+  const roles = objects.listNow(clusterRoles, '').map((r) => r.name);
+  for (let pass = 0; pass < roles.length; pass++) {
+    const before = scratch.store.currentRevision;
+    for (const name of roles) aggregate(name);
+    if (scratch.store.currentRevision === before) break;
+  }
+  const flowSchemas = find(scratch, 'flowcontrol.apiserver.k8s.io', 'flowschemas');
+  const conditions = flowSchemaStatus(scratch, flowSchemas, find(scratch, 'flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations'));
+  for (const schema of objects.listNow(flowSchemas, '')) conditions(schema.name);
+}
+
+function find(services: Pick<Services, 'registry'>, group: string, plural: string) {
+  const def = services.registry.find(group, 'v1', plural);
+  if (!def) throw new Error(`bootstrap: ${group}/v1 ${plural} is not served`);
+  return def;
+}
+
+export function seedCluster(services: Services, identity: ClusterIdentity): void {
+  const { objects } = services;
+  const create = (group: string, plural: string, namespace: string, body: object, fieldManager = apiserver.fieldManager) =>
+    objects.create(find(services, group, plural), namespace, structuredClone(body), { fieldManager });
+
+  for (const name of ['controller-manager', 'etcd-0', 'scheduler']) {
+    create('', 'componentstatuses', '', { metadata: { name }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] });
+  }
+  for (const name of systemNamespaces) create('', 'namespaces', '', { metadata: { name } });
+
+  const now = services.clock.now();
+  create('', 'configmaps', 'kube-system', { metadata: { name: 'extension-apiserver-authentication' }, ...(identity.caCert ? { data: { 'client-ca-file': identity.caCert } } : {}) });
+  create('', 'configmaps', 'kube-system', { metadata: { name: 'kube-apiserver-legacy-service-account-token-tracking' }, data: { since: timestamp(now).slice(0, 10) } });
+  const host = hostname();
+  const id = apiserverIdentity(host);
+  create('coordination.k8s.io', 'leases', 'kube-system', {
+    metadata: { name: id, labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver', 'kubernetes.io/hostname': host } },
+    spec: { holderIdentity: `${id}_${randomUUID()}`, leaseDurationSeconds: 3600, renewTime: now.toISOString().replace('Z', '000Z') },
+  });
+
+  create('', 'services', 'default', {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: identity.port }], sessionAffinity: 'None', type: 'ClusterIP' },
+  });
+  const address = advertisedAddress();
+  const port = { name: 'https', port: identity.port, protocol: 'TCP' };
+  create('', 'endpoints', 'default', { metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: address }], ports: [port] }] });
+  create('discovery.k8s.io', 'endpointslices', 'default', {
+    metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: address.includes(':') ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [address], conditions: { ready: true } }],
+    ports: [port],
+  });
+
+  clusterTemplate(services.registry, templateResources, writeStaticObjects).copyInto(objects, now);
+}

@@ -1,45 +1,40 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startCluster, type TestCluster } from './support/cluster.js';
 
 const aggregatedAccept =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
-/** What `kubectl api-resources` prints for these groups against a real v1.32 cluster. */
-const expectedApiResources = `NAME                        SHORTNAMES   APIVERSION                 NAMESPACED   KIND
-bindings                                 v1                         true         Binding
-componentstatuses           cs           v1                         false        ComponentStatus
-configmaps                  cm           v1                         true         ConfigMap
-endpoints                   ep           v1                         true         Endpoints
-events                      ev           v1                         true         Event
-limitranges                 limits       v1                         true         LimitRange
-namespaces                  ns           v1                         false        Namespace
-nodes                       no           v1                         false        Node
-persistentvolumeclaims      pvc          v1                         true         PersistentVolumeClaim
-persistentvolumes           pv           v1                         false        PersistentVolume
-pods                        po           v1                         true         Pod
-podtemplates                             v1                         true         PodTemplate
-replicationcontrollers      rc           v1                         true         ReplicationController
-resourcequotas              quota        v1                         true         ResourceQuota
-secrets                                  v1                         true         Secret
-serviceaccounts             sa           v1                         true         ServiceAccount
-services                    svc          v1                         true         Service
-controllerrevisions                      apps/v1                    true         ControllerRevision
-daemonsets                  ds           apps/v1                    true         DaemonSet
-deployments                 deploy       apps/v1                    true         Deployment
-replicasets                 rs           apps/v1                    true         ReplicaSet
-statefulsets                sts          apps/v1                    true         StatefulSet
-selfsubjectreviews                       authentication.k8s.io/v1   false        SelfSubjectReview
-tokenreviews                             authentication.k8s.io/v1   false        TokenReview
-localsubjectaccessreviews                authorization.k8s.io/v1    true         LocalSubjectAccessReview
-selfsubjectaccessreviews                 authorization.k8s.io/v1    false        SelfSubjectAccessReview
-selfsubjectrulesreviews                  authorization.k8s.io/v1    false        SelfSubjectRulesReview
-subjectaccessreviews                     authorization.k8s.io/v1    false        SubjectAccessReview
-cronjobs                    cj           batch/v1                   true         CronJob
-jobs                                     batch/v1                   true         Job
-leases                                   coordination.k8s.io/v1     true         Lease
-endpointslices                           discovery.k8s.io/v1        true         EndpointSlice
-events                      ev           events.k8s.io/v1           true         Event
-`;
+/** What `kubectl api-resources` and `kubectl api-versions` print against a fresh kube-apiserver 1.32.13 (spec/fixtures/README.md). */
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../spec/fixtures/${name}`, import.meta.url)), 'utf8');
+const capturedResources = fixture('api-resources.txt');
+const capturedVersions = fixture('api-versions.txt');
+
+/**
+ * Group-versions of a real cluster kubemock does not serve yet. While any is listed, the spec compares
+ * the rows of every other group-version; once none is, it compares kubectl's output byte for byte.
+ */
+const notServedYet = [
+  'apiextensions.k8s.io/v1',
+  'admissionregistration.k8s.io/v1',
+  'apiregistration.k8s.io/v1',
+  'autoscaling/v1',
+  'autoscaling/v2',
+  'certificates.k8s.io/v1',
+  'networking.k8s.io/v1',
+  'node.k8s.io/v1',
+  'policy/v1',
+  'scheduling.k8s.io/v1',
+  'storage.k8s.io/v1',
+];
+
+/** The rows of a kubectl table, cut at its header's column starts (empty cells stay empty). */
+function tableRows(text: string): string[][] {
+  const [header, ...lines] = text.split('\n').filter(Boolean);
+  const starts = [...header.matchAll(/\S+/g)].map((m) => m.index!);
+  return lines.map((line) => starts.map((start, i) => line.slice(start, starts[i + 1]).trim()));
+}
 
 describe('discovery and health', () => {
   let cluster: TestCluster;
@@ -51,18 +46,19 @@ describe('discovery and health', () => {
   it('kubectl api-resources and api-versions print what a real cluster prints', async () => {
     const resources = await cluster.kubectl(['api-resources']);
     expect(resources.code, resources.stderr).to.equal(0);
-    expect(resources.stdout).to.equal(expectedApiResources);
     const versions = await cluster.kubectl(['api-versions']);
-    expect(versions.stdout.split('\n').filter(Boolean)).to.deep.equal([
-      'apps/v1',
-      'authentication.k8s.io/v1',
-      'authorization.k8s.io/v1',
-      'batch/v1',
-      'coordination.k8s.io/v1',
-      'discovery.k8s.io/v1',
-      'events.k8s.io/v1',
-      'v1',
-    ]);
+    expect(versions.code, versions.stderr).to.equal(0);
+    const served = versions.stdout.split('\n').filter(Boolean);
+    expect(served.filter((gv) => notServedYet.includes(gv)), 'served now: take them off notServedYet').to.deep.equal([]);
+    if (notServedYet.length === 0) {
+      expect(resources.stdout).to.equal(capturedResources);
+      expect(versions.stdout).to.equal(capturedVersions);
+      return;
+    }
+    expect(served).to.deep.equal(capturedVersions.split('\n').filter((gv) => gv && !notServedYet.includes(gv)));
+    const apiVersionColumn = 2;
+    const expectedRows = tableRows(capturedResources).filter((row) => !notServedYet.includes(row[apiVersionColumn]));
+    expect(tableRows(resources.stdout)).to.deep.equal(expectedRows);
   });
 
   it('serves aggregated discovery v2 and v2beta1 by Accept, with the media type echoed', async () => {

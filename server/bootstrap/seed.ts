@@ -6,8 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import { timestamp } from '../clock.js';
-import { clusterRoleAggregation } from '../reconcilers/clusterrole-aggregation.js';
-import { flowSchemaStatus } from '../reconcilers/flowschema-status.js';
+import { ControllerClient } from '../reconcilers/client.js';
+import { aggregateClusterRole, clusterRoleAggregationIdentity } from '../reconcilers/clusterrole-aggregation.js';
+import { flowControlIdentity, flowSchemaCondition } from '../reconcilers/flowschema-status.js';
 import type { Services } from '../services.js';
 import { recordedResources } from './objects.js';
 import { clusterTemplate, type TemplateServices } from './template.js';
@@ -78,18 +79,16 @@ function writeStaticObjects(scratch: TemplateServices): void {
     const def = find(scratch, recorded.group, recorded.plural);
     for (const object of recorded.objects) objects.create(def, object.metadata.namespace ?? '', structuredClone(object), { fieldManager: recorded.manager });
   }
-  const clusterRoles = find(scratch, 'rbac.authorization.k8s.io', 'clusterroles');
-  const aggregate = clusterRoleAggregation(scratch, clusterRoles);
+  const aggregate = aggregateClusterRole(new ControllerClient(scratch, clusterRoleAggregationIdentity));
   // Aggregated roles feed each other (view into edit into admin): repeat until nothing changes.
-  const roles = objects.listNow(clusterRoles, '').map((r) => r.name);
+  const roles = objects.listNow(find(scratch, 'rbac.authorization.k8s.io', 'clusterroles'), '').map((r) => r.name);
   for (let pass = 0; pass < roles.length; pass++) {
     const before = scratch.store.currentRevision;
     for (const name of roles) aggregate(name);
     if (scratch.store.currentRevision === before) break;
   }
-  const flowSchemas = find(scratch, 'flowcontrol.apiserver.k8s.io', 'flowschemas');
-  const conditions = flowSchemaStatus(scratch, flowSchemas, find(scratch, 'flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations'));
-  for (const schema of objects.listNow(flowSchemas, '')) conditions(schema.name);
+  const conditions = flowSchemaCondition(new ControllerClient(scratch, flowControlIdentity), scratch.clock);
+  for (const schema of objects.listNow(find(scratch, 'flowcontrol.apiserver.k8s.io', 'flowschemas'), '')) conditions(schema.name);
 }
 
 function find(services: Pick<Services, 'registry'>, group: string, plural: string) {

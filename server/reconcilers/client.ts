@@ -3,7 +3,9 @@
 
 import { errors } from '../errors.js';
 import type { DeleteOptions, DeleteResult, ObjectResult } from '../registry/generic-store.js';
-import type { ResourceDefinition } from '../registry/types.js';
+import { groupVersion, type ResourceDefinition } from '../registry/types.js';
+import { serverSideApply } from '../patch/apply.js';
+import { timestamp } from '../clock.js';
 import type { Services } from '../services.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -11,7 +13,7 @@ import type { Identity } from './controller.js';
 
 export class ControllerClient {
   constructor(
-    private readonly services: Services,
+    private readonly services: Pick<Services, 'registry' | 'objects' | 'clock'>,
     readonly identity: Identity,
   ) {}
 
@@ -48,6 +50,23 @@ export class ControllerClient {
 
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
     return this.update(stored, change, 'status');
+  }
+
+  /**
+   * Server-side apply of `applied` to `stored` (its main resource or `subresource`) as this
+   * controller's field manager, forced, as controllers apply what they own.
+   */
+  apply(stored: StoredObject, applied: KubeObject, subresource?: string): ObjectResult {
+    const def = this.definition(stored.resource);
+    const { object, managedFields } = serverSideApply(JSON.parse(stored.json), applied, {
+      manager: this.identity.fieldManager,
+      force: true,
+      apiVersion: groupVersion(def),
+      time: timestamp(this.services.clock.now()),
+      subresource,
+      statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+    });
+    return this.services.objects.replace(def, stored, object, { ...this.options(subresource), managedFields });
   }
 
   /** A POST to a subresource that changes its parent (pods/binding). */

@@ -2,21 +2,19 @@
 // pick, as kube-controller-manager's clusterrole-aggregation controller does: selected roles in name
 // order, each rule once, written by server-side apply as the controller's own field manager.
 
-import { timestamp } from '../clock.js';
 import { jsonEqual } from '../json.js';
-import { serverSideApply } from '../patch/apply.js';
-import type { ResourceDefinition } from '../registry/types.js';
 import { labelSelectorFromObject } from '../selectors/labels.js';
-import type { Services } from '../services.js';
 import type { KubeObject } from '../store/types.js';
-import type { Reconcile } from './controller.js';
+import type { ControllerClient } from './client.js';
+import { controllerManagerIdentity, type ControllerDescriptor, type Reconcile } from './controller.js';
 
 type Json = Record<string, any>;
 
-const manager = 'clusterrole-aggregation-controller';
+const clusterRoles = 'rbac.authorization.k8s.io/clusterroles';
+const serviceAccount = 'clusterrole-aggregation-controller';
 
 /** The rules `role` aggregates from the others, in the controller's order. */
-export function aggregatedRules(role: KubeObject, all: readonly KubeObject[]): Json[] {
+function aggregatedRules(role: KubeObject, all: readonly KubeObject[]): Json[] {
   const rules: Json[] = [];
   const byName = [...all].sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
   for (const selector of ((role.aggregationRule as Json).clusterRoleSelectors ?? []) as Json[]) {
@@ -29,23 +27,32 @@ export function aggregatedRules(role: KubeObject, all: readonly KubeObject[]): J
   return rules;
 }
 
-export function clusterRoleAggregation(services: Pick<Services, 'objects' | 'clock'>, clusterRoles: ResourceDefinition): Reconcile {
+export function aggregateClusterRole(client: ControllerClient): Reconcile {
   return (name) => {
-    const existing = services.objects.find(clusterRoles, '', name);
+    const existing = client.get(clusterRoles, '', name);
     if (!existing?.object.aggregationRule) return;
-    const all = services.objects.listNow(clusterRoles, '').map((s) => s.object);
-    const rules = aggregatedRules(existing.object, all);
+    const rules = aggregatedRules(existing.object, client.list(clusterRoles).map((s) => s.object));
     // Like apimachinery's semantic equality, no rules and an empty list are the same.
     if (jsonEqual(rules, existing.object.rules ?? [])) return;
     // An apply configuration without rules gives up the field, which leaves `rules: null`.
-    const applied: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, ...(rules.length ? { rules } : {}) };
-    const { object, managedFields } = serverSideApply(JSON.parse(existing.json), applied, {
-      manager,
-      force: true,
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      time: timestamp(services.clock.now()),
-      statusIsSubresource: false,
-    });
-    services.objects.replace(clusterRoles, existing, object, { fieldManager: manager, managedFields });
+    client.apply(existing, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, ...(rules.length ? { rules } : {}) });
   };
 }
+
+/** The controller writes as its service account, under the field manager it names itself. */
+export const clusterRoleAggregationIdentity = { ...controllerManagerIdentity(serviceAccount), fieldManager: serviceAccount };
+
+export const clusterRoleAggregationController: ControllerDescriptor = {
+  name: 'clusterrole-aggregation-controller',
+  aliases: ['clusterrole-aggregation'],
+  create(env) {
+    const client = env.client(clusterRoleAggregationIdentity);
+    // Any ClusterRole change may change what every aggregating role collects.
+    const aggregating = () => client.list(clusterRoles).filter((s) => s.object.aggregationRule).map((s) => s.key);
+    return {
+      for: clusterRoles,
+      watches: [{ resource: clusterRoles, map: aggregating }],
+      reconcile: aggregateClusterRole(client),
+    };
+  },
+};

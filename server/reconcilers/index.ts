@@ -5,11 +5,20 @@ import type { ControllerDescriptor } from './controller.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { podTermination } from './pod-termination.js';
+import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
+import { flowSchemaStatusController } from './flowschema-status.js';
 import { ControllerRunner } from './runner.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
 
 /** Every controller, in the order their work is taken round-robin. */
-export const controllerCatalog: ControllerDescriptor[] = [serviceAccountController, rootCACertificatePublisher, namespaceController, podTermination];
+export const controllerCatalog: ControllerDescriptor[] = [
+  serviceAccountController,
+  rootCACertificatePublisher,
+  namespaceController,
+  podTermination,
+  clusterRoleAggregationController,
+  flowSchemaStatusController,
+];
 
 export interface ReconcilerOptions {
   controllers?: ControllerSelection;

@@ -21,7 +21,9 @@ export interface OwnerReference {
 }
 
 export function ownerReferences(stored: StoredObject | undefined): OwnerReference[] {
-  const refs = stored?.object.metadata.ownerReferences;
+  // Most objects have none: asking the serialization first spares parsing objects nothing has read yet.
+  if (!stored?.json.includes('"ownerReferences"')) return [];
+  const refs = stored.object.metadata.ownerReferences;
   return Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
 }
 

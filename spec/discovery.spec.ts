@@ -19,8 +19,6 @@ const notServedYet = [
   'apiextensions.k8s.io/v1',
   'admissionregistration.k8s.io/v1',
   'apiregistration.k8s.io/v1',
-  'autoscaling/v1',
-  'autoscaling/v2',
   'certificates.k8s.io/v1',
   'networking.k8s.io/v1',
   'node.k8s.io/v1',

@@ -56,9 +56,9 @@ export function respondObject(ctx: KubeContext, def: ResourceDefinition, stored:
       if (output.list) {
         throw errors.notAcceptableText(`you requested PartialObjectMetadataList, but the requested object is not a list (*${internalType(def)})`);
       }
-      return write(ctx, status, JSON.stringify(partialObjectMetadata(result.object, output.version)));
+      return write(ctx, status, JSON.stringify(partialObjectMetadata(stored.object, output.version)));
     case 'table':
-      return write(ctx, status, JSON.stringify(toTable(ctx, def, [result.object], { resourceVersion: result.object.metadata.resourceVersion ?? '' }, output.version)));
+      return write(ctx, status, JSON.stringify(toTable(ctx, def, [stored.object], { resourceVersion: stored.object.metadata.resourceVersion ?? '' }, output.version)));
   }
 }
 
@@ -86,12 +86,12 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
         kind: 'PartialObjectMetadataList',
         apiVersion: `meta.k8s.io/${output.version}`,
         metadata: meta,
-        items: items.map((s) => partialObjectMetadata(presented(def, s).object, output.version)),
+        items: items.map((s) => partialObjectMetadata(s.object, output.version)),
       };
       return write(ctx, 200, JSON.stringify(list));
     }
     case 'table':
-      return write(ctx, 200, JSON.stringify(toTable(ctx, def, items.map((s) => presented(def, s).object), meta, output.version)));
+      return write(ctx, 200, JSON.stringify(toTable(ctx, def, items.map((s) => s.object), meta, output.version)));
   }
 }
 
@@ -107,13 +107,18 @@ export function includeObjectPolicy(ctx: KubeContext): IncludeObject {
   );
 }
 
+/**
+ * A Table row of an object in its stored form: kube-apiserver prints the internal object, so a resource
+ * stored as another prints as that one; only an included whole object is shown in the requested version.
+ */
 export function tableRowWithObject(def: ResourceDefinition, object: KubeObject, now: Date, include: IncludeObject, version: string): Record<string, unknown> {
   const row = tableRow(def, object, now);
   if (include === 'Metadata') row.object = partialObjectMetadata(object, version);
-  else if (include === 'Object') row.object = object;
+  else if (include === 'Object') row.object = def.storedAs ? def.storedAs.fromStorage(object) : object;
   return row;
 }
 
+/** A Table of objects in their stored form (see tableRowWithObject). */
 export function toTable(ctx: KubeContext, def: ResourceDefinition, objects: KubeObject[], meta: ListMeta, version: string, withHeaders = true): Record<string, unknown> {
   const include = includeObjectPolicy(ctx);
   const now = ctx.state.receivedAt;

@@ -1,6 +1,7 @@
 // The set of served resources, looked up by group/version/plural. Definitions come and go at run
 // time (custom resources); discovery sees groups and versions in kube-apiserver's order.
 
+import { autoscalingResources } from './resources/autoscaling.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
@@ -157,6 +158,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
+  ...autoscalingResources,
   ...batchResources,
   ...rbacResources,
   ...flowcontrolResources,

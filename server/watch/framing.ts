@@ -33,7 +33,7 @@ export abstract class EventFramer {
   /** Frames with the same key are byte-identical across watchers; '' means never share. */
   abstract get cacheKey(): string;
 
-  /** The representation of an object as the watched resource shows it. */
+  /** The representation of an object (in its stored form) as the watched resource shows it. */
   protected abstract render(object: KubeObject): string;
 
   /** Watchers of different versions of one stored resource see different bytes. */
@@ -42,16 +42,12 @@ export abstract class EventFramer {
   }
 
   event(kind: FrameKind, event: StoreEvent): Buffer {
-    if (kind === 'DELETED-PREVIOUS') return frame('DELETED', this.render(this.present(previousAt(event))));
+    if (kind === 'DELETED-PREVIOUS') return frame('DELETED', this.render(previousAt(event)));
     return this.stored(frameType(kind), event.object);
   }
 
   stored(type: string, stored: StoredObject): Buffer {
-    return frame(type, this.render(presented(this.def, stored).object));
-  }
-
-  private present(object: KubeObject): KubeObject {
-    return this.def.storedAs ? this.def.storedAs.fromStorage(object) : object;
+    return frame(type, this.render(stored.object));
   }
 
   protected bookmarkObject(revision: number, annotations?: Record<string, string>): KubeObject {
@@ -75,7 +71,7 @@ class JsonFramer extends EventFramer {
   }
 
   protected render(object: KubeObject): string {
-    return JSON.stringify(object);
+    return JSON.stringify(this.def.storedAs ? this.def.storedAs.fromStorage(object) : object);
   }
 
   /** Stored objects already hold their bytes. */

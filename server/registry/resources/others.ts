@@ -6,7 +6,7 @@ import { jsonEqual } from '../../json.js';
 import type { ResourceDefinition, ReviewContext } from '../types.js';
 import { define } from './common.js';
 import { eventsV1Storage } from './event-versions.js';
-import { endpointSliceColumns, eventsV1Columns, leaseColumns } from './printers.js';
+import { endpointSliceColumns, eventColumns, leaseColumns } from './printers.js';
 
 type Json = Record<string, any>;
 
@@ -41,7 +41,8 @@ export const eventsV1 = define({
   plural: 'events',
   namespaced: true,
   shortNames: ['ev'],
-  strategy: { allowCreateOnUpdate: true, table: eventsV1Columns },
+  // Printed in its stored (core/v1) form, as kube-apiserver prints every event.
+  strategy: { allowCreateOnUpdate: true, table: eventColumns },
   storedAs: eventsV1Storage,
 });
 

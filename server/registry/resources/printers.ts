@@ -833,21 +833,7 @@ const coreEventFields = (o: Json): EventFields => ({
   series: o.series,
 });
 
-// events.k8s.io/v1 is served from the same storage, converted to the core shape before printing.
-const eventsV1Fields = (o: Json): EventFields => ({
-  type: o.type,
-  reason: o.reason,
-  regarding: o.regarding,
-  message: o.note,
-  source: o.deprecatedSource,
-  reportingController: o.reportingController,
-  reportingInstance: o.reportingInstance,
-  firstTimestamp: o.deprecatedFirstTimestamp,
-  lastTimestamp: o.deprecatedLastTimestamp,
-  eventTime: o.eventTime,
-  count: o.deprecatedCount,
-  series: o.series,
-});
+// events.k8s.io/v1 events are printed in their stored (core/v1) shape.
 
 function firstSeen(event: EventFields, now: Date): string {
   return age(event.firstTimestamp || event.eventTime, now);
@@ -923,4 +909,3 @@ export const componentStatusColumns: TableColumn[] = [
 ];
 
 export const eventColumns = eventColumnsOf(coreEventFields);
-export const eventsV1Columns = eventColumnsOf(eventsV1Fields);

@@ -1,0 +1,184 @@
+// openAPIV3Schema validation of custom resources: the schema is translated once into a JSON Schema
+// that ajv compiles, and ajv's findings are worded as kube-openapi's validator words them, one field
+// error per problem (`spec.replicas: Invalid value: "x": spec.replicas in body must be of type integer: "string"`).
+
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { field, FieldError } from '../../errors.js';
+import { isJsonObject } from '../../json.js';
+import { formatCheckers, supportedFormat } from './formats.js';
+import { childPath, indexPath, type JSONSchemaProps } from './types.js';
+
+const Ajv = AjvModule.default ?? AjvModule;
+
+type AjvSchema = Record<string, unknown>;
+
+/** The JSON Schema ajv validates: types widened for nullable and int-or-string, OpenAPI's boolean exclusive bounds as numbers. */
+function toAjv(schema: JSONSchemaProps): AjvSchema {
+  const out: AjvSchema = {};
+  let types: string[] | undefined = schema.type ? [schema.type] : undefined;
+  if (schema['x-kubernetes-int-or-string']) types = ['integer', 'string'];
+  if (types) {
+    if (schema.nullable) types.push('null');
+    out.type = types.length === 1 ? types[0] : types;
+  }
+  const format = supportedFormat(schema.format);
+  if (format && (schema.type === 'string' || !schema.type)) out.format = format;
+  if (schema.enum) out.enum = schema.nullable ? [...schema.enum, null] : schema.enum;
+  if (schema.pattern !== undefined) out.pattern = schema.pattern;
+  for (const key of ['maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minProperties', 'multipleOf'] as const) {
+    if (schema[key] !== undefined) out[key] = schema[key];
+  }
+  if (schema.maximum !== undefined) out[schema.exclusiveMaximum ? 'exclusiveMaximum' : 'maximum'] = schema.maximum;
+  if (schema.minimum !== undefined) out[schema.exclusiveMinimum ? 'exclusiveMinimum' : 'minimum'] = schema.minimum;
+  if (schema.uniqueItems) out.uniqueItems = true;
+  if (schema.required?.length) out.required = schema.required;
+  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toAjv(v)]));
+  if (typeof schema.additionalProperties === 'object') out.additionalProperties = toAjv(schema.additionalProperties);
+  else if (schema.additionalProperties === false) out.additionalProperties = false;
+  if (schema.items) out.items = toAjv(schema.items);
+  for (const key of ['allOf', 'anyOf', 'oneOf'] as const) if (schema[key]) out[key] = schema[key]!.map(toAjv);
+  if (schema.not) out.not = toAjv(schema.not);
+  return out;
+}
+
+function ajvInstance() {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, unicodeRegExp: true, formats: {} });
+  for (const [name, check] of Object.entries(formatCheckers)) ajv.addFormat(name, { type: 'string', validate: check });
+  return ajv;
+}
+
+let sharedAjv: ReturnType<typeof ajvInstance> | undefined;
+
+/** JSON type names as kube-openapi prints them. */
+function jsonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  return typeof value === 'object' ? 'object' : 'string';
+}
+
+/** Go's %v of a float64 bound: exponent form below 1e-4 and from 1e21, with at least two exponent digits. */
+function goNumber(value: number): string {
+  const exponent = value === 0 ? 0 : Math.floor(Math.log10(Math.abs(value)));
+  if (exponent >= -4 && exponent < 21) return String(value);
+  const [mantissa, exp] = value.toExponential().split('e');
+  const sign = exp.startsWith('-') ? '-' : '+';
+  return `${mantissa}e${sign}${exp.replace(/^[-+]/, '').padStart(2, '0')}`;
+}
+
+/** Walks a JSON pointer through the value, naming each step as a field path does. */
+function resolvePointer(root: unknown, pointer: string, base: string): { path: string; value: unknown } {
+  let path = base;
+  let value = root;
+  if (!pointer) return { path, value };
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(value)) {
+      path = indexPath(path, Number(key));
+      value = value[Number(key)];
+    } else {
+      path = childPath(path, key);
+      value = isJsonObject(value) ? value[key] : undefined;
+    }
+  }
+  return { path, value };
+}
+
+function fieldErrorOf(error: ErrorObject, root: unknown, base: string, schemaAt: (pointer: string) => AjvSchema | undefined): FieldError | undefined {
+  const { path, value } = resolvePointer(root, error.instancePath, base);
+  const name = path || '.';
+  const params = error.params as Record<string, any>;
+  const invalid = (detail: string) => field.invalid(path, value ?? '', detail);
+  switch (error.keyword) {
+    case 'required':
+      return field.required(childPath(path, params.missingProperty));
+    case 'type': {
+      const types = Array.isArray(params.type) ? params.type.filter((t: string) => t !== 'null').join(',') : params.type;
+      return new FieldError('FieldValueTypeInvalid', path, `${name} in body must be of type ${types}: "${jsonTypeName(value)}"`, jsonTypeName(value));
+    }
+    case 'format':
+      return new FieldError('FieldValueTypeInvalid', path, `${name} in body must be of type ${params.format}: ${JSON.stringify(value)}`, value);
+    case 'enum': {
+      const allowed = (schemaAt(error.schemaPath)?.enum as unknown[] | undefined) ?? params.allowedValues ?? [];
+      return field.notSupported(path, value, allowed.filter((v: unknown) => v !== null).map((v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))));
+    }
+    case 'maxLength':
+      return new FieldError('FieldValueTooLong', path, `may not be more than ${params.limit} bytes`, '<value omitted>');
+    case 'minLength':
+      return invalid(`${name} in body should be at least ${params.limit} chars long`);
+    case 'pattern':
+      return invalid(`${name} in body should match '${params.pattern}'`);
+    case 'maximum':
+      return invalid(`${name} in body should be less than or equal to ${goNumber(params.limit)}`);
+    case 'exclusiveMaximum':
+      return invalid(`${name} in body should be less than ${goNumber(params.limit)}`);
+    case 'minimum':
+      return invalid(`${name} in body should be greater than or equal to ${goNumber(params.limit)}`);
+    case 'exclusiveMinimum':
+      return invalid(`${name} in body should be greater than ${goNumber(params.limit)}`);
+    case 'multipleOf':
+      return invalid(`${name} in body should be a multiple of ${goNumber(params.multipleOf)}`);
+    case 'maxItems':
+      return new FieldError('FieldValueTooMany', path, `must have at most ${params.limit} items`, Array.isArray(value) ? value.length : undefined);
+    case 'minItems':
+      return invalid(`${name} in body should have at least ${params.limit} items`);
+    case 'uniqueItems':
+      return invalid(`${name} in body shouldn't contain duplicates`);
+    case 'maxProperties':
+      return new FieldError('FieldValueTooMany', path, `must have at most ${params.limit} items`, isJsonObject(value) ? Object.keys(value).length : undefined);
+    case 'minProperties':
+      return invalid(`${name} in body should have at least ${params.limit} properties`);
+    case 'additionalProperties':
+      return invalid(`${name}.${params.additionalProperty} in body is a forbidden property`);
+    case 'not':
+      return invalid(`${name} in body must not validate the schema (not)`);
+    case 'oneOf':
+      return invalid(`"${name}" must validate one and only one schema (oneOf)`);
+    case 'anyOf':
+      return invalid(`"${name}" must validate at least one schema (anyOf)`);
+    default:
+      return undefined;
+  }
+}
+
+export interface SchemaValidator {
+  /** Field errors for a value checked against the schema, paths starting at `base` (empty for the whole object). */
+  validate(value: unknown, base?: string): FieldError[];
+}
+
+/** Compiles a structural schema on first use (large schemas cost tens of milliseconds to compile). */
+export function schemaValidator(schema: JSONSchemaProps): SchemaValidator {
+  let compiled: { fn: ValidateFunction; ajvSchema: AjvSchema } | undefined;
+  const compile = () => {
+    const ajvSchema = toAjv(schema);
+    sharedAjv ??= ajvInstance();
+    return { fn: sharedAjv.compile(ajvSchema), ajvSchema };
+  };
+  return {
+    validate(value, base = '') {
+      compiled ??= compile();
+      if (compiled.fn(value)) return [];
+      const root = compiled.ajvSchema;
+      const schemaAt = (pointer: string): AjvSchema | undefined => {
+        let node: unknown = root;
+        for (const part of pointer.replace(/^#\/?/, '').split('/').slice(0, -1)) node = isJsonObject(node) || Array.isArray(node) ? (node as any)[part] : undefined;
+        return isJsonObject(node) ? (node as AjvSchema) : undefined;
+      };
+      const out: FieldError[] = [];
+      const seen = new Set<string>();
+      for (const error of compiled.fn.errors ?? []) {
+        // anyOf/oneOf report their branches' failures too; kube-openapi reports the composite only.
+        if (error.keyword === 'if') continue;
+        const fe = fieldErrorOf(error, value, base, schemaAt);
+        if (!fe) continue;
+        const key = `${fe.type}|${fe.field}|${fe.detail}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(fe);
+        }
+      }
+      return out;
+    },
+  };
+}

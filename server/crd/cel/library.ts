@@ -1,0 +1,287 @@
+// The CEL environment of x-kubernetes-validations: @marcbachmann/cel-js (CEL with macros, optional
+// types and the strings extension) plus Kubernetes' own libraries as CRDs use them: lists, regex, url,
+// quantity, ip/cidr and format. Two environments exist, differing in how oldSelf is declared
+// (a plain value, or an optional one for rules with optionalOldSelf).
+
+import { isIP } from 'node:net';
+import { Environment, Optional } from '@marcbachmann/cel-js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
+import { formatCheckers } from '../schema/formats.js';
+import { Quantity } from './quantity.js';
+
+class CelUrl {
+  constructor(readonly url: URL, readonly raw: string) {}
+}
+
+class CelIp {
+  constructor(readonly address: string, readonly family: 4 | 6) {}
+}
+
+class CelCidr {
+  constructor(readonly ip: CelIp, readonly prefix: number) {}
+}
+
+class NamedFormat {
+  constructor(readonly check: (value: string) => string[]) {}
+}
+
+class FormatLibrary {}
+
+function evaluationError(message: string): Error {
+  return new Error(message);
+}
+
+function parseQuantity(text: string): Quantity {
+  const q = Quantity.parse(text);
+  if (!q) throw evaluationError('quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'');
+  return q;
+}
+
+/** IPv4 and IPv6 addresses as 16 bytes, for masks and containment. */
+function ipBytes(ip: CelIp): number[] {
+  if (ip.family === 4) return [...Array(10).fill(0), 0xff, 0xff, ...ip.address.split('.').map(Number)];
+  const [head, tail = ''] = ip.address.includes('::') ? ip.address.split('::') : [ip.address, undefined as unknown as string];
+  const parse = (part: string) => (part ? part.split(':') : []).flatMap((group) => {
+    if (group.includes('.')) return group.split('.').map(Number).reduce<number[]>((acc, n, i, all) => (i % 2 ? acc : [...acc, (n << 8) | all[i + 1]]), []);
+    return [parseInt(group, 16)];
+  });
+  const left = parse(head);
+  const right = ip.address.includes('::') ? parse(tail) : [];
+  const groups = [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+function parseIp(text: string): CelIp {
+  const family = isIP(text);
+  if (family === 0 || text.includes('%')) throw evaluationError(`IP Address "${text}" parse error during conversion from string: ParseAddr("${text}"): unable to parse IP`);
+  if (family === 4 && text.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) throw evaluationError(`IP Address "${text}" parse error during conversion from string: ParseAddr("${text}"): IPv4 field has octet with leading zero`);
+  return new CelIp(text, family as 4 | 6);
+}
+
+function parseCidr(text: string): CelCidr {
+  const [address, prefix, extra] = text.split('/');
+  if (extra !== undefined || prefix === undefined || !/^\d+$/.test(prefix)) throw evaluationError(`network address parse error during conversion from string: netip.ParsePrefix("${text}"): no '/'`);
+  const ip = parseIp(address);
+  const bits = Number(prefix);
+  if (bits > (ip.family === 4 ? 32 : 128)) throw evaluationError(`network address parse error during conversion from string: netip.ParsePrefix("${text}"): prefix length out of range`);
+  return new CelCidr(ip, bits);
+}
+
+function contains(cidr: CelCidr, ip: CelIp): boolean {
+  if (cidr.ip.family !== ip.family) return false;
+  const offset = cidr.ip.family === 4 ? 96 : 0;
+  const a = ipBytes(cidr.ip);
+  const b = ipBytes(ip);
+  for (let bit = 0; bit < cidr.prefix; bit++) {
+    const i = (offset + bit) >> 3;
+    const mask = 0x80 >> ((offset + bit) & 7);
+    if ((a[i] & mask) !== (b[i] & mask)) return false;
+  }
+  return true;
+}
+
+function maskedCidr(cidr: CelCidr): CelCidr {
+  const bytes = ipBytes(cidr.ip);
+  const offset = cidr.ip.family === 4 ? 96 : 0;
+  for (let bit = offset + cidr.prefix; bit < 128; bit++) bytes[bit >> 3] &= ~(0x80 >> (bit & 7));
+  const text =
+    cidr.ip.family === 4
+      ? bytes.slice(12).join('.')
+      : compressIpv6(Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16)));
+  return new CelCidr(new CelIp(text, cidr.ip.family), cidr.prefix);
+}
+
+function compressIpv6(groups: string[]): string {
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
+}
+
+const compare = (a: unknown, b: unknown): number => {
+  if (a instanceof Quantity && b instanceof Quantity) return a.compare(b);
+  return (a as any) < (b as any) ? -1 : (a as any) > (b as any) ? 1 : 0;
+};
+
+function formats(): Record<string, NamedFormat> {
+  const prefix = (check: (v: string) => string[]) => (v: string) => check(v.endsWith('-') ? `${v}a` : v);
+  const fromChecker = (name: string, message: string) => new NamedFormat((v) => (formatCheckers[name](v) ? [] : [message]));
+  return {
+    dns1123Label: new NamedFormat(isDNS1123Label),
+    dns1123Subdomain: new NamedFormat(isDNS1123Subdomain),
+    dns1035Label: new NamedFormat(isDNS1035Label),
+    qualifiedName: new NamedFormat(isQualifiedName),
+    dns1123LabelPrefix: new NamedFormat(prefix(isDNS1123Label)),
+    dns1123SubdomainPrefix: new NamedFormat(prefix(isDNS1123Subdomain)),
+    dns1035LabelPrefix: new NamedFormat(prefix(isDNS1035Label)),
+    labelValue: new NamedFormat((v) => (v === '' || /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/.test(v) ? (v.length > 63 ? ['must be no more than 63 characters'] : []) : ["a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"])),
+    uri: fromChecker('uri', 'invalid URI'),
+    uuid: fromChecker('uuid', 'does not match the UUID format'),
+    byte: fromChecker('byte', 'invalid base64'),
+    date: fromChecker('date', 'invalid date'),
+    datetime: fromChecker('datetime', 'invalid datetime'),
+  };
+}
+
+function register(env: Environment): Environment {
+  const namedFormats = formats();
+  env
+    .registerType('Quantity', Quantity)
+    .registerType('URL', CelUrl)
+    .registerType('net.IP', CelIp)
+    .registerType('net.CIDR', CelCidr)
+    .registerType('NamedFormat', NamedFormat)
+    .registerType('FormatLibrary', FormatLibrary)
+    .registerConstant('format', 'FormatLibrary', new FormatLibrary())
+    // strings
+    .registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
+      if (i < 0n || i > BigInt(s.length)) throw evaluationError(`index out of range: ${i}`);
+      return [...s][Number(i)] ?? '';
+    })
+    .registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b))
+    .registerFunction('string.replace(string, string, int): string', (s: string, a: string, b: string, n: bigint) => {
+      if (n < 0n) return s.split(a).join(b);
+      let out = s;
+      let from = 0;
+      for (let k = 0n; k < n; k++) {
+        const at = out.indexOf(a, from);
+        if (at < 0) break;
+        out = out.slice(0, at) + b + out.slice(at + a.length);
+        from = at + b.length;
+      }
+      return out;
+    })
+    .registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''))
+    // lists
+    .registerFunction('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0))
+    .registerFunction('list.sum(): dyn', (l: any[]) => (l.length === 0 ? 0n : l.reduce((a, b) => (a instanceof Quantity ? a.add(b) : a + b))))
+    .registerFunction('list.min(): dyn', (l: unknown[]) => {
+      if (l.length === 0) throw evaluationError('min(list) argument must not be empty');
+      return l.reduce((a, b) => (compare(b, a) < 0 ? b : a));
+    })
+    .registerFunction('list.max(): dyn', (l: unknown[]) => {
+      if (l.length === 0) throw evaluationError('max(list) argument must not be empty');
+      return l.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+    })
+    .registerFunction('list.indexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.findIndex((y) => compare(x, y) === 0 && typeof x === typeof y)))
+    .registerFunction('list.lastIndexOf(dyn): int', (l: unknown[], x: unknown) => {
+      for (let i = l.length - 1; i >= 0; i--) if (compare(x, l[i]) === 0 && typeof x === typeof l[i]) return BigInt(i);
+      return -1n;
+    })
+    // regex
+    .registerFunction('string.find(string): string', (s: string, re: string) => new RegExp(re, 'u').exec(s)?.[0] ?? '')
+    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(re, 'gu'))].map((m) => m[0]))
+    .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => {
+      const all = [...s.matchAll(new RegExp(re, 'gu'))].map((m) => m[0]);
+      return n < 0n ? all : all.slice(0, Number(n));
+    })
+    // url
+    .registerFunction('url(string): URL', (s: string) => {
+      try {
+        return new CelUrl(new URL(s), s);
+      } catch {
+        throw evaluationError(`URL parse error during conversion from string: parse "${s}": invalid URI for request`);
+      }
+    })
+    .registerFunction('isURL(string): bool', (s: string) => formatCheckers.uri(s) && URL.canParse(s))
+    .registerFunction('URL.getScheme(): string', (u: CelUrl) => u.url.protocol.replace(/:$/, ''))
+    .registerFunction('URL.getHost(): string', (u: CelUrl) => u.url.host)
+    .registerFunction('URL.getHostname(): string', (u: CelUrl) => u.url.hostname.replace(/^\[(.*)\]$/, '$1'))
+    .registerFunction('URL.getPort(): string', (u: CelUrl) => u.url.port)
+    .registerFunction('URL.getEscapedPath(): string', (u: CelUrl) => u.url.pathname)
+    .registerFunction('URL.getQuery(): map<string, list<string>>', (u: CelUrl) => {
+      const out: Record<string, string[]> = {};
+      for (const [k, v] of u.url.searchParams) (out[k] ??= []).push(v);
+      return out;
+    })
+    // quantity
+    .registerFunction('quantity(string): Quantity', parseQuantity)
+    .registerFunction('isQuantity(string): bool', (s: string) => Quantity.parse(s) !== undefined)
+    .registerFunction('Quantity.sign(): int', (q: Quantity) => BigInt(q.sign()))
+    .registerFunction('Quantity.isInteger(): bool', (q: Quantity) => q.isInteger())
+    .registerFunction('Quantity.asInteger(): int', (q: Quantity) => {
+      if (!q.isInteger()) throw evaluationError('cannot convert value to integer');
+      return q.numerator;
+    })
+    .registerFunction('Quantity.asApproximateFloat(): double', (q: Quantity) => q.toNumber())
+    .registerFunction('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => a.compare(b) > 0)
+    .registerFunction('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => a.compare(b) < 0)
+    .registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(a.compare(b)))
+    .registerFunction('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => a.add(b))
+    .registerFunction('Quantity.add(int): Quantity', (a: Quantity, b: bigint) => a.add(Quantity.of(b, 1n)))
+    .registerFunction('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => a.add(b.negate()))
+    .registerFunction('Quantity.sub(int): Quantity', (a: Quantity, b: bigint) => a.add(Quantity.of(-b, 1n)))
+    // ip and cidr
+    .registerFunction('ip(string): net.IP', parseIp)
+    .registerFunction('isIP(string): bool', (s: string) => {
+      try {
+        parseIp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .registerFunction('net.IP.family(): int', (ip: CelIp) => BigInt(ip.family))
+    .registerFunction('net.IP.isUnspecified(): bool', (ip: CelIp) => ipBytes(ip).slice(ip.family === 4 ? 12 : 0).every((b) => b === 0))
+    .registerFunction('net.IP.isLoopback(): bool', (ip: CelIp) => (ip.family === 4 ? ip.address.startsWith('127.') : ipBytes(ip).every((b, i) => b === (i === 15 ? 1 : 0))))
+    .registerFunction('net.IP.isLinkLocalMulticast(): bool', (ip: CelIp) => (ip.family === 4 ? ip.address.startsWith('224.0.0.') : ((b) => b[0] === 0xff && (b[1] & 0x0f) === 0x02)(ipBytes(ip))))
+    .registerFunction('net.IP.isLinkLocalUnicast(): bool', (ip: CelIp) => (ip.family === 4 ? ip.address.startsWith('169.254.') : ((b) => b[0] === 0xfe && (b[1] & 0xc0) === 0x80)(ipBytes(ip))))
+    .registerFunction('net.IP.isGlobalUnicast(): bool', (ip: CelIp) => {
+      const b = ipBytes(ip);
+      if (ip.family === 4) return !(b[12] === 0 || b[12] === 127 || b[12] >= 224 || (b[12] === 169 && b[13] === 254)) && !(b.slice(12).every((x) => x === 255));
+      return !(b[0] === 0xff || (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) || b.every((x, i) => x === (i === 15 ? 1 : 0)) || b.every((x) => x === 0));
+    })
+    .registerFunction('string(net.IP): string', (ip: CelIp) => ip.address)
+    .registerFunction('cidr(string): net.CIDR', parseCidr)
+    .registerFunction('isCIDR(string): bool', (s: string) => {
+      try {
+        parseCidr(s);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .registerFunction('net.CIDR.containsIP(net.IP): bool', contains)
+    .registerFunction('net.CIDR.containsIP(string): bool', (c: CelCidr, s: string) => contains(c, parseIp(s)))
+    .registerFunction('net.CIDR.containsCIDR(net.CIDR): bool', (a: CelCidr, b: CelCidr) => b.prefix >= a.prefix && contains(a, b.ip))
+    .registerFunction('net.CIDR.containsCIDR(string): bool', (a: CelCidr, s: string) => ((b) => b.prefix >= a.prefix && contains(a, b.ip))(parseCidr(s)))
+    .registerFunction('net.CIDR.ip(): net.IP', (c: CelCidr) => c.ip)
+    .registerFunction('net.CIDR.masked(): net.CIDR', maskedCidr)
+    .registerFunction('net.CIDR.prefixLength(): int', (c: CelCidr) => BigInt(c.prefix))
+    .registerFunction('string(net.CIDR): string', (c: CelCidr) => `${c.ip.address}/${c.prefix}`)
+    // format
+    .registerFunction('FormatLibrary.named(string): optional<NamedFormat>', (_: FormatLibrary, name: string) => (Object.hasOwn(namedFormats, name) ? Optional.of(namedFormats[name]) : Optional.none()))
+    .registerFunction('NamedFormat.validate(string): optional<list<string>>', (f: NamedFormat, value: string) => {
+      const problems = f.check(value);
+      return problems.length ? Optional.of(problems) : Optional.none();
+    });
+  for (const [name, named] of Object.entries(namedFormats)) env.registerFunction(`FormatLibrary.${name}(): NamedFormat`, () => named);
+  return env;
+}
+
+const limits = { maxAstNodes: 10_000, maxDepth: 250, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
+
+let environments: { plain: Environment; optionalOldSelf: Environment } | undefined;
+
+/** The two environments, built once per process. */
+export function celEnvironments(): { plain: Environment; optionalOldSelf: Environment } {
+  if (!environments) {
+    const base = () => register(new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits }));
+    environments = {
+      plain: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'dyn'),
+      optionalOldSelf: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'optional<dyn>'),
+    };
+  }
+  return environments;
+}
+
+export { Optional };

@@ -15,6 +15,7 @@ import type { ResourceDefinition } from '../server/registry/types.js';
 import { schemaCatalog } from './cache.js';
 import { gvkKey, knownSchemaNames, type Schema, type SchemaCatalog, schemaRef, schemaRefPrefix } from './schemas.js';
 import { isJsonObject, type JsonObject } from '../server/json.js';
+import type { KubeObject } from '../server/store/types.js';
 
 
 
@@ -86,11 +87,11 @@ function collectUnknown(value: unknown, given: Schema, path: string, schemas: Re
 /**
  * Removes from `object` the fields its kind's schema does not know and returns their paths
  * (`spec.foo`, `spec.template.spec.containers[0].lifecycle.preStart`) in document order.
- * Custom resources are left alone: their schemas preserve unknown fields.
+ * Custom resources are pruned by their strategy, from their CRD's schema.
  */
 export function dropUnknownFields(catalog: SchemaCatalog, def: ResourceDefinition, object: JsonObject): string[] {
   const kind = catalog.kinds.get(gvkKey(def));
-  if (!kind?.builtin) return [];
+  if (!kind?.builtin) return def.strategy.prune?.(object as KubeObject) ?? [];
   const unknown: string[] = [];
   try {
     collectUnknown(object, schemaRef(kind.name), '', catalog.schemas, unknown);

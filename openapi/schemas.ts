@@ -147,6 +147,16 @@ function servedKinds(defs: ResourceDefinition[]): GroupVersionKind[] {
   return [...kinds.values()];
 }
 
+/** A custom resource as its CRD version describes it: the openAPIV3Schema with ObjectMeta for metadata. */
+function customResourceSchema(gvk: GroupVersionKind, schema: Record<string, unknown>): Schema {
+  const own = structuredClone(schema) as Schema & { properties?: Record<string, Schema> };
+  const properties: Record<string, Schema> = { ...(own.properties ?? {}) };
+  properties.apiVersion = { ...properties.apiVersion, type: 'string' };
+  properties.kind = { ...properties.kind, type: 'string' };
+  properties.metadata = schemaRef(knownSchemaNames.objectMeta);
+  return { ...own, type: 'object', properties, 'x-kubernetes-group-version-kind': [gvk] };
+}
+
 /** A kind without a client-node model (a custom resource): metadata is known, the rest is kept as sent. */
 function unmodelledKindSchema(gvk: GroupVersionKind, listOf?: string): Schema {
   const properties: Record<string, Schema> = { apiVersion: { type: 'string' }, kind: { type: 'string' } };
@@ -186,7 +196,8 @@ export async function buildSchemaCatalog(defs: ResourceDefinition[]): Promise<Sc
     } else {
       const name = unmodelledSchemaName(gvk.group, gvk.version, gvk.kind);
       const listOwner = defs.find((d) => d.group === gvk.group && d.version === gvk.version && d.listKind === gvk.kind);
-      schemas[name] = unmodelledKindSchema(gvk, listOwner && unmodelledSchemaName(listOwner.group, listOwner.version, listOwner.kind));
+      const own = defs.find((d) => d.group === gvk.group && d.version === gvk.version && d.kind === gvk.kind)?.customResource?.schema;
+      schemas[name] = own ? customResourceSchema(gvk, own) : unmodelledKindSchema(gvk, listOwner && unmodelledSchemaName(listOwner.group, listOwner.version, listOwner.kind));
       kindSchemas.set(gvkKey(gvk), { name, builtin: false });
     }
   }

@@ -12,17 +12,14 @@ import { pathNotFound } from './not-found.js';
 /** base64 of the first 8 bytes of SHA-256 over the storage group/version/Kind, as apiserver computes storageVersionHash. */
 export function storageVersionHash(def: ResourceDefinition): string {
   const stored = def.storedAs ?? def;
-  return createHash('sha256').update(`${stored.group}/${stored.version}/${stored.kind}`).digest().subarray(0, 8).toString('base64');
-}
-
-function sortedVerbs(verbs: readonly string[]): string[] {
-  return [...verbs].sort();
+  const version = def.storedAs ? stored.version : (def.encodingVersion ?? def.version);
+  return createHash('sha256').update(`${stored.group}/${version}/${stored.kind}`).digest().subarray(0, 8).toString('base64');
 }
 
 function apiResources(entry: GroupVersionEntry): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const def of entry.resources) {
-    const resource: Record<string, unknown> = { name: def.plural, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: sortedVerbs(def.verbs) };
+    const resource: Record<string, unknown> = { name: def.plural, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: def.verbs };
     if (def.shortNames.length) resource.shortNames = def.shortNames;
     if (def.categories.length) resource.categories = def.categories;
     resource.storageVersionHash = storageVersionHash(def);
@@ -31,29 +28,34 @@ function apiResources(entry: GroupVersionEntry): Record<string, unknown>[] {
       const entryOut: Record<string, unknown> = { name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced };
       if (sub.responseKind) Object.assign(entryOut, { group: sub.responseKind.group, version: sub.responseKind.version, kind: sub.responseKind.kind });
       else entryOut.kind = def.kind;
-      entryOut.verbs = sortedVerbs(sub.verbs);
+      entryOut.verbs = sub.verbs;
       out.push(entryOut);
     }
   }
   return out;
 }
 
+/** Built-in resources leave the group and version of their kind empty; custom resources name them. */
+function responseKind(def: ResourceDefinition): { group: string; version: string; kind: string } {
+  return def.customResource ? { group: def.group, version: def.version, kind: def.kind } : { group: '', version: '', kind: def.kind };
+}
+
 function aggregatedResources(entry: GroupVersionEntry): Record<string, unknown>[] {
   return entry.resources.map((def) => {
     const resource: Record<string, unknown> = {
       resource: def.plural,
-      responseKind: { group: '', version: '', kind: def.kind },
+      responseKind: responseKind(def),
       scope: def.namespaced ? 'Namespaced' : 'Cluster',
       singularResource: def.singular,
-      verbs: sortedVerbs(def.verbs),
+      verbs: def.verbs,
     };
     if (def.shortNames.length) resource.shortNames = def.shortNames;
     if (def.categories.length) resource.categories = def.categories;
     if (def.subresources.length) {
       resource.subresources = def.subresources.map((sub) => ({
         subresource: sub.name,
-        responseKind: sub.responseKind ?? { group: '', version: '', kind: def.kind },
-        verbs: sortedVerbs(sub.verbs),
+        responseKind: sub.responseKind ?? responseKind(def),
+        verbs: sub.verbs,
       }));
     }
     return resource;
@@ -80,7 +82,14 @@ function sendAggregated(ctx: KubeContext, version: string, groups: GroupEntry[])
     versions: group.versions.map((v) => ({ version: v.version, resources: aggregatedResources(v), freshness: 'Current' })),
   }));
   const body = { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {}, items };
-  sendJson(ctx, body, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
+  const json = JSON.stringify(body);
+  // Clients revalidate aggregated discovery by ETag; it changes whenever a resource comes or goes.
+  ctx.etag = createHash('sha512').update(json).digest('hex').toUpperCase();
+  sendBody(ctx, 200, json, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
+  if (ctx.fresh) {
+    ctx.status = 304;
+    ctx.body = null;
+  }
 }
 
 /** An APIGroup: its versions in priority order, the first preferred. */

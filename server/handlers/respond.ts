@@ -68,12 +68,17 @@ function internalType(def: ResourceDefinition, list = false): string {
   return `${pkg}.${list ? def.listKind : def.kind}`;
 }
 
-/** Writes a list; typed list items carry no kind or apiVersion. */
+/** Writes a list; typed list items carry no kind or apiVersion, unstructured ones do. */
 export function respondList(ctx: KubeContext, def: ResourceDefinition, items: readonly StoredObject[], meta: ListMeta): void {
   const output = ctx.state.output;
   switch (output.kind) {
     case 'json':
     case 'yaml': {
+      if (def.unstructured) {
+        const listMeta = { continue: meta.continue ?? '', ...(meta.remainingItemCount !== undefined ? { remainingItemCount: meta.remainingItemCount } : {}), resourceVersion: meta.resourceVersion };
+        const json = `{"apiVersion":${JSON.stringify(groupVersion(def))},"items":[${items.map((s) => presented(def, s).json).join(',')}],"kind":${JSON.stringify(def.listKind)},"metadata":${JSON.stringify(listMeta)}}`;
+        return write(ctx, 200, json);
+      }
       const parts = items.map((s) => (def.storedAs ? withoutTypeMeta(presented(def, s).json) : s.itemJson));
       const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
       return write(ctx, 200, json);

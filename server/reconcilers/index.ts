@@ -2,6 +2,7 @@
 
 import type { Services } from '../services.js';
 import type { ControllerDescriptor } from './controller.js';
+import { customResourceDefinitionController } from './custom-resource-definitions.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { podTermination } from './pod-termination.js';
@@ -12,6 +13,7 @@ import { selectControllers, type ControllerSelection } from './selection.js';
 
 /** Every controller, in the order their work is taken round-robin. */
 export const controllerCatalog: ControllerDescriptor[] = [
+  customResourceDefinitionController,
   serviceAccountController,
   rootCACertificatePublisher,
   namespaceController,

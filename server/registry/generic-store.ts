@@ -12,7 +12,7 @@ import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
-import { jsonEqual } from '../json.js';
+import { isJsonObject, jsonEqual } from '../json.js';
 import type { AdmissionChain, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
 
 export interface WriteOptions {
@@ -67,8 +67,18 @@ const metadataOrder = [
   'managedFields',
 ];
 
-/** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order. */
+/** A JSON value with the keys of every object sorted, as Go encodes maps. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (!isJsonObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = sortedKeys(value[key]);
+  return out;
+}
+
+/** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order (unstructured ones sorted). */
 export function canonical(def: ResourceDefinition, object: KubeObject): KubeObject {
+  if (def.unstructured) return sortedKeys({ ...object, kind: def.kind, apiVersion: groupVersion(def) }) as KubeObject;
   const metadata: ObjectMeta = {};
   for (const key of metadataOrder) if (Object.hasOwn(object.metadata, key) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
   for (const key of Object.keys(object.metadata)) if (!(key in metadata) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
@@ -112,9 +122,10 @@ function compareEntries(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
   return text(a.operation, b.operation) || seconds(a) - seconds(b) || text(a.manager, b.manager) || text(a.apiVersion, b.apiVersion) || text(a.subresource, b.subresource);
 }
 
-/** Sets metadata.managedFields in encoding order, leaving an empty list out as Go's omitempty does. */
-function setManagedFields(object: KubeObject, entries: ManagedFieldsEntry[]): void {
-  if (entries.length > 0) object.metadata.managedFields = [...entries].sort(compareEntries);
+/** Sets metadata.managedFields in encoding order (keys sorted for unstructured objects), leaving an empty list out as Go's omitempty does. */
+function setManagedFields(def: ResourceDefinition, object: KubeObject, entries: ManagedFieldsEntry[]): void {
+  const ordered = [...entries].sort(compareEntries);
+  if (entries.length > 0) object.metadata.managedFields = def.unstructured ? (sortedKeys(ordered) as ManagedFieldsEntry[]) : ordered;
   else delete object.metadata.managedFields;
 }
 
@@ -197,7 +208,8 @@ export class GenericStore {
   /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
   private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject, subresource?: string): void {
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
-    problems.push(...(def.strategy.validate?.(object) ?? []));
+    const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
+    problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old) : def.strategy.validate?.(object, old)) ?? []));
     if (!old) problems.push(...(def.strategy.validateCreate?.(object) ?? []));
     if (old) {
       if (!subresource) problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
@@ -260,6 +272,7 @@ export class GenericStore {
 
     const now = context.now;
     const object = input;
+    strategy.decode?.(object);
     delete object.metadata.resourceVersion;
     delete object.metadata.deletionTimestamp;
     delete object.metadata.deletionGracePeriodSeconds;
@@ -270,7 +283,7 @@ export class GenericStore {
     else delete object.metadata.generation;
     strategy.defaults?.(object);
     // The creator owns what it sent and what defaulting filled in; what admission and the strategy add next is nobody's.
-    setManagedFields(object, this.ownership(object, undefined, def, options));
+    setManagedFields(def, object, this.ownership(object, undefined, def, options));
     this.admission.admit(admission, context);
     // The name exists before the strategy prepares the object (a Job's selector labels carry it).
     const generated = !meta.name && !!meta.generateName;
@@ -353,6 +366,7 @@ export class GenericStore {
 
     const given = this.clientOwnership(def, input, old);
     const object: KubeObject = input;
+    strategy.decode?.(object);
     for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const) {
       if (old.metadata[key] === undefined) delete object.metadata[key];
       else (object.metadata as Record<string, unknown>)[key] = old.metadata[key];
@@ -436,7 +450,7 @@ export class GenericStore {
     object.metadata.resourceVersion = old.metadata.resourceVersion;
     const candidate = canonical(def, object);
     if (sameContent(candidate, old) && !ownershipChanges(options.managedFields ?? options.baseManagedFields, old)) return existing;
-    setManagedFields(candidate, managedFields ?? []);
+    setManagedFields(def, candidate, managedFields ?? []);
 
     const key = existing.key;
     const graceRunning = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;

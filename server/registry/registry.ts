@@ -2,6 +2,7 @@
 // time (custom resources); discovery sees groups and versions in kube-apiserver's order.
 
 import { autoscalingResources } from './resources/autoscaling.js';
+import { customResourceDefinitions } from './resources/apiextensions.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
@@ -162,6 +163,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...batchResources,
   ...rbacResources,
   ...flowcontrolResources,
+  customResourceDefinitions,
 ];
 
 export function builtinRegistry(): Registry {

@@ -57,14 +57,23 @@ export interface Strategy {
   prepareForUpdate?(object: KubeObject, old: KubeObject): void;
   /** Per writable subresource (status, finalize): keeps what a write there may not change. */
   subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
-  validate?(object: KubeObject): FieldError[];
+  /** Checks every write; `old` is the object an update replaces. */
+  validate?(object: KubeObject, old?: KubeObject): FieldError[];
   /** Checks only a create makes (a CronJob's name length, rules an update relaxes). */
   validateCreate?(object: KubeObject): FieldError[];
   validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
   /** Per writable subresource (jobs/status): the checks a write there makes instead of validateUpdate. */
   subresourceValidation?: Record<string, (object: KubeObject, old: KubeObject) => FieldError[]>;
+  /** Checks a /status write in place of validate (a custom resource's status schema). */
+  validateStatus?(object: KubeObject, old: KubeObject): FieldError[];
   /** The label selector /scale reports, in string form (default: spec.selector as a metav1.LabelSelector). */
   scaleSelector?(object: KubeObject): string | undefined;
+  /** Where /scale reads and writes replicas, as dotted paths (default: spec.replicas and status.replicas). */
+  scalePaths?: { specReplicas: string; statusReplicas: string };
+  /** Drops the fields the kind's schema does not declare and returns their paths (custom resources). */
+  prune?(object: KubeObject): string[];
+  /** What decoding does to every written body, subresources included: pruning and schema defaults (custom resources). */
+  decode?(object: KubeObject): void;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** Seconds a delete waits before removal; 0 or undefined deletes at once. */
@@ -109,6 +118,25 @@ export interface ResourceDefinition {
   createVia?: { plural: string; subresource: string };
   /** Objects live in another resource and are converted on the way in and out (events.k8s.io/v1 events). */
   storedAs?: StorageVersion;
+  /** The version objects are encoded in at rest, when not the served one (CRDs are kept as v1beta1); names storageVersionHash. */
+  encodingVersion?: string;
+  /** Set for a version of a CustomResourceDefinition. */
+  customResource?: CustomResourceVersion;
+  /**
+   * Objects are unstructured JSON, as kube-apiserver serves custom resources: keys sorted at every
+   * level, list items keeping kind and apiVersion, list metadata with an empty continue.
+   */
+  unstructured?: boolean;
+}
+
+export interface CustomResourceVersion {
+  /** The CRD's name and uid (a re-created CRD is another). */
+  crdName: string;
+  uid: string;
+  /** The version's openAPIV3Schema. */
+  schema?: Record<string, unknown>;
+  deprecated?: boolean;
+  deprecationWarning?: string;
 }
 
 /** Where a resource served in another version keeps its objects, and how to convert them. */

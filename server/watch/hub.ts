@@ -159,6 +159,11 @@ export class WatchHub {
     for (const watcher of watchers) watcher.deliver(event, frames);
   }
 
+  /** Ends the streams of one resource (its CustomResourceDefinition is gone), without an ERROR event. */
+  closeResource(resource: string): void {
+    for (const watcher of [...(this.byResource.get(resource) ?? [])]) watcher.close();
+  }
+
   /** Ends every stream (server shutdown). */
   closeAll(): void {
     for (const set of this.byResource.values()) for (const watcher of [...set]) watcher.close();

@@ -76,11 +76,17 @@ function walkPrune(value: unknown, schema: JSONSchemaProps | undefined, isResour
   }
 }
 
-/** Go's %#v of a decoded JSON value, as duplicate errors print list-map keys. */
-function goValue(value: unknown): unknown {
+/** Go's %#v of a decoded JSON object (other values print as they are). */
+export function goValue(value: unknown): unknown {
   if (!isJsonObject(value)) return value;
   const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
-  return new GoLiteral(`map[string]interface {}{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`);
+  return new GoLiteral(`map[string]interface {}{${entries.map(([k, v]) => `${JSON.stringify(k)}:${goNested(v)}`).join(', ')}}`);
+}
+
+function goNested(value: unknown): string {
+  if (isJsonObject(value)) return (goValue(value) as GoLiteral).text;
+  if (Array.isArray(value)) return `[]interface {}{${value.map(goNested).join(', ')}}`;
+  return JSON.stringify(value);
 }
 
 /** Duplicates in lists of type set (equal items) and map (equal keys), one error per repeated item. */

@@ -85,9 +85,9 @@ function resolvePointer(root: unknown, pointer: string, base: string): { path: s
   return { path, value };
 }
 
-function fieldErrorOf(error: ErrorObject, root: unknown, base: string, schemaAt: (pointer: string) => AjvSchema | undefined): FieldError | undefined {
+function fieldErrorOf(error: ErrorObject, root: unknown, base: string, rootName: string, schemaAt: (pointer: string) => AjvSchema | undefined): FieldError | undefined {
   const { path, value } = resolvePointer(root, error.instancePath, base);
-  const name = path || '.';
+  const name = path || rootName;
   const params = error.params as Record<string, any>;
   const invalid = (detail: string) => field.invalid(path, value ?? '', detail);
   switch (error.keyword) {
@@ -143,8 +143,11 @@ function fieldErrorOf(error: ErrorObject, root: unknown, base: string, schemaAt:
 }
 
 export interface SchemaValidator {
-  /** Field errors for a value checked against the schema, paths starting at `base` (empty for the whole object). */
-  validate(value: unknown, base?: string): FieldError[];
+  /**
+   * Field errors for a value checked against the schema, paths starting at `base` (empty for the whole
+   * object); `rootName` names the value itself in messages ("." unless told).
+   */
+  validate(value: unknown, base?: string, rootName?: string): FieldError[];
 }
 
 /** Compiles a structural schema on first use (large schemas cost tens of milliseconds to compile). */
@@ -156,7 +159,7 @@ export function schemaValidator(schema: JSONSchemaProps): SchemaValidator {
     return { fn: sharedAjv.compile(ajvSchema), ajvSchema };
   };
   return {
-    validate(value, base = '') {
+    validate(value, base = '', rootName = '.') {
       compiled ??= compile();
       if (compiled.fn(value)) return [];
       const root = compiled.ajvSchema;
@@ -170,7 +173,7 @@ export function schemaValidator(schema: JSONSchemaProps): SchemaValidator {
       for (const error of compiled.fn.errors ?? []) {
         // anyOf/oneOf report their branches' failures too; kube-openapi reports the composite only.
         if (error.keyword === 'if') continue;
-        const fe = fieldErrorOf(error, value, base, schemaAt);
+        const fe = fieldErrorOf(error, value, base, rootName, schemaAt);
         if (!fe) continue;
         const key = `${fe.type}|${fe.field}|${fe.detail}`;
         if (!seen.has(key)) {

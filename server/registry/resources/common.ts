@@ -78,6 +78,7 @@ export interface DefinitionInput {
   strategy?: Partial<Strategy>;
   createVia?: ResourceDefinition['createVia'];
   storedAs?: ResourceDefinition['storedAs'];
+  encodingVersion?: string;
 }
 
 export function define(input: DefinitionInput): ResourceDefinition {
@@ -105,10 +106,12 @@ export function define(input: DefinitionInput): ResourceDefinition {
     shortNames: input.shortNames ?? [],
     categories: input.categories ?? [],
     namespaced: input.namespaced,
-    verbs: input.verbs ?? allVerbs,
+    // Built-in resources list their verbs sorted in discovery.
+    verbs: [...(input.verbs ?? allVerbs)].sort(),
     subresources,
     strategy,
     createVia: input.createVia,
     storedAs: input.storedAs,
+    encodingVersion: input.encodingVersion,
   };
 }

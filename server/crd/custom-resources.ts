@@ -1,0 +1,267 @@
+// A CustomResourceDefinition becomes one ResourceDefinition per served version, with a strategy built
+// from that version: schema validation, pruning and defaults, CEL rules, status and scale
+// subresources, printer columns and selectable fields. Every version keeps its objects in the storage
+// version; the others are converted by rewriting apiVersion (conversion strategy None).
+
+import { errors, field, type FieldError, GoLiteral } from '../errors.js';
+import { isJsonObject, jsonEqual, type JsonObject } from '../json.js';
+import { age, creationAge } from '../registry/printing.js';
+import { baseStrategy, keepAllButStatus, scaleSubresource, statusSubresource } from '../registry/resources/common.js';
+import type { ResourceDefinition, StorageVersion, Strategy, SubresourceDefinition, TableColumn, Verb } from '../registry/types.js';
+import type { FieldSelectorSupport } from '../selectors/fields.js';
+import type { KubeObject } from '../store/types.js';
+import { hasRules, validateRules } from './cel/rules.js';
+import { compileJsonPath } from './jsonpath.js';
+import { applyDefaults, prune, validateListTypes } from './schema/structural.js';
+import type { JSONSchemaProps } from './schema/types.js';
+import { schemaValidator } from './schema/validator.js';
+import type { CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionVersion } from './types.js';
+
+/** The verbs of a custom resource, in the order kube-apiserver lists them. */
+const customResourceVerbs: Verb[] = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
+
+const ageColumn: CustomResourceColumnDefinition = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+function withoutMetadata(object: KubeObject): JsonObject {
+  const { metadata: _metadata, ...rest } = object;
+  return rest;
+}
+
+/** A cell as the CRD table convertor fills it: strings printed as jsonpath prints them, others typed or null. */
+function columnCell(column: CustomResourceColumnDefinition): TableColumn['cell'] {
+  const path = compileJsonPath(column.jsonPath);
+  return (object, now) => {
+    const [value] = path(object);
+    if (value === undefined || value === null) return null;
+    switch (column.type) {
+      case 'string':
+        return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      case 'integer':
+        return typeof value === 'number' ? Math.trunc(value) : null;
+      case 'number':
+        return typeof value === 'number' ? value : null;
+      case 'boolean':
+        return typeof value === 'boolean' ? value : null;
+      case 'date':
+        return typeof value === 'string' ? (column.jsonPath === ageColumn.jsonPath ? creationAge(object, now) : age(value, now)) : null;
+      default:
+        return null;
+    }
+  };
+}
+
+function tableColumns(columns: CustomResourceColumnDefinition[]): TableColumn[] {
+  return columns.map((column) => ({
+    name: column.name,
+    type: column.type as TableColumn['type'],
+    format: column.format,
+    description: column.description || `Custom resource definition column (in JSONPath format): ${column.jsonPath}`,
+    priority: column.priority ?? 0,
+    cell: columnCell(column),
+  }));
+}
+
+function selectableFields(version: CustomResourceDefinitionVersion, namespaced: boolean): FieldSelectorSupport {
+  const own = version.selectableFields ?? [];
+  const fields: FieldSelectorSupport['fields'] = { 'metadata.name': (o) => o.metadata.name ?? '' };
+  if (namespaced) fields['metadata.namespace'] = (o) => o.metadata.namespace ?? '';
+  for (const selectable of own) {
+    const path = compileJsonPath(selectable.jsonPath);
+    fields[selectable.jsonPath.replace(/^\./, '')] = (o) => {
+      const [value] = path(o);
+      return value === undefined || value === null ? '' : String(value);
+    };
+  }
+  return { fields, ownConversion: true };
+}
+
+/** Reads a `.spec.replicas`-style path from an object. */
+function readPath(object: unknown, path: string): unknown {
+  let value = object;
+  for (const part of path.replace(/^\./, '').split('.')) value = isJsonObject(value) ? value[part] : undefined;
+  return value;
+}
+
+/** /scale's rules for the replica counts the CRD points at. */
+function scaleProblems(object: KubeObject, paths: { spec?: string; status?: string; selector?: string }): FieldError[] {
+  const out: FieldError[] = [];
+  const checkReplicas = (path: string | undefined) => {
+    if (!path) return;
+    const value = readPath(object, path);
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      out.push(field.invalid(path, 0, `${path} accessor error: ${goPrint(value)} is of the type ${goType(value)}, expected int64`));
+    } else if (value < 0) out.push(field.invalid(path, value, 'should be a non-negative integer'));
+    else if (value > 2147483647) out.push(field.invalid(path, value, 'should be less than or equal to 2147483647'));
+  };
+  checkReplicas(paths.spec);
+  checkReplicas(paths.status);
+  if (paths.selector) {
+    const value = readPath(object, paths.selector);
+    if (value !== undefined && typeof value !== 'string') out.push(field.invalid(paths.selector, '', `${paths.selector} accessor error: ${goPrint(value)} is of the type ${goType(value)}, expected string`));
+  }
+  return out;
+}
+
+/** Go's type name and %v of a decoded JSON value, as unstructured accessors print them. */
+function goType(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value)) return '[]interface {}';
+  return typeof value === 'object' ? 'map[string]interface {}' : typeof value;
+}
+
+function goPrint(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(goPrint).join(' ')}]`;
+  if (isJsonObject(value)) return `map[${Object.keys(value).sort().map((k) => `${k}:${goPrint(value[k])}`).join(' ')}]`;
+  return '<nil>';
+}
+
+function typeMetaProblems(object: KubeObject, kind: string, apiVersion: string): FieldError[] {
+  const out: FieldError[] = [];
+  if (object.kind !== kind) out.push(field.invalid('kind', object.kind ?? '', `must be ${kind}`));
+  if (object.apiVersion !== apiVersion) out.push(field.invalid('apiVersion', object.apiVersion ?? '', `must be ${apiVersion}`));
+  return out;
+}
+
+/** Errors that keep CEL rules from running, as kube-apiserver's hasBlockingErr decides. */
+function blocking(problems: FieldError[]): boolean {
+  return problems.some((p) => ['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid'].includes(p.type));
+}
+
+const rulesSkipped = () => field.invalid('<nil>', new GoLiteral('"null"'), 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');
+
+function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, gv: string): Partial<Strategy> {
+  const schema: JSONSchemaProps = version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const statusSchema = schema.properties?.status;
+  const validator = schemaValidator(schema);
+  const statusValidator = statusSchema ? schemaValidator(statusSchema) : undefined;
+  const withRules = hasRules(schema);
+  const hasStatus = !!version.subresources?.status;
+  const scale = version.subresources?.scale;
+  const scalePaths = scale && { spec: scale.specReplicasPath, status: scale.statusReplicasPath, selector: scale.labelSelectorPath };
+  const kind = crd.spec.names.kind;
+  const columns = version.additionalPrinterColumns?.length ? version.additionalPrinterColumns : [ageColumn];
+
+  const check = (object: KubeObject, old: KubeObject | undefined): FieldError[] => {
+    const typeProblems = typeMetaProblems(object, kind, gv);
+    if (typeProblems.length) return typeProblems;
+    const problems = validator.validate(object);
+    if (scalePaths) problems.push(...scaleProblems(object, scalePaths));
+    const listProblems = validateListTypes(object, schema);
+    if (!old || validateListTypes(old, schema).length === 0) problems.push(...listProblems);
+    if (withRules) {
+      if (blocking(problems)) problems.push(rulesSkipped());
+      else problems.push(...validateRules(schema, object, old));
+    }
+    return problems;
+  };
+
+  const strategy: Partial<Strategy> = {
+    tracksGeneration: true,
+    allowUnconditionalUpdate: false,
+    fieldSelectors: selectableFields(version, crd.spec.scope === 'Namespaced'),
+    table: tableColumns(columns),
+    prune: (object) => prune(object, schema, true),
+    decode: (object) => {
+      prune(object, schema, true);
+      applyDefaults(object, schema);
+    },
+    generationChanged: (object, old) => !jsonEqual(withoutMetadata(object), withoutMetadata(old)),
+    validate: (object, old) => check(object, old),
+    subresourceUpdates: {
+      ...(hasStatus
+        ? {
+            status: (object: KubeObject, old: KubeObject) => {
+              keepAllButStatus(object, old);
+            },
+          }
+        : {}),
+      ...(scale ? { scale: (object: KubeObject, old: KubeObject) => hasStatus && keepStatusOf(object, old) } : {}),
+    },
+  };
+  if (hasStatus) {
+    strategy.prepareForCreate = (object) => {
+      delete object.status;
+    };
+    strategy.prepareForUpdate = keepStatusOf;
+    // A /status write is checked against the status schema only.
+    strategy.validateStatus = (object, old) => {
+      const typeProblems = typeMetaProblems(object, kind, gv);
+      if (typeProblems.length) return typeProblems;
+      const problems = object.status !== undefined && statusValidator ? statusValidator.validate(object.status, 'status') : [];
+      if (scalePaths) problems.push(...scaleProblems(object, { status: scalePaths.status, selector: scalePaths.selector }));
+      if (withRules && statusSchema && !blocking(problems)) problems.push(...validateRules(statusSchema, object.status, old.status, 'status'));
+      return problems;
+    };
+  }
+  if (scale) {
+    strategy.scalePaths = { specReplicas: scale.specReplicasPath.replace(/^\./, ''), statusReplicas: scale.statusReplicasPath.replace(/^\./, '') };
+    strategy.scaleSelector = (object) => {
+      if (!scale.labelSelectorPath) return undefined;
+      const value = readPath(object, scale.labelSelectorPath);
+      return typeof value === 'string' ? value : undefined;
+    };
+  }
+  return strategy;
+}
+
+function keepStatusOf(object: KubeObject, old: KubeObject): void {
+  if (old.status !== undefined) object.status = old.status;
+  else delete object.status;
+}
+
+function storageVersionOf(crd: CustomResourceDefinition): CustomResourceDefinitionVersion {
+  return crd.spec.versions.find((v) => v.storage)!;
+}
+
+/** The ResourceDefinition a served version of an accepted CRD registers (names from status.acceptedNames). */
+export function customResourceDefinition(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion): ResourceDefinition {
+  const group = crd.spec.group;
+  const names = { ...crd.spec.names, ...crd.status?.acceptedNames };
+  const gv = `${group}/${version.name}`;
+  const subresources: SubresourceDefinition[] = [];
+  if (version.subresources?.status) subresources.push(statusSubresource);
+  if (version.subresources?.scale) subresources.push(scaleSubresource);
+  const storage = storageVersionOf(crd);
+  const webhook = crd.spec.conversion?.strategy === 'Webhook';
+  const convert = (object: KubeObject, apiVersion: string): KubeObject => {
+    if (webhook) throw errors.internal(`conversion webhook for ${group}/${storage.name}, Kind=${names.kind} failed: the conversion webhook is not reachable`);
+    return { ...object, apiVersion };
+  };
+  const storedAs: StorageVersion | undefined =
+    version.name === storage.name
+      ? undefined
+      : {
+          group,
+          version: storage.name,
+          kind: names.kind,
+          plural: names.plural,
+          toStorage: (object) => convert(object, `${group}/${storage.name}`),
+          fromStorage: (object) => convert(object, gv),
+        };
+  const strategy: Strategy = { ...baseStrategy, ...crStrategy(crd, version, gv) } as Strategy;
+  return {
+    group,
+    version: version.name,
+    kind: names.kind,
+    listKind: names.listKind ?? `${names.kind}List`,
+    plural: names.plural,
+    singular: names.singular ?? names.kind.toLowerCase(),
+    shortNames: names.shortNames ?? [],
+    categories: names.categories ?? [],
+    namespaced: crd.spec.scope === 'Namespaced',
+    verbs: customResourceVerbs,
+    subresources,
+    strategy,
+    storedAs,
+    unstructured: true,
+    customResource: { crdName: crd.metadata.name!, uid: crd.metadata.uid!, schema: version.schema?.openAPIV3Schema, deprecated: version.deprecated, deprecationWarning: version.deprecationWarning },
+  };
+}
+
+/** One definition per served version. */
+export function customResourceDefinitions(crd: CustomResourceDefinition): ResourceDefinition[] {
+  return crd.spec.versions.filter((v) => v.served).map((v) => customResourceDefinition(crd, v));
+}

@@ -103,7 +103,7 @@ export function dropUnknownFields(catalog: SchemaCatalog, def: ResourceDefinitio
 }
 
 /** A Warning header value: code 299, no agent, the text quoted with non-ASCII escaped (headers carry ASCII). */
-function warningHeader(text: string): string {
+export function warningHeader(text: string): string {
   const quoted = JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `299 - ${quoted}`;
 }

@@ -257,7 +257,8 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
     strategy,
     storedAs,
     unstructured: true,
-    customResource: { crdName: crd.metadata.name!, uid: crd.metadata.uid!, schema: version.schema?.openAPIV3Schema, deprecated: version.deprecated, deprecationWarning: version.deprecationWarning },
+    deprecationWarning: version.deprecated ? (version.deprecationWarning ?? `${gv} ${names.kind} is deprecated`) : undefined,
+    customResource: { crdName: crd.metadata.name!, uid: crd.metadata.uid!, schema: version.schema?.openAPIV3Schema },
   };
 }
 

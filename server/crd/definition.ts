@@ -66,31 +66,43 @@ export interface NamingResult {
 
 /**
  * The names a definition may serve under, given the other definitions of its group (the
- * NamingConditionController): a name another definition accepted is refused, and the names accepted
- * before stay until the conflict is resolved.
+ * NamingConditionController): each requested name is accepted unless another definition accepted it,
+ * names accepted before stay, and the last conflict found is the one reported.
  */
 export function acceptNames(crd: CustomResourceDefinition, others: CustomResourceDefinition[]): NamingResult {
   const requested = crd.spec.names;
   const current = crd.status?.acceptedNames ?? {};
-  const taken = { resources: new Set<string>(), kinds: new Set<string>() };
+  const resources = new Set<string>();
+  const kinds = new Set<string>();
   for (const other of others) {
     if (other.metadata.name === crd.metadata.name || other.spec.group !== crd.spec.group) continue;
     const names = other.status?.acceptedNames ?? {};
-    for (const n of [names.plural, names.singular, ...(names.shortNames ?? [])]) if (n) taken.resources.add(n);
-    for (const n of [names.kind, names.listKind]) if (n) taken.kinds.add(n);
+    for (const n of [names.plural, names.singular, ...(names.shortNames ?? [])]) if (n) resources.add(n);
+    for (const n of [names.kind, names.listKind]) if (n) kinds.add(n);
   }
-  const refuse = (message: string, reason: string): NamingResult => ({ accepted: current, namesAccepted: { type: 'NamesAccepted', status: 'False', reason, message } });
-  if (taken.resources.has(requested.plural)) return refuse(`"${requested.plural}" is already in use`, 'PluralConflict');
-  if (requested.singular && taken.resources.has(requested.singular)) return refuse(`"${requested.singular}" is already in use`, 'SingularConflict');
-  for (const short of requested.shortNames ?? []) if (taken.resources.has(short)) return refuse(`"${short}" is already in use`, 'ShortNamesConflict');
-  if (taken.kinds.has(requested.kind)) return refuse(`"${requested.kind}" is already in use`, 'KindConflict');
-  if (requested.listKind && taken.kinds.has(requested.listKind)) return refuse(`"${requested.listKind}" is already in use`, 'ListKindConflict');
-  const accepted: Partial<CustomResourceDefinitionNames> = { plural: requested.plural, singular: requested.singular, kind: requested.kind, listKind: requested.listKind };
-  if (requested.shortNames?.length) accepted.shortNames = requested.shortNames;
-  if (requested.categories?.length) accepted.categories = requested.categories;
-  return { accepted, namesAccepted: { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' } };
+  const accepted: Partial<CustomResourceDefinitionNames> = { ...current };
+  let conflict: { reason: string; message: string } | undefined;
+  const take = (name: string | undefined, before: string | undefined, used: Set<string>) => name === before || !name || !used.has(name);
+  const claim = (key: 'plural' | 'singular' | 'kind' | 'listKind', used: Set<string>, reason: string) => {
+    if (take(requested[key], current[key], used)) accepted[key] = requested[key];
+    else conflict = { reason, message: `"${requested[key]}" is already in use` };
+  };
+  claim('plural', resources, 'PluralConflict');
+  claim('singular', resources, 'SingularConflict');
+  const shortConflict = (requested.shortNames ?? []).find((short) => !(current.shortNames ?? []).includes(short) && resources.has(short));
+  if (shortConflict) conflict = { reason: 'ShortNamesConflict', message: `"${shortConflict}" is already in use` };
+  else accepted.shortNames = requested.shortNames?.length ? requested.shortNames : undefined;
+  claim('kind', kinds, 'KindConflict');
+  claim('listKind', kinds, 'ListKindConflict');
+  accepted.categories = requested.categories?.length ? requested.categories : undefined;
+  accepted.kind ??= '';
+  accepted.plural ??= '';
+  for (const key of Object.keys(accepted) as Array<keyof typeof accepted>) if (accepted[key] === undefined) delete accepted[key];
+  const namesAccepted = conflict
+    ? { type: 'NamesAccepted', status: 'False' as const, ...conflict }
+    : { type: 'NamesAccepted', status: 'True' as const, reason: 'NoConflicts', message: 'no conflicts found' };
+  return { accepted, namesAccepted };
 }
-
 /** Field orders of the Go types, so a stored definition reads as kube-apiserver writes it. */
 const specOrder = ['group', 'names', 'scope', 'versions', 'conversion', 'preserveUnknownFields'];
 const namesOrder = ['plural', 'singular', 'shortNames', 'kind', 'listKind', 'categories'];

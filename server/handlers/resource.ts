@@ -15,6 +15,7 @@ import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
 import { patchObject } from './patch.js';
 import { pathNotFound } from './not-found.js';
+import { warningHeader } from '../../openapi/field-validation.js';
 
 export function resourceRequests(services: Services): Middleware<KubeState> {
   return async (ctx, next) => {
@@ -22,6 +23,7 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     if (!info.isResourceRequest || !info.resource) return next();
     const def = services.registry.find(info.group, info.version, info.resource);
     if (!def) throw pathNotFound(services.registry, ctx.path);
+    if (def.deprecationWarning) ctx.append('Warning', warningHeader(def.deprecationWarning));
     const gr = { group: def.group, resource: def.plural };
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
     const namespace = def.namespaced ? info.namespace : '';

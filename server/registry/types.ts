@@ -120,6 +120,8 @@ export interface ResourceDefinition {
   storedAs?: StorageVersion;
   /** The version objects are encoded in at rest, when not the served one (CRDs are kept as v1beta1); names storageVersionHash. */
   encodingVersion?: string;
+  /** Every request to a deprecated version is answered with this Warning. */
+  deprecationWarning?: string;
   /** Set for a version of a CustomResourceDefinition. */
   customResource?: CustomResourceVersion;
   /**
@@ -135,8 +137,6 @@ export interface CustomResourceVersion {
   uid: string;
   /** The version's openAPIV3Schema. */
   schema?: Record<string, unknown>;
-  deprecated?: boolean;
-  deprecationWarning?: string;
 }
 
 /** Where a resource served in another version keeps its objects, and how to convert them. */

@@ -3,7 +3,7 @@
 // subresources, printer columns and selectable fields. Every version keeps its objects in the storage
 // version; the others are converted by rewriting apiVersion (conversion strategy None).
 
-import { errors, field, type FieldError, GoLiteral } from '../errors.js';
+import { field, type FieldError, GoLiteral, StatusError } from '../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../json.js';
 import { age, creationAge } from '../registry/printing.js';
 import { baseStrategy, keepAllButStatus, scaleSubresource, statusSubresource } from '../registry/resources/common.js';
@@ -207,6 +207,13 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
   return strategy;
 }
 
+/** What a webhook call fails with when nothing serves its service or URL. */
+function unreachable(client: NonNullable<NonNullable<CustomResourceDefinition['spec']['conversion']>['webhook']>['clientConfig'] & object): string {
+  const service = client.service;
+  if (!service) return `Post "${client.url}?timeout=30s": dial tcp: connect: connection refused`;
+  return `Post "https://${service.name}.${service.namespace}.svc:${service.port ?? 443}${service.path ?? ''}?timeout=30s": service "${service.name}" not found`;
+}
+
 function keepStatusOf(object: KubeObject, old: KubeObject): void {
   if (old.status !== undefined) object.status = old.status;
   else delete object.status;
@@ -225,11 +232,8 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
   if (version.subresources?.status) subresources.push(statusSubresource);
   if (version.subresources?.scale) subresources.push(scaleSubresource);
   const storage = storageVersionOf(crd);
-  const webhook = crd.spec.conversion?.strategy === 'Webhook';
-  const convert = (object: KubeObject, apiVersion: string): KubeObject => {
-    if (webhook) throw errors.internal(`conversion webhook for ${group}/${storage.name}, Kind=${names.kind} failed: the conversion webhook is not reachable`);
-    return { ...object, apiVersion };
-  };
+  const webhook = crd.spec.conversion?.strategy === 'Webhook' ? crd.spec.conversion.webhook?.clientConfig : undefined;
+  const convert = (object: KubeObject, apiVersion: string): KubeObject => ({ ...object, apiVersion });
   const storedAs: StorageVersion | undefined =
     version.name === storage.name
       ? undefined
@@ -240,6 +244,8 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           plural: names.plural,
           toStorage: (object) => convert(object, `${group}/${storage.name}`),
           fromStorage: (object) => convert(object, gv),
+          // kubemock calls no conversion webhooks: the view answers the 500 kube-apiserver gives when the webhook cannot be reached.
+          conversionError: webhook && new StatusError(500, undefined, `conversion webhook for ${group}/${storage.name}, Kind=${names.kind} failed: ${unreachable(webhook)}`),
         };
   const strategy: Strategy = { ...baseStrategy, ...crStrategy(crd, version, gv) } as Strategy;
   return {

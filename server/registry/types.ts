@@ -1,7 +1,7 @@
 // What a resource is (its definition) and how it behaves (its strategy). Handlers and the generic
 // store read these; nothing outside a strategy names a kind.
 
-import type { FieldError } from '../errors.js';
+import type { FieldError, StatusError } from '../errors.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
 import type { NameCheck } from './validation.js';
@@ -147,6 +147,8 @@ export interface StorageVersion {
   plural: string;
   toStorage(object: KubeObject): KubeObject;
   fromStorage(object: KubeObject): KubeObject;
+  /** Why no object can be converted (an unreachable conversion webhook): every request to the view answers it. */
+  conversionError?: StatusError;
 }
 
 export function groupVersion(def: { group: string; version: string }): string {

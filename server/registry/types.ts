@@ -1,6 +1,7 @@
 // What a resource is (its definition) and how it behaves (its strategy). Handlers and the generic
 // store read these; nothing outside a strategy names a kind.
 
+import type { SchemaComponents } from '../../openapi/schema.js';
 import type { FieldError, StatusError } from '../errors.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
@@ -129,6 +130,26 @@ export interface ResourceDefinition {
    * level, list items keeping kind and apiVersion, list metadata with an empty continue.
    */
   unstructured?: boolean;
+  /** The kind's schema; built-in kinds leave it out and get theirs by group/version/kind (see ResourceSchema). */
+  schema?: ResourceSchema;
+}
+
+/**
+ * A kind's schema: the OpenAPI documents publish it, and field validation, pruning, strategic merge
+ * patch, server-side apply and Go's encoding of built-in objects read it (openapi/kubernetes.ts'
+ * resourceSchema(def) finds it). Built-in kinds come from Kubernetes' generated schema; a custom
+ * resource's definition brings its own, with components that fall back to the built-in ones for
+ * ObjectMeta and the like: `new SchemaComponents(own, undefined, kubernetesComponents)`.
+ */
+export interface ResourceSchema {
+  /** Component name of the kind's schema (io.k8s.api.apps.v1.Deployment, com.example.v1.Widget). */
+  name: string;
+  /** Component name of the list kind's schema, if there is one. */
+  listName?: string;
+  /** Where component names (the targets of `$ref`s) resolve, the kind's and the list's included. */
+  components: SchemaComponents;
+  /** Built-in kinds have Go types: they take strategic merge patches, values Go cannot decode are 400s, and objects are written back as Go writes them. */
+  goTypes: boolean;
 }
 
 export interface CustomResourceVersion {

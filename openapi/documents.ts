@@ -1,12 +1,15 @@
 // The published documents: one OpenAPI 3.0 document per served group-version, the /openapi/v3 index
-// naming each by the hash of its bytes, and a single Swagger 2.0 document for older clients.
+// naming each by the hash of its bytes, and a single Swagger 2.0 document for older clients. The
+// schemas are those of the served definitions (resourceSchema), as kube-apiserver publishes them.
 
 import { createHash } from 'node:crypto';
 import type { OpenAPIV3 } from 'openapi-types';
 import { versionInfo } from '../server/handlers/health.js';
 import type { GroupVersionEntry } from '../server/registry/registry.js';
+import type { ResourceDefinition } from '../server/registry/types.js';
+import { builtinKindSchema, builtinV2Schema, resourceSchema } from './kubernetes.js';
 import { type OperationExtensions, type PathItem, resourcePaths } from './paths.js';
-import { gvkKey, type Schema, type SchemaCatalog, schemaRefPrefix } from './schemas.js';
+import { type GroupVersionKind, referencedComponent, type Schema, schemaRefPrefix } from './schema.js';
 
 export interface GroupVersionDocument extends Omit<OpenAPIV3.Document<OperationExtensions>, 'components'> {
   components: { schemas: Record<string, Schema>; securitySchemes: Record<string, OpenAPIV3.SecuritySchemeObject> };
@@ -23,7 +26,12 @@ export interface OpenApiDocuments {
   groupVersions: Map<string, PublishedDocument>;
   index: PublishedDocument;
   /** The Swagger 2.0 document, rendered when first asked for. */
-  swagger(): PublishedDocument;
+  swagger(): SwaggerDocument;
+}
+
+export interface SwaggerDocument extends PublishedDocument {
+  /** The document itself, for other encodings (protobuf). */
+  document: Record<string, unknown>;
 }
 
 function sha512Hex(text: string): string {
@@ -38,9 +46,26 @@ function indexKey(entry: { group: string; version: string }): string {
   return entry.group ? `apis/${entry.group}/${entry.version}` : `api/${entry.version}`;
 }
 
+/** `1.32`: kube-apiserver publishes the minor release as the documents' version. */
+const documentVersion = `${versionInfo.major}.${versionInfo.minor}`;
+
+type Components = (name: string) => Schema | undefined;
+
+/** Component names resolve through the served definitions' schemas (a custom resource's own first, then Kubernetes'). */
+function componentsOf(defs: ResourceDefinition[]): Components {
+  const sources = [...new Set(defs.map((def) => resourceSchema(def).components))];
+  return (name) => {
+    for (const source of sources) {
+      const schema = source.schema(name);
+      if (schema) return schema;
+    }
+    return undefined;
+  };
+}
+
 /** Names of the schemas a value refers to, directly or through other schemas. */
-function referencedSchemas(roots: unknown, schemas: Record<string, Schema>): string[] {
-  const found = new Set<string>();
+function referencedSchemas(roots: unknown, components: Components): Map<string, Schema> {
+  const found = new Map<string, Schema>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
       value.forEach(visit);
@@ -48,61 +73,71 @@ function referencedSchemas(roots: unknown, schemas: Record<string, Schema>): str
       for (const [key, child] of Object.entries(value)) {
         if (key === '$ref' && typeof child === 'string' && child.startsWith(schemaRefPrefix)) {
           const name = child.slice(schemaRefPrefix.length);
-          if (!found.has(name) && schemas[name]) {
-            found.add(name);
-            visit(schemas[name]);
+          const schema = found.has(name) ? undefined : components(name);
+          if (schema) {
+            found.set(name, schema);
+            visit(schema);
           }
         } else visit(child);
       }
     }
   };
   visit(roots);
-  return [...found].sort();
+  return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const securitySchemes: Record<string, OpenAPIV3.SecuritySchemeObject> = {
-  BearerToken: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer token authentication' },
+  BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
 };
 
 function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function groupVersionPaths(entry: GroupVersionEntry, catalog: SchemaCatalog): Record<string, PathItem> {
+/** The component schema of a served kind, list kind or subresource kind. */
+function kindSchemaName(def: ResourceDefinition, gvk: GroupVersionKind): string {
+  const own = resourceSchema(def);
+  const sameVersion = gvk.group === def.group && gvk.version === def.version;
+  const name = sameVersion && gvk.kind === def.kind ? own.name : sameVersion && gvk.kind === def.listKind ? own.listName : builtinKindSchema(gvk);
+  if (!name) throw new Error(`no schema for ${gvk.group}/${gvk.version} ${gvk.kind}`);
+  return name;
+}
+
+function groupVersionPaths(entry: GroupVersionEntry): Record<string, PathItem> {
   const paths: Record<string, PathItem> = {};
-  const kindSchema = (gvk: { group: string; version: string; kind: string }) => {
-    const kind = catalog.kinds.get(gvkKey(gvk));
-    if (!kind) throw new Error(`no schema for ${gvkKey(gvk)}`);
-    return kind;
-  };
   for (const def of entry.resources) {
-    Object.assign(paths, resourcePaths(def, { schemaOf: (gvk) => kindSchema(gvk).name, builtin: kindSchema(def).builtin }));
+    Object.assign(paths, resourcePaths(def, { schemaOf: (gvk) => kindSchemaName(def, gvk), builtin: resourceSchema(def).goTypes }));
   }
   return sortedByKey(paths);
 }
 
-function groupVersionDocument(entry: GroupVersionEntry, catalog: SchemaCatalog): GroupVersionDocument {
-  const paths = groupVersionPaths(entry, catalog);
-  const schemas = Object.fromEntries(referencedSchemas(paths, catalog.schemas).map((name) => [name, catalog.schemas[name]]));
+function groupVersionDocument(entry: GroupVersionEntry): GroupVersionDocument {
+  const paths = groupVersionPaths(entry);
+  const schemas = Object.fromEntries(referencedSchemas(paths, componentsOf(entry.resources)));
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: versionInfo.gitVersion },
+    info: { title: 'Kubernetes', version: documentVersion },
     paths,
     components: { schemas, securitySchemes },
-    security: [{ BearerToken: [] }],
   };
 }
 
-export function buildDocuments(entries: GroupVersionEntry[], schemas: SchemaCatalog): OpenApiDocuments {
+export function buildDocuments(entries: GroupVersionEntry[]): OpenApiDocuments {
   const documents = new Map<string, GroupVersionDocument>();
-  for (const entry of entries) documents.set(indexKey(entry), groupVersionDocument(entry, schemas));
+  for (const entry of entries) documents.set(indexKey(entry), groupVersionDocument(entry));
   const groupVersions = new Map([...documents].map(([key, document]) => [key, publish(JSON.stringify(document))]));
   const index = { paths: Object.fromEntries([...groupVersions.keys()].sort().map((key) => [key, { serverRelativeURL: `/openapi/v3/${key}?hash=${groupVersions.get(key)!.hash}` }])) };
-  let swagger: PublishedDocument | undefined;
+  let swagger: SwaggerDocument | undefined;
   return {
     groupVersions,
     index: publish(JSON.stringify(index)),
-    swagger: () => (swagger ??= publish(swaggerJson([...documents.values()], schemas))),
+    swagger: () => {
+      if (!swagger) {
+        const document = swaggerDocument([...documents.values()], componentsOf(entries.flatMap((e) => e.resources)));
+        swagger = { ...publish(JSON.stringify(document)), document };
+      }
+      return swagger;
+    },
   };
 }
 
@@ -156,8 +191,31 @@ function swaggerOperation(operation: Operation): SwaggerOperation {
   return out;
 }
 
-function swaggerJson(documents: GroupVersionDocument[], catalog: SchemaCatalog): string {
+const v2RefPrefix = '#/definitions/';
+
+/** A v3 schema in v2's form, as kube-apiserver writes both: references with siblings are not wrapped in allOf, and v2 has no defaults. */
+export function v2FromV3(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema) as Array<[keyof Schema, unknown]>) {
+    if (key === 'default') continue;
+    if (key === '$ref' || key === 'allOf') {
+      const component = referencedComponent(schema);
+      if (component !== undefined) {
+        out.$ref = `${v2RefPrefix}${component}`;
+        continue;
+      }
+    }
+    if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([name, p]) => [name, v2FromV3(p)]));
+    else if ((key === 'items' || key === 'additionalProperties') && value && typeof value === 'object') out[key] = v2FromV3(value as Schema);
+    else if (key === 'allOf' || key === 'oneOf' || key === 'anyOf') out[key] = (value as Schema[]).map(v2FromV3);
+    else (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+function swaggerDocument(documents: GroupVersionDocument[], components: Components): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const definitions: Record<string, Schema> = {};
   for (const document of documents) {
     for (const [path, item] of Object.entries(document.paths)) {
       const converted: Record<string, unknown> = { parameters: (item!.parameters as OpenAPIV3.ParameterObject[]).map(swaggerParameter) };
@@ -167,15 +225,16 @@ function swaggerJson(documents: GroupVersionDocument[], catalog: SchemaCatalog):
       }
       paths[path] = converted;
     }
+    for (const name of Object.keys(document.components.schemas)) definitions[name] ??= builtinV2Schema(name) ?? v2FromV3(components(name)!);
   }
-  const document = {
+  // The operations refer to schemas the way v3 does; only the prefix differs.
+  const v2Paths = JSON.parse(JSON.stringify(sortedByKey(paths)).replaceAll(`"${schemaRefPrefix}`, `"${v2RefPrefix}`)) as Record<string, unknown>;
+  return {
     swagger: '2.0',
-    info: { title: 'Kubernetes', version: versionInfo.gitVersion },
-    paths: sortedByKey(paths),
-    definitions: sortedByKey(catalog.schemas),
+    info: { title: 'Kubernetes', version: documentVersion },
+    paths: v2Paths,
+    definitions: sortedByKey(definitions),
     securityDefinitions: securitySchemes,
     security: [{ BearerToken: [] }],
   };
-  // Only the reference prefix differs between the two layouts' schemas.
-  return JSON.stringify(document).replaceAll(`"${schemaRefPrefix}`, '"#/definitions/');
 }

@@ -1,27 +1,20 @@
-// fieldValidation for POST and PUT bodies of built-in kinds. kube-apiserver decodes a body into Go
-// structs, so fields the type lacks are dropped; Strict turns them into a 400, Warn (the default)
-// into one Warning header each, Ignore into nothing.
+// fieldValidation for request bodies. kube-apiserver decodes a built-in kind's body into Go structs,
+// so fields the type lacks are dropped; Strict turns them into a 400, Warn (the default) into one
+// Warning header each, Ignore into nothing. A custom resource's strategy prunes it by its CRD's schema.
 //
-// The check walks the body beside the kind's schema rather than running ajv over it: the walk meets
-// fields in the order a decoder does (the order of the 400's list), yields kube-apiserver's paths
-// directly and costs nothing up front (ajv takes ~150 ms to compile the Pod schema alone). A value of
-// the wrong JSON type cannot be decoded at all, so it is a 400 whatever fieldValidation says.
+// The check walks the body beside the kind's schema rather than running a JSON Schema validator over
+// it: the walk meets fields in the order a decoder does (the order of the 400's list), yields
+// kube-apiserver's paths directly and costs nothing up front. A value of the wrong JSON type cannot
+// be decoded into a Go struct at all, so for built-in kinds it is a 400 whatever fieldValidation says.
 
 import type { KubeContext } from '../server/context.js';
 import { errors } from '../server/errors.js';
 import { queryParam } from '../server/handlers/query.js';
-import type { Registry } from '../server/registry/registry.js';
-import type { ResourceDefinition } from '../server/registry/types.js';
-import { schemaCatalog } from './cache.js';
-import { gvkKey, knownSchemaNames, type Schema, type SchemaCatalog, schemaRef, schemaRefPrefix } from './schemas.js';
 import { isJsonObject, type JsonObject } from '../server/json.js';
+import type { ResourceDefinition } from '../server/registry/types.js';
 import type { KubeObject } from '../server/store/types.js';
-
-
-
-function resolve(schema: Schema, schemas: Record<string, Schema>): Schema | undefined {
-  return schema.$ref ? schemas[schema.$ref.slice(schemaRefPrefix.length)] : schema;
-}
+import { builtinSchemaNames, resourceSchema } from './kubernetes.js';
+import type { Schema, SchemaNode } from './schema.js';
 
 function jsonKind(value: unknown): string {
   if (Array.isArray(value)) return 'array';
@@ -29,14 +22,8 @@ function jsonKind(value: unknown): string {
   return typeof value === 'boolean' ? 'bool' : typeof value;
 }
 
-const goTypes: Record<string, string> = { string: 'string', integer: 'int64', number: 'float64', boolean: 'bool', array: 'slice', object: 'object' };
-
-/** Whether a JSON value can be decoded into a field of this schema (null decodes into anything). */
-function decodable(value: unknown, schema: Schema, ref: string | undefined): boolean {
-  if (value === null || value === undefined) return true;
-  if (ref === schemaRef(knownSchemaNames.quantity).$ref) return typeof value === 'string' || typeof value === 'number';
-  if (schema.format === 'int-or-string') return typeof value === 'string' || Number.isInteger(value);
-  switch (schema.type) {
+function matchesType(value: unknown, type: Schema['type']): boolean {
+  switch (type) {
     case 'string':
       return typeof value === 'string';
     case 'integer':
@@ -54,47 +41,93 @@ function decodable(value: unknown, schema: Schema, ref: string | undefined): boo
   }
 }
 
+/** Whether a JSON value can be decoded into a field of this schema (null decodes into anything). */
+function decodable(value: unknown, schema: Schema): boolean {
+  if (value === null || value === undefined) return true;
+  if (schema['x-kubernetes-int-or-string']) return typeof value === 'string' || Number.isInteger(value);
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (alternatives && !schema.type) return alternatives.some((alternative) => matchesType(value, alternative.type));
+  return matchesType(value, schema.type);
+}
+
+/** The Go type a schema stands for, as encoding/json names it in errors (int32, []v1.Container, v1.PodSpec). */
+function goTypeName(node: SchemaNode | undefined): string {
+  if (!node) return 'interface {}';
+  const { schema } = node;
+  if (node.component && schema.properties) return node.component.split('.').slice(-2).join('.');
+  if (schema.format === 'int-or-string') return 'int32';
+  switch (schema.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+      return schema.format === 'int32' || schema.format === 'int64' ? schema.format : 'int';
+    case 'number':
+      return schema.format === 'float' ? 'float32' : 'float64';
+    case 'boolean':
+      return 'bool';
+    case 'array':
+      return `[]${goTypeName(node.items)}`;
+    case 'object':
+      return node.values ? `map[string]${goTypeName(node.values)}` : 'map[string]interface {}';
+  }
+  return 'interface {}';
+}
+
 class UndecodableValue extends Error {}
 
-function collectUnknown(value: unknown, given: Schema, path: string, schemas: Record<string, Schema>, unknown: string[]): void {
-  const schema = resolve(given, schemas);
-  if (!schema) return;
-  if (!decodable(value, schema, given.$ref)) {
-    const type = schema.type ? goTypes[schema.type] : 'object';
-    throw new UndecodableValue(`json: cannot unmarshal ${jsonKind(value)} into Go struct field ${path || '.'} of type ${type}`);
+interface Place {
+  /** Field names from the root, without indices or map keys: what encoding/json reports. */
+  path: string;
+  /** The Go struct holding the field. */
+  struct: string;
+}
+
+function undecodable(value: unknown, node: SchemaNode, place: Place): UndecodableValue {
+  if (node.component === builtinSchemaNames.quantity) {
+    return new UndecodableValue(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
   }
+  return new UndecodableValue(`json: cannot unmarshal ${jsonKind(value)} into Go struct field ${place.struct}.${place.path} of type ${goTypeName(node)}`);
+}
+
+function collectUnknown(value: unknown, node: SchemaNode, path: string, place: Place, unknown: string[]): void {
+  if (!decodable(value, node.schema)) throw undecodable(value, node, place);
   if (Array.isArray(value)) {
-    if (schema.items) value.forEach((item, i) => collectUnknown(item, schema.items!, `${path}[${i}]`, schemas, unknown));
+    const items = node.items;
+    if (items) value.forEach((item, i) => collectUnknown(item, items, `${path}[${i}]`, place, unknown));
     return;
   }
   if (!isJsonObject(value)) return;
+  const { schema } = node;
+  const struct = node.component && schema.properties ? node.component.slice(node.component.lastIndexOf('.') + 1) : place.struct;
   if (schema.properties) {
     for (const key of Object.keys(value)) {
       const fieldPath = path ? `${path}.${key}` : key;
-      const fieldSchema = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
-      if (fieldSchema) {
-        collectUnknown(value[key], fieldSchema, fieldPath, schemas, unknown);
-      } else {
+      const child = node.property(key);
+      if (child) {
+        collectUnknown(value[key], child, fieldPath, { path: place.path ? `${place.path}.${key}` : key, struct }, unknown);
+      } else if (!node.preservesUnknownFields) {
         unknown.push(fieldPath);
         delete value[key];
       }
     }
-  } else if (schema.additionalProperties) {
-    for (const key of Object.keys(value)) collectUnknown(value[key], schema.additionalProperties, `${path}.${key}`, schemas, unknown);
+  } else if (node.values) {
+    const values = node.values;
+    for (const key of Object.keys(value)) collectUnknown(value[key], values, `${path}.${key}`, { path: place.path, struct }, unknown);
   }
 }
 
 /**
  * Removes from `object` the fields its kind's schema does not know and returns their paths
- * (`spec.foo`, `spec.template.spec.containers[0].lifecycle.preStart`) in document order.
- * Custom resources are pruned by their strategy, from their CRD's schema.
+ * (`spec.foo`, `spec.template.spec.containers[0].lifecycle.preStart`) in document order. A value a
+ * built-in kind's Go type cannot decode is a 400. Custom resources are pruned by their strategy,
+ * from their CRD's structural schema.
  */
-export function dropUnknownFields(catalog: SchemaCatalog, def: ResourceDefinition, object: JsonObject): string[] {
-  const kind = catalog.kinds.get(gvkKey(def));
-  if (!kind?.builtin) return def.strategy.prune?.(object as KubeObject) ?? [];
+export function dropUnknownFields(def: ResourceDefinition, object: JsonObject): string[] {
+  const schema = resourceSchema(def);
+  if (!schema.goTypes) return def.strategy.prune?.(object as KubeObject) ?? [];
   const unknown: string[] = [];
   try {
-    collectUnknown(object, schemaRef(kind.name), '', catalog.schemas, unknown);
+    collectUnknown(object, schema.components.node(schema.name)!, '', { path: '', struct: def.kind }, unknown);
   } catch (err) {
     if (!(err instanceof UndecodableValue)) throw err;
     throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${err.message}`);
@@ -109,15 +142,10 @@ export function warningHeader(text: string): string {
 }
 
 /** Applies the request's fieldValidation directive (already checked by readWriteOptions) to a decoded body. */
-export async function validateBodyFields(ctx: KubeContext, registry: Registry, def: ResourceDefinition, body: unknown): Promise<void> {
-  applyFieldValidation(ctx, await schemaCatalog(registry), def, body);
-}
-
-/** validateBodyFields with the catalog at hand, for callers that must not yield between reading and writing. */
-export function applyFieldValidation(ctx: KubeContext, catalog: SchemaCatalog, def: ResourceDefinition, body: unknown): void {
+export function validateBodyFields(ctx: KubeContext, def: ResourceDefinition, body: unknown): void {
   // A body of another kind is refused by the store with its own message.
   if (!isJsonObject(body) || (body.kind !== undefined && body.kind !== def.kind)) return;
-  const problems = dropUnknownFields(catalog, def, body).map((path) => `unknown field "${path}"`);
+  const problems = dropUnknownFields(def, body).map((path) => `unknown field "${path}"`);
   if (!problems.length) return;
   const directive = queryParam(ctx, 'fieldValidation') || 'Warn';
   if (directive === 'Strict') {

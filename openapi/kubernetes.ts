@@ -46,18 +46,22 @@ export function customSchemaName(group: string, version: string, kind: string): 
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
-/** A kind nothing describes: metadata is known, everything else is kept as sent. */
-function unstructuredSchema(def: ResourceDefinition): ResourceSchema {
+/**
+ * A kind outside Kubernetes' schema: a custom resource as its CRD version's openAPIV3Schema
+ * describes it (with ObjectMeta for metadata, as kube-apiserver publishes it), or, with no schema,
+ * known metadata and everything else kept as sent.
+ */
+function customResourceSchema(def: ResourceDefinition, openAPIV3Schema: Record<string, unknown> | undefined): ResourceSchema {
   const name = customSchemaName(def.group, def.version, def.kind);
   const listName = customSchemaName(def.group, def.version, def.listKind);
   const gvk = (kind: string) => [{ group: def.group, kind, version: def.version }];
+  const given = (openAPIV3Schema ? structuredClone(openAPIV3Schema) : { 'x-kubernetes-preserve-unknown-fields': true }) as Schema;
+  const properties: Record<string, Schema> = { ...given.properties };
+  properties.apiVersion = { ...properties.apiVersion, type: 'string' };
+  properties.kind = { ...properties.kind, type: 'string' };
+  properties.metadata = schemaRef(builtinSchemaNames.objectMeta);
   const own: Record<string, Schema> = {
-    [name]: {
-      type: 'object',
-      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: schemaRef(builtinSchemaNames.objectMeta) },
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': gvk(def.kind),
-    },
+    [name]: { ...given, type: 'object', properties, 'x-kubernetes-group-version-kind': gvk(def.kind) },
     [listName]: {
       type: 'object',
       required: ['items'],
@@ -75,14 +79,14 @@ function unstructuredSchema(def: ResourceDefinition): ResourceSchema {
 
 const found = new WeakMap<ResourceDefinition, ResourceSchema>();
 
-/** The schema of a definition's kind: its own, else the built-in one for its group/version/kind. */
+/** The schema of a definition's kind: its own, its CRD version's, else the built-in one for its group/version/kind. */
 export function resourceSchema(def: ResourceDefinition): ResourceSchema {
   if (def.schema) return def.schema;
   let schema = found.get(def);
   if (!schema) {
     const name = builtinKindSchema(def);
     const listName = builtinKindSchema({ group: def.group, version: def.version, kind: def.listKind });
-    schema = name ? { name, listName, components: kubernetesComponents, goTypes: true } : unstructuredSchema(def);
+    schema = name && !def.customResource ? { name, listName, components: kubernetesComponents, goTypes: true } : customResourceSchema(def, def.customResource?.schema);
     found.set(def, schema);
   }
   return schema;

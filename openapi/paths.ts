@@ -6,7 +6,8 @@
 
 import type { OpenAPIV3 } from 'openapi-types';
 import type { ResourceDefinition, SubresourceDefinition } from '../server/registry/types.js';
-import { type GroupVersionKind, knownSchemaNames, schemaRefPrefix } from './schemas.js';
+import { builtinSchemaNames as knownSchemaNames } from './kubernetes.js';
+import { type GroupVersionKind, schemaRefPrefix } from './schema.js';
 
 export type KubernetesAction = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist';
 

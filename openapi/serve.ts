@@ -32,12 +32,12 @@ function sendJson(ctx: KubeContext, json: string, etag: string): void {
 export function openApiHandlers(registry: Registry, clock: Clock) {
   return {
     async index(ctx: KubeContext): Promise<void> {
-      const { index } = await openApiDocuments(registry);
+      const { index } = openApiDocuments(registry);
       sendJson(ctx, index.json, index.hash);
     },
 
     async groupVersion(ctx: KubeContext, key: string): Promise<void> {
-      const document = (await openApiDocuments(registry)).groupVersions.get(key);
+      const document = openApiDocuments(registry).groupVersions.get(key);
       if (!document) throw pathNotFound(registry, ctx.path);
       ctx.vary('Accept');
       if (!acceptsJson(ctx)) return notAcceptable(ctx);
@@ -59,7 +59,7 @@ export function openApiHandlers(registry: Registry, clock: Clock) {
 
     async swagger(ctx: KubeContext): Promise<void> {
       if (!acceptsJson(ctx)) return notAcceptable(ctx);
-      const swagger = (await openApiDocuments(registry)).swagger();
+      const swagger = openApiDocuments(registry).swagger();
       sendJson(ctx, swagger.json, swagger.hash);
     },
   };

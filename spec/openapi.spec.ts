@@ -125,8 +125,9 @@ describe('OpenAPI documents and field validation', () => {
     it('names schemas as Kubernetes does and carries the strategic merge facts', async () => {
       const schemas = (await documentOf('api/v1')).components.schemas;
       expect(schemas['io.k8s.api.core.v1.Pod']['x-kubernetes-group-version-kind']).to.deep.equal([{ group: '', kind: 'Pod', version: 'v1' }]);
-      expect(schemas['io.k8s.api.core.v1.Pod'].properties.metadata.$ref).to.equal('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
-      expect(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).to.deep.equal({ type: 'string', format: 'int-or-string' });
+      // OpenAPI v3 wraps a reference with siblings (here a default) in allOf, as kube-apiserver 1.32 publishes it.
+      expect(schemas['io.k8s.api.core.v1.Pod'].properties.metadata).to.deep.equal({ default: {}, allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] });
+      expect(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']).to.deep.equal({ format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] });
       expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time']).to.deep.equal({ type: 'string', format: 'date-time' });
       expect(schemas['io.k8s.api.core.v1.ResourceRequirements'].properties.limits.additionalProperties.$ref).to.equal(
         '#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity',
@@ -134,7 +135,7 @@ describe('OpenAPI documents and field validation', () => {
 
       const podSpec = schemas['io.k8s.api.core.v1.PodSpec'].properties;
       expect(podSpec.containers).to.include({ 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', 'x-kubernetes-list-type': 'map' });
-      expect(podSpec.containers.items.$ref).to.equal('#/components/schemas/io.k8s.api.core.v1.Container');
+      expect(podSpec.containers.items).to.deep.equal({ default: {}, allOf: [{ $ref: '#/components/schemas/io.k8s.api.core.v1.Container' }] });
       expect(podSpec.volumes['x-kubernetes-patch-strategy']).to.equal('merge,retainKeys');
       expect(podSpec.tolerations).to.deep.include({ 'x-kubernetes-list-type': 'atomic' }).and.not.have.property('x-kubernetes-patch-strategy');
       const ports = schemas['io.k8s.api.core.v1.Container'].properties.ports;

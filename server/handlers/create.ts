@@ -11,7 +11,7 @@ import { readWriteOptions } from './write-options.js';
 export async function createObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string): Promise<void> {
   const options = readWriteOptions(ctx, 'CreateOptions');
   const body = await readObjectBody(ctx);
-  await validateBodyFields(ctx, services.registry, def, body);
+  validateBodyFields(ctx, def, body);
   const result = services.objects.create(def, namespace, body, options);
   respondObject(ctx, def, result, 201);
 }

@@ -1,9 +1,9 @@
 // PATCH: JSON patch, merge patch, strategic merge patch and server-side apply of an object or of
 // its status or scale subresource. The result goes through the same create or replace path as any write.
 
-import { applyFieldValidation, dropUnknownFields } from '../../openapi/field-validation.js';
-import { schemaCatalog } from '../../openapi/cache.js';
-import { gvkKey, schemaRef, type SchemaCatalog } from '../../openapi/schemas.js';
+import { dropUnknownFields, validateBodyFields } from '../../openapi/field-validation.js';
+import { builtinKindSchema, kubernetesComponents, resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
+import type { SchemaNode } from '../../openapi/schema.js';
 import type { KubeContext } from '../context.js';
 import { errors, field, invalidOptions } from '../errors.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
@@ -33,15 +33,19 @@ export function patchTypes(builtin: boolean): string[] {
 }
 
 
-function patched(catalog: SchemaCatalog, type: string, current: Json, body: unknown, subjectKind: { group: string; version: string; kind: string }): Json {
+/** The schema of the Scale a scale subresource speaks. */
+function scaleSchema(): SchemaNode {
+  return kubernetesComponents.node(builtinKindSchema({ group: 'autoscaling', version: 'v1', kind: 'Scale' })!)!;
+}
+
+function patched(type: string, current: Json, body: unknown, schema: SchemaNode, goTypes: boolean): Json {
   if (type === jsonPatch) return applyJsonPatch(current, body);
   if (!isJsonObject(body)) {
     throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
   }
   if (type === mergePatch) return applyMergePatch(current, body) as Json;
-  const kind = catalog.kinds.get(gvkKey(subjectKind));
-  if (!kind?.builtin) throw errors.unsupportedMediaType(patchTypes(false));
-  return applyStrategicMergePatch(current, body, schemaRef(kind.name), catalog.schemas);
+  if (!goTypes) throw errors.unsupportedMediaType(patchTypes(false));
+  return applyStrategicMergePatch(current, body, schema);
 }
 
 /** Server-side apply: creates the object when it is missing (201), else applies to it. */
@@ -66,8 +70,7 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   if (def.namespaced) meta.namespace = namespace;
   const precondition = meta.resourceVersion as string | undefined;
   // Everything from reading the live object to writing happens without yielding, so no write can come between.
-  const catalog = await schemaCatalog(services.registry);
-  const unknown = dropUnknownFields(catalog, def, applied);
+  const unknown = dropUnknownFields(def, applied);
   if (unknown.length > 0) {
     const where = def.namespaced ? `${namespace}/${name}` : name;
     throw errors.badRequest(`failed to create typed patch object (${where}; ${gv}, Kind=${def.kind}): .${unknown[0]}: field not declared in schema`);
@@ -83,6 +86,7 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
     time: timestamp(services.clock.now()),
     subresource: subresource || undefined,
     statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+    schema: schemaNode(def),
   });
   const writeOptions = { ...options, fieldManager: manager, managedFields };
   if (!existing) return respondObject(ctx, def, services.objects.create(def, namespace, object, writeOptions), 201);
@@ -93,8 +97,8 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
 
 export async function patchObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
   const type = mediaTypeOf(ctx);
-  const catalog = await schemaCatalog(services.registry);
-  const accepted = patchTypes(catalog.kinds.get(gvkKey(def))?.builtin ?? true);
+  const { goTypes } = resourceSchema(def);
+  const accepted = patchTypes(goTypes);
   if (!accepted.includes(type)) throw errors.unsupportedMediaType(accepted);
   if (type === applyPatch && subresource !== 'scale') return applyObject(ctx, services, def, namespace, name, subresource);
   if (type === applyPatch) throw errors.unsupportedMediaType(accepted.filter((t) => t !== applyPatch));
@@ -107,12 +111,12 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   const existing = services.objects.get(def, namespace, name);
 
   if (subresource === 'scale') {
-    const scale = patched(catalog, type, scaleOf(def, existing) as Json, body, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const scale = patched(type, scaleOf(def, existing) as Json, body, scaleSchema(), true);
     return respondScale(ctx, def, scaleTo(services, def, existing, scale, options));
   }
   const current = JSON.parse(presented(def, existing).json) as Json;
-  const result = patched(catalog, type, current, body, def);
-  applyFieldValidation(ctx, catalog, def, result);
+  const result = patched(type, current, body, schemaNode(def), goTypes);
+  validateBodyFields(ctx, def, result);
   const written = services.objects.replace(def, existing, result as KubeObject, { ...options, subresource: subresource || undefined });
   respondObject(ctx, def, written);
 }

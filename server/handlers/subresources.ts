@@ -41,7 +41,7 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   } else if (verb === 'update') {
     const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource };
     const body = await readObjectBody(ctx);
-    await validateBodyFields(ctx, services.registry, def, body);
+    validateBodyFields(ctx, def, body);
     const { result } = services.objects.update(def, namespace, name, body, options);
     return respondObject(ctx, def, result);
   }

@@ -11,7 +11,7 @@ import { readWriteOptions } from './write-options.js';
 export async function updateObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
   const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource: subresource || undefined };
   const body = await readObjectBody(ctx);
-  await validateBodyFields(ctx, services.registry, def, body);
+  validateBodyFields(ctx, def, body);
   const { result, created } = services.objects.update(def, namespace, name, body, options);
   respondObject(ctx, def, result, created ? 201 : 200);
 }

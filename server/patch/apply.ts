@@ -1,20 +1,22 @@
 // Server-side apply (application/apply-patch+yaml): the applied configuration is what its manager
 // owns. Fields it applied before and leaves out now are removed (unless someone else owns them),
 // fields another manager owns with a different value are conflicts unless forced, and the result
-// merges maps key by key and keyed lists item by item.
+// merges maps and structs key by key (atomic ones whole), keyed lists item by item and sets by
+// value, as the kind's schema says.
 
+import type { SchemaNode } from '../../openapi/schema.js';
 import { errors, type StatusError } from '../errors.js';
-import { fieldsOf, fromTree, itemKey, keysFor, type ManagedFieldsEntry, separator, setLists, toTree } from '../registry/managed-fields.js';
+import { fieldsOf, fromTree, itemKey, listKeys, type ManagedFieldsEntry, type ManagedScope, nodeMarker, separator, toTree } from '../registry/managed-fields.js';
 import type { KubeObject } from '../store/types.js';
 import { isJsonObject, jsonEqual, type JsonObject as Json } from '../json.js';
 
-export interface ApplyRequest {
+export interface ApplyRequest extends ManagedScope {
   manager: string;
   force: boolean;
   apiVersion: string;
   time: string;
-  subresource?: string;
-  statusIsSubresource: boolean;
+  /** The kind's schema. */
+  schema: SchemaNode;
 }
 
 export interface ApplyResult {
@@ -23,21 +25,23 @@ export interface ApplyResult {
 }
 
 /** Merges the applied configuration into the live object: maps by key, keyed lists by item, sets by value. */
-function merge(live: unknown, applied: unknown, fieldName: string): unknown {
+function merge(live: unknown, applied: unknown, node: SchemaNode | undefined): unknown {
   if (isJsonObject(live) && isJsonObject(applied)) {
+    if (node?.atomicObject) return applied;
     const out: Json = { ...live };
-    for (const [key, value] of Object.entries(applied)) out[key] = key in live ? merge(live[key], value, key) : value;
+    for (const [key, value] of Object.entries(applied)) out[key] = key in live ? merge(live[key], value, node?.child(key)) : value;
     return out;
   }
-  if (Array.isArray(live) && Array.isArray(applied)) {
-    if (setLists.has(fieldName)) return [...live, ...applied.filter((v) => !live.some((l) => JSON.stringify(l) === JSON.stringify(v)))];
-    const keys = keysFor(fieldName, applied.length ? applied : live);
-    if (keys && applied.every(isJsonObject) && live.every(isJsonObject)) {
+  if (Array.isArray(live) && Array.isArray(applied) && node) {
+    if (node.listType === 'set') return [...live, ...applied.filter((v) => !live.some((l) => jsonEqual(l, v)))];
+    const keys = listKeys(node, [...applied, ...live]);
+    if (keys) {
+      const items = node.items;
       const out = [...live] as Json[];
       for (const item of applied as Json[]) {
-        const identity = itemKey(item, keys);
-        const at = out.findIndex((l) => itemKey(l, keys) === identity);
-        if (at >= 0) out[at] = merge(out[at], item, fieldName) as Json;
+        const identity = itemKey(item, keys, items);
+        const at = out.findIndex((l) => itemKey(l, keys, items) === identity);
+        if (at >= 0) out[at] = merge(out[at], item, items) as Json;
         else out.push(item);
       }
       return out;
@@ -47,22 +51,23 @@ function merge(live: unknown, applied: unknown, fieldName: string): unknown {
 }
 
 /** Removes one owned path (f:/k:/v: segments) from an object; removing an item's "." drops the item. */
-function removePath(node: unknown, segments: string[], fieldName = ''): void {
+function removePath(value: unknown, segments: string[], node: SchemaNode | undefined): void {
   const [head, ...rest] = segments;
-  if (head === '.' || head === undefined) return;
-  if (head.startsWith('f:') && isJsonObject(node)) {
+  if (head === nodeMarker || head === undefined) return;
+  const whole = rest.length === 0 || (rest.length === 1 && rest[0] === nodeMarker);
+  if (head.startsWith('f:') && isJsonObject(value)) {
     const key = head.slice(2);
-    if (rest.length === 0 || (rest.length === 1 && rest[0] === '.')) delete node[key];
-    else removePath(node[key], rest, key);
-  } else if (Array.isArray(node)) {
-    const index = node.findIndex((item) => {
+    if (whole) delete value[key];
+    else removePath(value[key], rest, node?.child(key));
+  } else if (Array.isArray(value)) {
+    const keys = listKeys(node, value);
+    const index = value.findIndex((item) => {
       if (head.startsWith('v:')) return JSON.stringify(item) === head.slice(2);
-      const keys = isJsonObject(item) ? keysFor(fieldName, node) : undefined;
-      return !!keys && itemKey(item as Json, keys) === head;
+      return !!keys && itemKey(item as Json, keys, node?.items) === head;
     });
     if (index < 0) return;
-    if (head.startsWith('v:') || rest.length === 0 || (rest.length === 1 && rest[0] === '.')) node.splice(index, 1);
-    else removePath(node[index], rest, fieldName);
+    if (head.startsWith('v:') || whole) value.splice(index, 1);
+    else removePath(value[index], rest, node?.items);
   }
 }
 
@@ -100,12 +105,12 @@ function conflictError(conflicts: Map<ManagedFieldsEntry, string[]>): StatusErro
   return errors.applyConflict(message, causes);
 }
 
-/** Apply field sets own maps through their keys only: a map's "." marker is left out, a list item's kept. */
-function appliedFieldsOf(applied: KubeObject, scope: Pick<ApplyRequest, 'subresource' | 'statusIsSubresource'>): Map<string, string> {
-  const fields = fieldsOf(applied, scope);
+/** Apply field sets own structs, maps and lists through their members only: their "." marker is left out, a list item's kept. */
+function appliedFieldsOf(applied: KubeObject, schema: SchemaNode, scope: ManagedScope): Map<string, string> {
+  const fields = fieldsOf(applied, schema, scope);
   for (const path of fields.keys()) {
     const segments = path.split(separator);
-    if (segments[segments.length - 1] === '.' && segments[segments.length - 2]?.startsWith('f:')) fields.delete(path);
+    if (segments[segments.length - 1] === nodeMarker && segments[segments.length - 2]?.startsWith('f:')) fields.delete(path);
   }
   return fields;
 }
@@ -114,12 +119,12 @@ const clientSideApplyManager = 'kubectl-client-side-apply';
 const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The fields of the configuration kubectl last applied client-side, if the object records one. */
-function lastAppliedFields(live: KubeObject | undefined, scope: Pick<ApplyRequest, 'subresource' | 'statusIsSubresource'>): Set<string> {
+function lastAppliedFields(live: KubeObject | undefined, schema: SchemaNode, scope: ManagedScope): Set<string> {
   const recorded = live?.metadata.annotations?.[lastAppliedAnnotation];
   if (!recorded) return new Set();
   try {
     const config = JSON.parse(recorded) as KubeObject;
-    return isJsonObject(config) && isJsonObject(config.metadata) ? new Set(fieldsOf(config, scope).keys()) : new Set();
+    return isJsonObject(config) && isJsonObject(config.metadata) ? new Set(fieldsOf(config, schema, scope).keys()) : new Set();
   } catch {
     return new Set();
   }
@@ -128,14 +133,14 @@ function lastAppliedFields(live: KubeObject | undefined, scope: Pick<ApplyReques
 /** The object and managedFields after `request.manager` applies `applied` to `live` (absent on create). */
 export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, request: ApplyRequest): ApplyResult {
   const scope = { subresource: request.subresource, statusIsSubresource: request.statusIsSubresource };
-  const appliedFields = appliedFieldsOf(applied, scope);
+  const appliedFields = appliedFieldsOf(applied, request.schema, scope);
   const entries = ((live?.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => e && e.manager !== undefined);
   const isMine = (e: ManagedFieldsEntry) => e.manager === request.manager && e.operation === 'Apply' && (e.subresource ?? '') === (request.subresource ?? '');
   const mine = entries.find(isMine);
   const others = entries.filter((e) => !isMine(e));
 
   let object: KubeObject = live ? (JSON.parse(JSON.stringify(live)) as KubeObject) : { kind: applied.kind, apiVersion: applied.apiVersion, metadata: {} };
-  const liveFields = live ? fieldsOf(live, scope) : new Map<string, string>();
+  const liveFields = live ? fieldsOf(live, request.schema, scope) : new Map<string, string>();
   const ownedByOthers = new Map<string, ManagedFieldsEntry[]>();
   for (const entry of others) {
     for (const path of fromTree(entry.fieldsV1 ?? {})) ownedByOthers.set(path, [...(ownedByOthers.get(path) ?? []), entry]);
@@ -143,7 +148,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 
   const conflicts = new Map<ManagedFieldsEntry, string[]>();
   const taken = new Set<string>();
-  const lastApplied = lastAppliedFields(live, scope);
+  const lastApplied = lastAppliedFields(live, request.schema, scope);
   for (const [path, value] of appliedFields) {
     const owners = ownedByOthers.get(path);
     if (!owners || !liveFields.has(path) || liveFields.get(path) === value) continue;
@@ -163,10 +168,10 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
     if (appliedFields.has(path) || ownedByOthers.has(path)) continue;
     const node = path.endsWith(`${separator}.`) ? path.slice(0, -2) : path;
     if (keptPaths.some((p) => p.startsWith(`${node}${separator}`))) continue;
-    removePath(object, path.split(separator));
+    removePath(object, path.split(separator), request.schema);
   }
   const { kind: _kind, apiVersion: _apiVersion, ...content } = applied;
-  object = merge(object, content, '') as KubeObject;
+  object = merge(object, content, request.schema) as KubeObject;
 
   const fieldsV1 = toTree(appliedFields.keys());
   // The manager's time moves only when the apply changes the object (so a repeated apply is a no-op);

@@ -1,26 +1,14 @@
 // Strategic merge patch (application/strategic-merge-patch+json): a merge patch that merges lists
 // element by element where the schema gives a merge key (containers by name, ports by containerPort),
 // unions primitive sets (finalizers), and honours the $patch, $retainKeys, $setElementOrder and
-// $deleteFromPrimitiveList directives. The schema facts come from openapi/facts.ts.
+// $deleteFromPrimitiveList directives. Patch strategies and merge keys come from the kind's schema
+// (x-kubernetes-patch-strategy, x-kubernetes-patch-merge-key).
 
-import type { Schema } from '../../openapi/schemas.js';
-import { schemaRefPrefix } from '../../openapi/schemas.js';
+import type { SchemaNode } from '../../openapi/schema.js';
 import { isJsonObject, type JsonObject as Json } from '../json.js';
-
-type Schemas = Record<string, Schema>;
-
 
 const setElementOrder = '$setElementOrder/';
 const deleteFromPrimitiveList = '$deleteFromPrimitiveList/';
-
-function resolve(schema: Schema | undefined, schemas: Schemas): Schema | undefined {
-  if (!schema) return undefined;
-  return schema.$ref ? schemas[schema.$ref.slice(schemaRefPrefix.length)] : schema;
-}
-
-function fieldSchema(schema: Schema | undefined, key: string): Schema | undefined {
-  return schema?.properties?.[key] ?? schema?.additionalProperties;
-}
 
 function isDirective(key: string): boolean {
   return key === '$patch' || key === '$retainKeys' || key.startsWith(setElementOrder) || key.startsWith(deleteFromPrimitiveList);
@@ -39,7 +27,7 @@ function sameElement(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: Schema | undefined, schemas: Schemas): unknown[] {
+function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string, itemSchema: SchemaNode | undefined): unknown[] {
   if (patch.some((e) => isJsonObject(e) && e.$patch === 'replace')) return literal(patch) as unknown[];
   const result = [...original];
   for (const element of patch) {
@@ -54,7 +42,7 @@ function mergeKeyedList(original: unknown[], patch: unknown[], mergeKey: string,
     }
     const index = result.findIndex(matches);
     if (index >= 0) {
-      const merged = mergeMap(result[index] as Json, element, itemSchema, schemas);
+      const merged = mergeMap(result[index] as Json, element, itemSchema);
       if (merged === undefined) result.splice(index, 1);
       else result[index] = merged;
     } else {
@@ -81,8 +69,7 @@ function orderBy(list: unknown[], order: unknown[], mergeKey: string | undefined
 }
 
 /** Merges `patch` into `original`; `undefined` means the map is deleted ($patch: delete). */
-function mergeMap(original: Json, patch: Json, given: Schema | undefined, schemas: Schemas): Json | undefined {
-  const schema = resolve(given, schemas);
+function mergeMap(original: Json, patch: Json, schema: SchemaNode | undefined): Json | undefined {
   if (patch.$patch === 'delete') return undefined;
   if (patch.$patch === 'replace') return literal(patch) as Json;
   const result: Json = { ...original };
@@ -99,19 +86,19 @@ function mergeMap(original: Json, patch: Json, given: Schema | undefined, schema
       continue;
     }
     if (isDirective(key)) continue;
-    const child = fieldSchema(schema, key);
+    const child = schema?.child(key);
     if (value === null) {
       delete result[key];
     } else if (isJsonObject(value)) {
-      const merged = mergeMap(isJsonObject(result[key]) ? (result[key] as Json) : {}, value, child, schemas);
+      const merged = mergeMap(isJsonObject(result[key]) ? (result[key] as Json) : {}, value, child);
       if (merged === undefined) delete result[key];
       else result[key] = merged;
     } else if (Array.isArray(value)) {
-      const strategy = child?.['x-kubernetes-patch-strategy'] ?? '';
+      const strategy = child?.schema['x-kubernetes-patch-strategy'] ?? '';
       const current = Array.isArray(result[key]) ? (result[key] as unknown[]) : [];
-      const mergeKey = child?.['x-kubernetes-patch-merge-key'];
+      const mergeKey = child?.schema['x-kubernetes-patch-merge-key'];
       if (!strategy.split(',').includes('merge')) result[key] = literal(value);
-      else if (mergeKey) result[key] = mergeKeyedList(current, value, mergeKey, resolve(child?.items, schemas), schemas);
+      else if (mergeKey) result[key] = mergeKeyedList(current, value, mergeKey, child?.items);
       else result[key] = mergePrimitiveSet(current, value);
     } else {
       result[key] = value;
@@ -119,13 +106,13 @@ function mergeMap(original: Json, patch: Json, given: Schema | undefined, schema
   }
   for (const [field, order] of orders) {
     const list = result[field];
-    if (Array.isArray(list)) result[field] = orderBy(list, order, fieldSchema(schema, field)?.['x-kubernetes-patch-merge-key']);
+    if (Array.isArray(list)) result[field] = orderBy(list, order, schema?.child(field)?.schema['x-kubernetes-patch-merge-key']);
   }
   const retain = patch.$retainKeys;
   if (Array.isArray(retain)) for (const key of Object.keys(result)) if (!retain.includes(key)) delete result[key];
   return result;
 }
 
-export function applyStrategicMergePatch(original: Json, patch: Json, schema: Schema, schemas: Schemas): Json {
-  return mergeMap(original, patch, schema, schemas) ?? {};
+export function applyStrategicMergePatch(original: Json, patch: Json, schema: SchemaNode): Json {
+  return mergeMap(original, patch, schema) ?? {};
 }

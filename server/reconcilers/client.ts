@@ -1,6 +1,7 @@
 // A controller's way to the cluster: reads straight from the store, writes through the generic store
 // as its own user and field manager, the way a client of kube-apiserver would.
 
+import { schemaNode } from '../../openapi/kubernetes.js';
 import { errors } from '../errors.js';
 import type { DeleteOptions, DeleteResult, ObjectResult } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
@@ -65,6 +66,7 @@ export class ControllerClient {
       time: timestamp(this.services.clock.now()),
       subresource,
       statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+      schema: schemaNode(def),
     });
     return this.services.objects.replace(def, stored, object, { ...this.options(subresource), managedFields });
   }

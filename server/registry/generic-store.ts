@@ -8,6 +8,8 @@ import { timestamp } from '../clock.js';
 import { errors, field, type FieldError, GoLiteral, invalidOptions } from '../errors.js';
 import { HistoryCompactedError, type MemoryStore, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject, ObjectMeta } from '../store/types.js';
+import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
+import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
 import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
@@ -226,15 +228,34 @@ export class GenericStore {
     if (problems.length) throw errors.invalid(def, object.metadata.name ?? '', problems);
   }
 
-  /** metadata.managedFields after a write: as server-side apply computed them, else derived from what changed since `old`. */
+  /**
+   * metadata.managedFields after a write: as server-side apply computed them, else derived from what
+   * changed since `old` in the object as its Go type decodes it. A create is compared with the kind's
+   * empty object: what Go's zero value holds (a Node's `spec: {}`) is nobody's.
+   */
   private ownership(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions): ManagedFieldsEntry[] {
-    return options.managedFields ?? managedFieldsEntry(object, old, {
+    if (options.managedFields) return options.managedFields;
+    const goTypes = resourceSchema(def).goTypes;
+    const node = schemaNode(def);
+    const decoded = goTypes ? decodedByGo(node, object) : object;
+    const before = old ?? (goTypes ? decodedByGo(node, { metadata: {} }) : { metadata: {} });
+    return managedFieldsEntry(decoded, before, node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(this.clock.now()),
       subresource: options.subresource,
       statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
     });
+  }
+
+  /**
+   * The object as kube-apiserver stores and returns it once decoded into its Go type: Go's zero
+   * values and omitempty rules, fields in Go's order. Kinds without Go types are kept as sent.
+   */
+  private asGoWrites(def: ResourceDefinition, object: KubeObject): KubeObject {
+    if (!resourceSchema(def).goTypes) return object;
+    const node = schemaNode(def);
+    return storedByGo(node, decodedByGo(node, object));
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
@@ -301,9 +322,10 @@ export class GenericStore {
       meta.name = generateName(meta.generateName!);
     }
 
+    const written = this.asGoWrites(def, object);
     // A placeholder keeps resourceVersion in its ObjectMeta place; the store fills it in.
-    object.metadata.resourceVersion = '';
-    const final = canonical(def, object);
+    written.metadata.resourceVersion = '';
+    const final = canonical(def, written);
     if (options.dryRun) {
       delete final.metadata.resourceVersion;
       return result(final);
@@ -439,9 +461,10 @@ export class GenericStore {
   }
 
   /** The common tail of every update: generation, managedFields, removal once nothing holds a deleted object. */
-  private commitUpdate(def: ResourceDefinition, existing: StoredObject, object: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
+  private commitUpdate(def: ResourceDefinition, existing: StoredObject, given: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
     const strategy = def.strategy;
     const old = existing.object;
+    const object = this.asGoWrites(def, given);
     if (strategy.tracksGeneration && options.subresource !== 'status') {
       const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;

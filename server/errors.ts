@@ -276,7 +276,7 @@ export const field = {
   duplicate: (path: string, value: unknown) => new FieldError('FieldValueDuplicate', path, '', value),
   notSupported: (path: string, value: unknown, supported: string[]) =>
     new FieldError('FieldValueNotSupported', path, `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value),
-  tooLong: (path: string, max: number) => new FieldError('FieldValueTooLong', path, `must have at most ${max} bytes`),
+  tooLong: (path: string, max: number) => new FieldError('FieldValueTooLong', path, `may not be more than ${max} bytes`),
   tooMany: (path: string, actual: number, max: number) => new FieldError('FieldValueTooMany', path, `must have at most ${max} items`, actual),
   invalidOmitted: (path: string, detail: string) => new FieldError('FieldValueInvalid', path, detail, omitValue),
 };

@@ -19,7 +19,6 @@ const notServedYet = [
   'admissionregistration.k8s.io/v1',
   'apiregistration.k8s.io/v1',
   'certificates.k8s.io/v1',
-  'networking.k8s.io/v1',
   'node.k8s.io/v1',
   'policy/v1',
   'scheduling.k8s.io/v1',

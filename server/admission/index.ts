@@ -3,6 +3,7 @@
 // ResourceQuota and the webhook-like plugins go last, as they do there.
 
 import { AdmissionChain } from './chain.js';
+import { defaultIngressClass } from './plugins/default-ingress-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
@@ -15,6 +16,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     serviceAccount,
     priority,
     defaultTolerationSeconds,
+    defaultIngressClass,
   ];
 }
 

@@ -5,6 +5,7 @@ import { autoscalingResources } from './resources/autoscaling.js';
 import { customResourceDefinitions } from './resources/apiextensions.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
+import { networkingResources } from './resources/networking.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
@@ -161,6 +162,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...otherResources,
   ...autoscalingResources,
   ...batchResources,
+  ...networkingResources,
   ...rbacResources,
   ...flowcontrolResources,
   customResourceDefinitions,

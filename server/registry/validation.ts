@@ -1,5 +1,6 @@
 // Name, label and annotation rules of apimachinery/pkg/util/validation, with kube-apiserver's wording.
 
+import { isIP } from 'node:net';
 import { field, type FieldError } from '../errors.js';
 import type { ObjectMeta } from '../store/types.js';
 
@@ -67,6 +68,102 @@ export const isDNS1035Label: NameCheck = (name) => {
   }
   return problems;
 };
+
+const wildcardDNS1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
+const wildcardDNS1123Subdomain = new RegExp(`^\\*\\.${dns1123SubdomainFmt}$`);
+
+/** IsWildcardDNS1123Subdomain: `*.example.com`. */
+export const isWildcardDNS1123Subdomain: NameCheck = (name) => {
+  const problems: string[] = [];
+  if (name.length > 253) problems.push('must be no more than 253 characters');
+  if (!wildcardDNS1123Subdomain.test(name)) {
+    problems.push(
+      regexError(
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        wildcardDNS1123SubdomainFmt,
+        ['*.example.com'],
+      ),
+    );
+  }
+  return problems;
+};
+
+/** IsValidPortNum. */
+export function isValidPortNumber(port: unknown): string[] {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive'];
+}
+
+/** IsValidPortName (IANA_SVC_NAME). */
+export function isValidPortName(port: string): string[] {
+  const problems: string[] = [];
+  if (port.length > 15) problems.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(port)) problems.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(port)) problems.push('must contain at least one letter (a-z)');
+  if (port.includes('--')) problems.push('must not contain consecutive hyphens');
+  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) problems.push('must not begin or end with a hyphen');
+  return problems;
+}
+
+/** An IP address as netutils.ParseIPSloppy reads it (IPv4 octets may have leading zeros), as bytes; undefined when it is none. */
+export function parseIP(text: string): number[] | undefined {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
+    const octets = text.split('.').map(Number);
+    return octets.every((o) => o <= 255) ? octets : undefined;
+  }
+  if (!text.includes(':') || !isIP(text)) return undefined;
+  const [head, tail = ''] = text.split('::');
+  const groups = (part: string) => (part ? part.split(':') : []);
+  const expand = (parts: string[]) =>
+    parts.flatMap((g) => {
+      if (g.includes('.')) return parseIP(g)!;
+      const value = parseInt(g, 16);
+      return [value >> 8, value & 255];
+    });
+  const left = expand(groups(head));
+  const right = expand(groups(tail));
+  return [...left, ...new Array(16 - left.length - right.length).fill(0), ...right];
+}
+
+/** A CIDR as netutils.ParseCIDRSloppy reads it: the network's bytes (host bits cleared) and prefix length. */
+export function parseCIDR(text: string): { network: number[]; prefix: number } | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIP(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  if (!ip || !/^\d+$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  if (prefix > ip.length * 8) return undefined;
+  const network = ip.map((byte, i) => {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8));
+    return byte & ((0xff << (8 - bits)) & 0xff);
+  });
+  return { network, prefix };
+}
+
+/** Whether a CIDR (as parseCIDR gives it) contains an address of the same family. */
+export function cidrContains(cidr: { network: number[]; prefix: number }, ip: number[]): boolean {
+  if (ip.length !== cidr.network.length) return false;
+  return cidr.network.every((byte, i) => {
+    const bits = Math.max(0, Math.min(8, cidr.prefix - i * 8));
+    const mask = (0xff << (8 - bits)) & 0xff;
+    return (ip[i] & mask) === byte;
+  });
+}
+
+const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const httpPath = /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
+
+/** IsDomainPrefixedPath: `acme.io/foo`. */
+export function validateDomainPrefixedPath(value: string, path: string): FieldError[] {
+  if (!value) return [field.required(path)];
+  const slash = value.indexOf('/');
+  if (slash <= 0 || slash === value.length - 1) return [field.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
+  const host = value.slice(0, slash);
+  const rest = value.slice(slash + 1);
+  const out = isDNS1123Subdomain(host).map((p) => field.invalid(path, host, p));
+  if (!httpPath.test(rest)) out.push(field.invalid(path, rest, `Invalid path (regex used for validation is '${httpPathFmt}')`));
+  return out;
+}
 
 /** Names that only have to be usable as one URL path segment (persistent volumes and claims). */
 export const isPathSegmentName: NameCheck = (name) => {

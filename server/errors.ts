@@ -156,6 +156,11 @@ export const errors = {
     return new StatusError(406, 'NotAcceptable', message);
   },
 
+  /** go-restful's 406, when no Accept clause names a type the route produces. */
+  notAcceptableRoute(available: string[]): StatusError {
+    return new StatusError(406, 'NotAcceptable', `406: Not Acceptable\n\nAvailable representations: ${available.join(', ')}`, {});
+  },
+
   unsupportedMediaType(accepted: string[]): StatusError {
     return new StatusError(
       415,

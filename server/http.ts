@@ -12,3 +12,8 @@ export function sendBody(ctx: Writable, status: number, body: string, contentTyp
   ctx.set('Content-Type', contentType);
   ctx.body = body;
 }
+
+/** A JSON body as kube-apiserver's encoder writes it: followed by a newline. */
+export function sendJson(ctx: Writable, status: number, json: string, contentType = 'application/json'): void {
+  sendBody(ctx, status, `${json}\n`, contentType);
+}

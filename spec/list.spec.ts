@@ -193,7 +193,7 @@ describe('lists', () => {
 
     it('writes an empty list with items: []', async () => {
       const response = await cluster.request('/api/v1/namespaces/history/pods');
-      expect(response.body).to.match(/"items":\[\]\}$/);
+      expect(response.body).to.match(/"items":\[\]\}\n$/);
       expect(response.json()).to.include({ kind: 'PodList', apiVersion: 'v1' });
     });
 

@@ -10,7 +10,7 @@ import { decodeJson, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
 import { listSnapshotPage } from './list.js';
 import { queryParam, queryParams } from './query.js';
 import { respondList, respondObject } from './respond.js';
-import { sendBody } from '../http.js';
+import { sendJson } from '../http.js';
 
 const propagationPolicies = ['Foreground', 'Background', 'Orphan'];
 
@@ -67,7 +67,7 @@ export async function deleteObject(ctx: KubeContext, services: Services, def: Re
     if (def.group) details.group = def.group;
     details.kind = def.plural;
     details.uid = result.object.metadata.uid ?? '';
-    sendBody(ctx, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }));
+    sendJson(ctx, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }));
     return;
   }
   respondObject(ctx, def, result);

@@ -6,7 +6,7 @@ import type { KubeContext } from '../context.js';
 import type { GroupEntry, GroupVersionEntry, Registry } from '../registry/registry.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { parseMediaTypes } from '../middleware/negotiation.js';
-import { sendBody } from '../http.js';
+import { sendJson } from '../http.js';
 import { pathNotFound } from './not-found.js';
 
 /** base64 of the first 8 bytes of SHA-256 over the storage group/version/Kind, as apiserver computes storageVersionHash. */
@@ -72,8 +72,8 @@ function aggregatedVersion(ctx: KubeContext): string | undefined {
   return undefined;
 }
 
-function sendJson(ctx: KubeContext, body: unknown, type = 'application/json'): void {
-  sendBody(ctx, 200, JSON.stringify(body), type);
+function sendDocument(ctx: KubeContext, body: unknown, type = 'application/json'): void {
+  sendJson(ctx, 200, JSON.stringify(body), type);
 }
 
 function sendAggregated(ctx: KubeContext, version: string, groups: GroupEntry[]): void {
@@ -85,7 +85,7 @@ function sendAggregated(ctx: KubeContext, version: string, groups: GroupEntry[])
   const json = JSON.stringify(body);
   // Clients revalidate aggregated discovery by ETag; it changes whenever a resource comes or goes.
   ctx.etag = createHash('sha512').update(json).digest('hex').toUpperCase();
-  sendBody(ctx, 200, json, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
+  sendJson(ctx, 200, json, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
   if (ctx.fresh) {
     ctx.status = 304;
     ctx.body = null;
@@ -109,27 +109,27 @@ export function discoveryHandlers(registry: Registry) {
     api(ctx: KubeContext): void {
       const version = aggregatedVersion(ctx);
       if (version) return sendAggregated(ctx, version, registry.groups().filter((g) => g.name === ''));
-      sendJson(ctx, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddress(ctx) }] });
+      sendDocument(ctx, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: serverAddress(ctx) }] });
     },
 
     apis(ctx: KubeContext): void {
       const version = aggregatedVersion(ctx);
       if (version) return sendAggregated(ctx, version, registry.groups().filter((g) => g.name !== ''));
       const groups = registry.legacyGroups().filter((g) => g.name !== '').map(apiGroup);
-      sendJson(ctx, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+      sendDocument(ctx, { kind: 'APIGroupList', apiVersion: 'v1', groups });
     },
 
     group(ctx: KubeContext, group: string): void {
       const entry = group ? registry.groups().find((g) => g.name === group) : undefined;
       if (!entry) throw pathNotFound(registry, ctx.path);
-      sendJson(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(entry) });
+      sendDocument(ctx, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(entry) });
     },
 
     groupVersion(ctx: KubeContext, group: string, version: string): void {
       const entry = registry.allGroupVersions().find((e) => e.group === group && e.version === version);
       if (!entry) throw pathNotFound(registry, ctx.path);
       const head = group ? { kind: 'APIResourceList', apiVersion: 'v1' } : { kind: 'APIResourceList' };
-      sendJson(ctx, { ...head, groupVersion: groupVersion(entry), resources: apiResources(entry) });
+      sendDocument(ctx, { ...head, groupVersion: groupVersion(entry), resources: apiResources(entry) });
     },
   };
 }

@@ -8,7 +8,7 @@ import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { withoutTypeMeta, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { tableColumns, tableRow } from './table.js';
-import { sendBody } from '../http.js';
+import { sendBody, sendJson } from '../http.js';
 
 export interface ListMeta {
   resourceVersion: string;
@@ -19,7 +19,7 @@ export interface ListMeta {
 function write(ctx: KubeContext, status: number, json: string): void {
   const output = ctx.state.output;
   if (output.kind === 'yaml') sendBody(ctx, status, output.stringify(JSON.parse(json)), 'application/yaml');
-  else sendBody(ctx, status, json);
+  else sendJson(ctx, status, json);
 }
 
 const views = new WeakMap<ObjectResult, ObjectResult>();

@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import { readObjectBody } from './body.js';
 import { respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
-import { sendBody } from '../http.js';
+import { sendJson } from '../http.js';
 import { patchObject } from './patch.js';
 import { respondScale, writeScale } from './scale.js';
 import { validateBodyFields } from '../../openapi/field-validation.js';
@@ -22,7 +22,7 @@ export async function createOnSubresource(ctx: KubeContext, services: Services, 
   const bodyName = object?.metadata?.name;
   if (bodyName !== undefined && bodyName !== name) throw errors.badRequest(`name in URL does not match name in ${object.kind ?? subresource} object`);
   services.objects.createSubresource(def, namespace, name, subresource, object, options);
-  sendBody(ctx, 201, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }));
+  sendJson(ctx, 201, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }));
 }
 
 export async function handleSubresource(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string): Promise<void> {

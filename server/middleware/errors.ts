@@ -4,11 +4,17 @@
 import type { Middleware } from 'koa';
 import type { KubeState } from '../context.js';
 import { errors, PageNotFound, StatusError } from '../errors.js';
-import { sendBody, type Writable } from '../http.js';
+import { sendBody, sendJson, type Writable } from '../http.js';
+import { errorFormat, yamlWriter } from './negotiation.js';
 
-export function writeStatus(ctx: Writable, err: StatusError): void {
+/** Writes a Status in the representation the request accepts, as kube-apiserver negotiates its errors. */
+export async function writeStatus(ctx: Writable & { get(field: string): string }, err: StatusError): Promise<void> {
   for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
-  sendBody(ctx, err.code, JSON.stringify(err.status));
+  const format = errorFormat(ctx.get('accept'));
+  if (format === 'yaml') sendBody(ctx, err.code, (await yamlWriter())(err.status), 'application/yaml');
+  // A client that accepts no representation gets indented JSON, as kube-apiserver's fallback writes it.
+  else if (format === 'indented') sendBody(ctx, err.code, JSON.stringify(err.status, null, 2));
+  else sendJson(ctx, err.code, JSON.stringify(err.status));
 }
 
 export function statusErrors(report: (err: unknown) => void): Middleware<KubeState> {
@@ -18,7 +24,7 @@ export function statusErrors(report: (err: unknown) => void): Middleware<KubeSta
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) return;
       if (err instanceof StatusError) {
-        writeStatus(ctx, err);
+        await writeStatus(ctx, err);
         return;
       }
       if (err instanceof PageNotFound) {
@@ -33,7 +39,7 @@ export function statusErrors(report: (err: unknown) => void): Middleware<KubeSta
         return;
       }
       report(err);
-      writeStatus(ctx, errors.internal(err instanceof Error ? err.message : String(err)));
+      await writeStatus(ctx, errors.internal(err instanceof Error ? err.message : String(err)));
     }
   };
 }

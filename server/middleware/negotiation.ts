@@ -12,27 +12,80 @@ export type OutputFormat =
   | { kind: 'partial'; version: string; list: boolean };
 
 export interface MediaType {
+  /** `application/json`, or a wildcard range: as the client wrote it (matching is case-sensitive, as in Go). */
   type: string;
   params: Record<string, string>;
+  q: number;
 }
 
+/** strconv.ParseFloat as a q-value parser uses it: anything it refuses counts as 0. */
+function qValue(text: string): number {
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
+  if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  return 0;
+}
+
+/** goautoneg's ordering: a higher q first, but also a concrete type or subtype before a wildcard, whatever their q. */
+function before(a: MediaType, b: MediaType): boolean {
+  if (a.q > b.q) return true;
+  const [aType, aSub] = a.type.split('/');
+  const [bType, bSub] = b.type.split('/');
+  if (aType !== '*' && bType === '*') return true;
+  return aSub !== '*' && bSub === '*';
+}
+
+/**
+ * The clauses of an Accept header in the order kube-apiserver tries them (goautoneg.ParseAccept:
+ * malformed clauses dropped, q=0 kept, then Go's insertion sort with the ordering above).
+ */
 export function parseMediaTypes(header: string): MediaType[] {
-  return header
-    .split(',')
-    .map((part) => {
-      const [type, ...rest] = part.split(';').map((s) => s.trim());
-      const params: Record<string, string> = {};
-      for (const p of rest) {
-        const eq = p.indexOf('=');
-        if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
-      }
-      return { type: type.toLowerCase(), params };
-    })
-    .filter((m) => m.type && m.params.q !== '0');
+  const clauses: MediaType[] = [];
+  for (const raw of header.split(',')) {
+    const [range, ...rest] = raw.replace(/^ +| +$/g, '').split(';');
+    const slash = range.split('/');
+    if (slash.length > 2 || (slash.length === 1 && range.replace(/^ +| +$/g, '') !== '*')) continue;
+    const type = slash.length === 1 ? '*/*' : `${slash[0].replace(/^ +| +$/g, '')}/${slash[1].replace(/^ +| +$/g, '')}`;
+    const clause: MediaType = { type, params: {}, q: 1 };
+    for (const param of rest) {
+      const parts = param.split('=');
+      if (parts.length !== 2) continue;
+      const token = parts[0].replace(/^ +| +$/g, '');
+      if (token === 'q') clause.q = qValue(parts[1]);
+      else clause.params[token] = parts[1].replace(/^ +| +$/g, '');
+    }
+    clauses.push(clause);
+  }
+  for (let i = 1; i < clauses.length; i++) {
+    for (let j = i; j > 0 && before(clauses[j], clauses[j - 1]); j--) [clauses[j], clauses[j - 1]] = [clauses[j - 1], clauses[j]];
+  }
+  return clauses;
 }
 
 export const servedMediaTypes = ['application/json', 'application/yaml'];
+/** What kube-apiserver's routes produce, as its 406 messages list them (kubemock writes no protobuf). */
+const producedMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+/** List and watch routes also produce the streaming types. */
+const streamMediaTypes = ['application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
 const metaVersions = ['v1', 'v1beta1'];
+
+/** YAML as kube-apiserver writes it (JSON through sigs.k8s.io/yaml): sorted keys, YAML 1.1 quoting, flush sequences. */
+export async function yamlWriter(): Promise<(value: unknown) => string> {
+  // The YAML library loads only when a client asks for YAML, to keep start-up fast.
+  const { stringify } = await import('yaml');
+  return (value) => stringify(value, { sortMapEntries: true, version: '1.1', indentSeq: false, lineWidth: 0 });
+}
+
+/** The representation of an error: the first plain JSON or YAML clause; none (a 406's client) gets indented JSON. */
+export function errorFormat(header: string): 'json' | 'yaml' | 'indented' {
+  if (!header) return 'json';
+  for (const { type, params } of parseMediaTypes(header)) {
+    // Errors are never transformed (as=Table) and have no other server version.
+    if ('as' in params || 'g' in params || 'v' in params || params.sv || (params.stream && params.stream !== 'watch')) continue;
+    if (type === 'application/yaml') return 'yaml';
+    if (type === 'application/json' || type === 'application/*' || type === '*/*') return 'json';
+  }
+  return 'indented';
+}
 
 type Choice = OutputFormat | { kind: 'yaml' };
 
@@ -49,14 +102,17 @@ function choose(media: MediaType): Choice | undefined {
   return undefined;
 }
 
-/** Explains a refused `as=` request the way kube-apiserver words it, when that was all the client offered. */
-function refusal(offered: MediaType[]): ReturnType<typeof errors.notAcceptable> {
-  const asked = offered.find((m) => m.type === 'application/json' && m.params.as);
-  if (asked && ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'].includes(asked.params.as)) {
-    const gv = asked.params.g ? `${asked.params.g}/${asked.params.v ?? ''}` : asked.params.v ?? '';
-    return errors.notAcceptableText(`no ${asked.params.as} exists in group version ${gv}`);
-  }
-  return errors.notAcceptable(servedMediaTypes);
+/**
+ * A resource request's 406: go-restful's own when no clause names a type the route produces,
+ * the handler's when one does but nothing (an unknown `as=`, protobuf) can be served.
+ */
+function refusal(offered: MediaType[], verb: string): ReturnType<typeof errors.notAcceptable> {
+  const produced = (type: string) => type === '*/*' || type === 'application/*' || producedMediaTypes.includes(type);
+  const available = verb === 'list' || verb === 'watch' ? [...producedMediaTypes, ...streamMediaTypes] : producedMediaTypes;
+  if (!offered.some((m) => produced(m.type))) return errors.notAcceptableRoute(available);
+  // kube-apiserver would answer a protobuf-only client in protobuf; kubemock writes JSON and YAML only.
+  if (offered.some((m) => m.type === 'application/vnd.kubernetes.protobuf')) return errors.notAcceptable(servedMediaTypes);
+  return errors.notAcceptable(producedMediaTypes);
 }
 
 export const negotiation: Middleware<KubeState> = async (ctx, next) => {
@@ -70,11 +126,10 @@ export const negotiation: Middleware<KubeState> = async (ctx, next) => {
       if (choice) break;
     }
     if (!choice) {
-      if (ctx.state.info.isResourceRequest) throw refusal(offered);
+      if (ctx.state.info.isResourceRequest) throw refusal(offered, ctx.state.info.verb);
       choice = { kind: 'json' };
     }
-    // The YAML library loads only when a client asks for YAML, to keep start-up fast.
-    ctx.state.output = choice.kind === 'yaml' ? { kind: 'yaml', stringify: (await import('yaml')).stringify } : (choice as OutputFormat);
+    ctx.state.output = choice.kind === 'yaml' ? { kind: 'yaml', stringify: await yamlWriter() } : (choice as OutputFormat);
   }
   await next();
 };

@@ -29,6 +29,8 @@ export interface RequestStep extends Comparison {
   save?: Record<string, string>;
   /** false: run but do not record or compare (set-up). */
   record?: boolean;
+  /** Record the body's text as written (indentation, key order) instead of the decoded value. */
+  raw?: boolean;
 }
 
 /** Polls a GET until it answers `status` (default 200); nothing is recorded. */

@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { type CollectStep, type Corpus, namespaceFor, type RequestStep, type Scenario, stepLabel, type Step } from './corpus.js';
 import { Normalizer, parsePath, shape } from './normalize.js';
 
@@ -63,7 +63,21 @@ function headerMap(raw: string[], wanted: string[]): Record<string, string | str
   return out;
 }
 
-function decode(text: string): unknown {
+/** JSON and YAML bodies decoded; a timestamp YAML 1.1 would read as a date (left unquoted) shows as such. */
+function decode(text: string, contentType = ''): unknown {
+  if (contentType.startsWith('application/yaml')) {
+    const unquoted = (value: unknown): unknown => {
+      if (value instanceof Date) return '<unquoted YAML timestamp>';
+      if (Array.isArray(value)) return value.map(unquoted);
+      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unquoted(v)]));
+      return value;
+    };
+    try {
+      return unquoted(parseYaml(text, { version: '1.1' }));
+    } catch {
+      return text;
+    }
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -226,7 +240,8 @@ async function runStep(target: Target, agent: http.Agent, step: Step, vars: Reco
   const headers = substitute(step.send ?? {}, vars) as Record<string, string>;
   const payload = encodeBody({ ...step, body: substitute(step.body, vars) }, headers);
   const response = await send(target, agent, method, path, headers, payload);
-  const decoded = decode(response.text);
+  const contentType = headerMap(response.rawHeaders, ['content-type'])['content-type'];
+  const decoded = step.raw ? response.text : decode(response.text, typeof contentType === 'string' ? contentType : '');
   for (const [name, at] of Object.entries(step.save ?? {})) {
     let value: unknown = decoded;
     for (const segment of parsePath(at)) value = (value as Record<string | number, unknown> | undefined)?.[segment];

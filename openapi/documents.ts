@@ -30,8 +30,10 @@ export interface OpenApiDocuments {
 }
 
 export interface SwaggerDocument extends PublishedDocument {
-  /** The document itself, for other encodings (protobuf). */
+  /** The document itself, for other encodings. */
   document: Record<string, unknown>;
+  /** Its gnostic protobuf encoding, once asked for. */
+  protobuf?: Buffer;
 }
 
 function sha512Hex(text: string): string {

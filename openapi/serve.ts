@@ -1,18 +1,33 @@
 // GET /openapi/v3 (the index), /openapi/v3/<group-version> and /openapi/v2, answered the way
 // kube-openapi's handlers answer them: a document asked for by its current hash may be cached for
-// good, a stale hash is redirected to the current one, and anything but JSON gets an empty 406.
+// good, a stale hash is redirected to the current one, v2 comes as JSON or gnostic protobuf, and
+// anything else gets an empty 406.
 
 import type { Clock } from '../server/clock.js';
 import type { KubeContext } from '../server/context.js';
 import { parseMediaTypes } from '../server/middleware/negotiation.js';
 import type { Registry } from '../server/registry/registry.js';
 import { openApiDocuments } from './cache.js';
+import { swaggerProtobuf } from './swagger-protobuf.js';
 import { sendBody } from '../server/http.js';
 import { pathNotFound } from '../server/handlers/not-found.js';
 
-/** kube-apiserver also offers protobuf; kubemock serves JSON only. */
+const jsonTypes = new Set(['application/json', 'application/*', '*/*']);
+/** The names clients ask for v2 protobuf by; kube-openapi answers with the second. */
+const v2ProtobufTypes = new Set(['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf']);
+const v2ProtobufContentType = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** The first representation the Accept header names that the document comes in. */
+function negotiate(ctx: KubeContext, protobuf: boolean): 'json' | 'protobuf' | undefined {
+  for (const { type } of parseMediaTypes(ctx.get('accept') || '*/*')) {
+    if (jsonTypes.has(type)) return 'json';
+    if (protobuf && v2ProtobufTypes.has(type)) return 'protobuf';
+  }
+  return undefined;
+}
+
 function acceptsJson(ctx: KubeContext): boolean {
-  return parseMediaTypes(ctx.get('accept') || '*/*').some(({ type }) => type === 'application/json' || type === 'application/*' || type === '*/*');
+  return negotiate(ctx, false) === 'json';
 }
 
 function notAcceptable(ctx: KubeContext): void {
@@ -58,9 +73,21 @@ export function openApiHandlers(registry: Registry, clock: Clock) {
     },
 
     async swagger(ctx: KubeContext): Promise<void> {
-      if (!acceptsJson(ctx)) return notAcceptable(ctx);
+      ctx.vary('Accept');
+      const representation = negotiate(ctx, true);
+      if (!representation) return notAcceptable(ctx);
       const swagger = openApiDocuments(registry).swagger();
-      sendJson(ctx, swagger.json, swagger.hash);
+      ctx.set('Cache-Control', 'no-cache, private');
+      if (representation === 'json') return sendJson(ctx, swagger.json, swagger.hash);
+      // Both representations carry the JSON's hash, as kube-openapi tags them.
+      ctx.etag = swagger.hash;
+      ctx.status = 200;
+      ctx.set('Content-Type', v2ProtobufContentType);
+      ctx.body = (swagger.protobuf ??= await swaggerProtobuf(swagger.document));
+      if (ctx.fresh) {
+        ctx.status = 304;
+        ctx.body = null;
+      }
     },
   };
 }

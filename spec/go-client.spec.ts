@@ -174,4 +174,18 @@ describe('client-go (spec/clients/go)', () => {
     });
     expect(discovery.scale).to.deep.equal({ kind: 'Scale', group: 'autoscaling', version: 'v1', namespaced: true, verbs: ['get', 'patch', 'update'], shortNames: null });
   });
+  it('reads /openapi/v2 as gnostic protobuf, with the schema facts kube-apiserver 1.32.13 publishes there', () => {
+    expect(findings['openapi-v2']).to.deep.equal({
+      step: 'openapi-v2',
+      accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+      received: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+      swagger: '2.0',
+      deploymentKind: [{ group: 'apps', kind: 'Deployment', version: 'v1' }],
+      deploymentSpecRequired: ['selector', 'template'],
+      specTemplateRef: '#/definitions/io.k8s.api.core.v1.PodTemplateSpec',
+      containerPortsMapKeys: ['containerPort', 'protocol'],
+      containerPortsStrategy: 'merge',
+      patchAction: 'patch',
+    });
+  });
 });

@@ -33,6 +33,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/yaml"
+
+	openapi_v2 "github.com/google/gnostic-models/openapiv2"
 )
 
 const (
@@ -63,6 +66,7 @@ func main() {
 	informerRecovery(clients, informer, recorder)
 	metadataInformer(config, clients)
 	aggregatedDiscovery(config)
+	openAPIV2(config)
 }
 
 func configMapCRUD(clients *kubernetes.Clientset, requests *requestLog) {
@@ -302,6 +306,65 @@ func aggregatedDiscovery(config *rest.Config) {
 		fail("discovery lacks deployments or deployments/scale in apps/v1")
 	}
 	report("discovery", map[string]any{"requests": requests.entries(), "deployments": resourceSummary(deployments), "scale": resourceSummary(scale)})
+}
+
+// openAPIV2 fetches /openapi/v2 as client-go's discovery does (gnostic protobuf, what kubectl falls
+// back to for kinds /openapi/v3 lacks) and reads facts of the Deployment schema from it.
+func openAPIV2(config *rest.Config) {
+	requests := &requestLog{}
+	client, err := discovery.NewDiscoveryClientForConfig(requests.traced(config))
+	check(err, "build discovery client")
+	document, err := client.OpenAPISchema()
+	check(err, "fetch /openapi/v2")
+	definitions := map[string]*openapi_v2.Schema{}
+	for _, named := range document.GetDefinitions().GetAdditionalProperties() {
+		definitions[named.GetName()] = named.GetValue()
+	}
+	extension := func(schema *openapi_v2.Schema, name string) any {
+		for _, named := range schema.GetVendorExtension() {
+			if named.GetName() == name {
+				var value any
+				check(yaml.Unmarshal([]byte(named.GetValue().GetYaml()), &value), "read extension "+name)
+				return value
+			}
+		}
+		return nil
+	}
+	property := func(schema *openapi_v2.Schema, name string) *openapi_v2.Schema {
+		for _, named := range schema.GetProperties().GetAdditionalProperties() {
+			if named.GetName() == name {
+				return named.GetValue()
+			}
+		}
+		fail("no property %s", name)
+		return nil
+	}
+	deployment, spec, container := definitions["io.k8s.api.apps.v1.Deployment"], definitions["io.k8s.api.apps.v1.DeploymentSpec"], definitions["io.k8s.api.core.v1.Container"]
+	if deployment == nil || spec == nil || container == nil {
+		fail("/openapi/v2 lacks the Deployment, DeploymentSpec or Container definition")
+	}
+	var patchAction any
+	for _, path := range document.GetPaths().GetPath() {
+		if path.GetName() == "/apis/apps/v1/namespaces/{namespace}/deployments/{name}" {
+			for _, named := range path.GetValue().GetPatch().GetVendorExtension() {
+				if named.GetName() == "x-kubernetes-action" {
+					check(yaml.Unmarshal([]byte(named.GetValue().GetYaml()), &patchAction), "read x-kubernetes-action")
+				}
+			}
+		}
+	}
+	fetched := requests.first(http.MethodGet, "/openapi/v2")
+	report("openapi-v2", map[string]any{
+		"accept":                 fetched.Accept,
+		"received":               fetched.Received,
+		"swagger":                document.GetSwagger(),
+		"deploymentKind":         extension(deployment, "x-kubernetes-group-version-kind"),
+		"deploymentSpecRequired": spec.GetRequired(),
+		"specTemplateRef":        property(spec, "template").GetXRef(),
+		"containerPortsMapKeys":  extension(property(container, "ports"), "x-kubernetes-list-map-keys"),
+		"containerPortsStrategy": extension(property(container, "ports"), "x-kubernetes-patch-strategy"),
+		"patchAction":            patchAction,
+	})
 }
 
 func resourceSummary(resource *metav1.APIResource) map[string]any {

@@ -3,6 +3,8 @@
 
 import { autoscalingResources } from './resources/autoscaling.js';
 import { customResourceDefinitions } from './resources/apiextensions.js';
+import { authenticationResources } from './resources/authentication.js';
+import { authorizationResources } from './resources/authorization.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
@@ -160,6 +162,8 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
+  ...authenticationResources,
+  ...authorizationResources,
   ...autoscalingResources,
   ...batchResources,
   ...networkingResources,

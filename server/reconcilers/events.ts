@@ -1,0 +1,224 @@
+// Events as Kubernetes components record them, so `kubectl describe` tells the same story.
+// EventRecorder is client-go's tools/record (kube-controller-manager, kubelet): core/v1 Events with
+// source, first/last timestamps and a count that grows when the same event repeats.
+// SeriesRecorder is tools/events (kube-scheduler): events.k8s.io/v1 Events with action,
+// reportingController/Instance and a series for repeats.
+
+import { timestamp, type Clock } from '../clock.js';
+import { StatusError } from '../errors.js';
+import { StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import type { ControllerClient } from './client.js';
+
+export interface ObjectReference {
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  apiVersion: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+/** A reference to a stored object, as client-go's reference.GetReference builds it. */
+export function referenceTo(object: StoredObject | KubeObject, options: { fieldPath?: string; resourceVersion?: boolean } = {}): ObjectReference {
+  const o: KubeObject = object instanceof StoredObject ? object.object : object;
+  const ref = { kind: o.kind ?? '' } as ObjectReference;
+  if (o.metadata.namespace) ref.namespace = o.metadata.namespace;
+  ref.name = o.metadata.name ?? '';
+  ref.uid = o.metadata.uid ?? '';
+  ref.apiVersion = o.apiVersion ?? '';
+  if (options.resourceVersion !== false && o.metadata.resourceVersion) ref.resourceVersion = o.metadata.resourceVersion;
+  if (options.fieldPath) ref.fieldPath = options.fieldPath;
+  return ref;
+}
+
+/** Bounded memory of recent events, oldest forgotten first (client-go keeps 4096). */
+class RecentEvents<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity = 4096) {}
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+/** The last event name time handed out, shared by every recorder so two never name an event alike. */
+let lastNanos = 0n;
+
+/** Event names are `<object>.<hex nanoseconds>`; the clock counts milliseconds, so a counter keeps them apart. */
+class EventNames {
+  constructor(private readonly clock: Clock) {}
+
+  next(objectName: string): string {
+    let nanos = BigInt(this.clock.now().getTime()) * 1_000_000n;
+    if (nanos <= lastNanos) nanos = lastNanos + 1n;
+    lastNanos = nanos;
+    return `${objectName}.${nanos.toString(16)}`;
+  }
+}
+
+/** Writing an event never fails the work that records it: the server's refusal drops the event, as client-go does. */
+function dropRefused(write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!(err instanceof StatusError)) throw err;
+  }
+}
+
+/** The time of an event in metav1.MicroTime form. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+interface Observation {
+  name: string;
+  namespace: string;
+  count: number;
+}
+
+/** client-go's spam filter: a burst of 25 events per object and source, then one per 5 minutes. */
+const spamBurst = 25;
+const spamRefillMs = 300_000;
+
+export class EventRecorder {
+  private readonly seen = new RecentEvents<Observation>();
+  private readonly tokens = new RecentEvents<{ tokens: number; at: number }>();
+  private readonly names: EventNames;
+
+  constructor(
+    private readonly client: ControllerClient,
+    private readonly source: { component: string; host?: string },
+    private readonly clock: Clock,
+  ) {
+    this.names = new EventNames(clock);
+  }
+
+  event(involved: ObjectReference, type: EventType, reason: string, message: string): void {
+    const now = this.clock.now();
+    const spamKey = [this.source.component, this.source.host, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion].join('\u0000');
+    if (!this.allow(spamKey, now.getTime())) return;
+    const key = [spamKey, involved.fieldPath, type, reason, message].join('\u0000');
+    const namespace = involved.namespace || 'default';
+    const last = this.seen.get(key);
+    if (last) {
+      const stored = this.client.get('events', last.namespace, last.name);
+      if (stored) {
+        const count = last.count + 1;
+        dropRefused(() =>
+          this.client.update(stored, (event) => {
+            event.count = count;
+            event.lastTimestamp = timestamp(now);
+            event.message = message;
+          }),
+        );
+        this.seen.set(key, { ...last, count });
+        return;
+      }
+    }
+    const name = this.names.next(involved.name);
+    const at = timestamp(now);
+    const source: Record<string, string> = { component: this.source.component };
+    if (this.source.host) source.host = this.source.host;
+    dropRefused(() => this.client.create('events', namespace, {
+      metadata: { name, namespace },
+      involvedObject: involved,
+      reason,
+      message,
+      source,
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: this.source.component,
+      reportingInstance: this.source.host ?? '',
+    }));
+    this.seen.set(key, { name, namespace, count: 1 });
+  }
+
+  private allow(key: string, now: number): boolean {
+    const bucket = this.tokens.get(key) ?? { tokens: spamBurst, at: now };
+    const refilled = Math.min(spamBurst, bucket.tokens + (now - bucket.at) / spamRefillMs);
+    if (refilled < 1) {
+      this.tokens.set(key, { tokens: refilled, at: now });
+      return false;
+    }
+    this.tokens.set(key, { tokens: refilled - 1, at: now });
+    return true;
+  }
+}
+
+export class SeriesRecorder {
+  private readonly seen = new RecentEvents<Observation & { lastObserved: number }>();
+  private readonly names: EventNames;
+
+  constructor(
+    private readonly client: ControllerClient,
+    private readonly reportingController: string,
+    private readonly reportingInstance: string,
+    private readonly clock: Clock,
+  ) {
+    this.names = new EventNames(clock);
+  }
+
+  /** Records an events.k8s.io/v1 Event; a repeat within 6 minutes becomes a series on the first one. */
+  eventf(regarding: ObjectReference, related: ObjectReference | undefined, type: EventType, reason: string, action: string, note: string): void {
+    const now = this.clock.now();
+    const key = JSON.stringify([type, action, reason, regarding, related ?? null]);
+    const last = this.seen.get(key);
+    if (last && now.getTime() - last.lastObserved <= seriesFinishMs) {
+      const stored = this.client.get('events.k8s.io/events', last.namespace, last.name);
+      if (stored) {
+        const count = last.count + 1;
+        dropRefused(() =>
+          this.client.update(stored, (event) => {
+            event.series = { count, lastObservedTime: microTime(now) };
+            event.message = note;
+          }),
+        );
+        this.seen.set(key, { ...last, count, lastObserved: now.getTime() });
+        return;
+      }
+    }
+    const namespace = regarding.namespace || 'default';
+    const name = this.names.next(regarding.name);
+    const body: KubeObject = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      eventTime: microTime(now),
+      reportingController: this.reportingController,
+      reportingInstance: this.reportingInstance,
+      action,
+      reason,
+      regarding,
+      note,
+      type,
+    };
+    if (related) body.related = related;
+    dropRefused(() => this.client.create('events.k8s.io/events', namespace, body));
+    this.seen.set(key, { name, namespace, count: 1, lastObserved: now.getTime() });
+  }
+}
+
+/** How long after its last observation a series ends (tools/events' finishTime). */
+const seriesFinishMs = 6 * 60_000;

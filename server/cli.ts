@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { controllerCatalog } from './reconcilers/index.js';
 import { ControllerSelectionError, parseControllerList, selectControllers, type ControllerSelection } from './reconcilers/selection.js';
+import { readStagesFile, StageError, type KubeletStage } from './reconcilers/kubelet-stages.js';
 import { startServer } from './server.js';
 
 const usage = `Usage: kubemock [options]
@@ -22,6 +23,9 @@ Options:
   --history-size N    watch events kept for resumption (default 10000)
   --controllers LIST  controllers to run, as kube-controller-manager's flag: * is all,
                       -name turns one off (default *; none runs nothing, as envtest)
+  --nodes N           nodes the kubelets register (default 1)
+  --kubelet-stages FILE  how containers behave (pull, start, readiness, exit, logs):
+                      a YAML or JSON list of kubelet stages
   --log               print one line per request to stderr
   --help              show this help
   --version           print the version
@@ -57,6 +61,8 @@ async function main(): Promise<void> {
         'cert-dir': { type: 'string' },
         'history-size': { type: 'string' },
         controllers: { type: 'string' },
+        nodes: { type: 'string' },
+        'kubelet-stages': { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -88,8 +94,20 @@ async function main(): Promise<void> {
     }
   }
 
+  let kubeletStages: KubeletStage[] | undefined;
+  if (values['kubelet-stages'] !== undefined) {
+    try {
+      kubeletStages = readStagesFile(values['kubelet-stages']);
+    } catch (err) {
+      if (err instanceof StageError) fail(`--kubelet-stages: ${err.message}`);
+      throw err;
+    }
+  }
+
   const server = await startServer({
     controllers,
+    nodes: integerFlag('nodes', values.nodes, 0, 10_000),
+    kubeletStages,
     port: integerFlag('port', values.port, 0, 65535),
     host: values.host,
     token: values.token,

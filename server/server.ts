@@ -8,7 +8,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { builtinAdmissionChain } from './admission/index.js';
 import { createApp } from './app.js';
-import { Credentials } from './auth/credentials.js';
 import { seedCluster } from './bootstrap/seed.js';
 import { systemClock, type Clock } from './clock.js';
 import { kubeconfigYaml } from './kubeconfig.js';
@@ -16,6 +15,8 @@ import type { LogSink } from './middleware/access-log.js';
 import { startReconcilers } from './reconcilers/index.js';
 import type { ControllerRunner } from './reconcilers/runner.js';
 import type { ControllerSelection } from './reconcilers/selection.js';
+import type { KubeletStage } from './reconcilers/kubelet-stages.js';
+import { World, type NodeShape } from './reconcilers/world.js';
 import { GenericStore } from './registry/generic-store.js';
 import { builtinRegistry } from './registry/registry.js';
 import type { Services } from './services.js';
@@ -44,6 +45,21 @@ export interface ServerOptions {
   reportError?: (err: unknown) => void;
   /** Which controllers run (kube-controller-manager's --controllers grammar); default all, `none` as on envtest. */
   controllers?: ControllerSelection;
+  /** Nodes the kubelets register: how many (default 1) or their shapes. */
+  nodes?: number | NodeShape[];
+  /** How the fake kubelet's containers behave (pull, start, readiness, exit, logs), after the built-in stages. */
+  kubeletStages?: KubeletStage[];
+}
+
+/** The simulated machines of a running server, for tests to act on. */
+export interface WorldControls {
+  /** The node's kubelet stops renewing its Lease and posting status, as if the machine dropped off the network. */
+  stopHeartbeat(node: string): void;
+  resumeHeartbeat(node: string): void;
+  /** Replaces the kubelet stages; pods admitted from now on follow them. */
+  setKubeletStages(stages: KubeletStage[]): void;
+  /** What `kubectl logs` prints for a pod's container (or every container of the pod). */
+  setLogs(namespace: string, pod: string, lines: string[], container?: string): void;
 }
 
 /** The controllers of a running server, and whether they have work left. */
@@ -66,6 +82,7 @@ export interface RunningServer {
   kubeconfig: string;
   services: Services;
   controllers: ControllerStatus;
+  world: WorldControls;
   /** Back to a fresh cluster: everything stored is dropped and the system objects seeded again. */
   reset(): void;
   close(): Promise<void>;
@@ -75,30 +92,14 @@ export const defaultHistorySize = 10_000;
 export const defaultHistoryBytes = 256 * 1024 * 1024;
 export const defaultWatchOptions: WatchOptions = { maxBufferedBytes: 8 * 1024 * 1024, bookmarkIntervalMs: 60_000 };
 
-export interface ServicesOptions {
-  clock?: Clock;
-  historySize?: number;
-  historyBytes?: number;
-  watch?: Partial<WatchOptions>;
-  /** The administrator's bearer token (random when absent). */
-  token?: string;
-  /** Where the service account signing key is kept (made per process when absent). */
-  certDir?: string;
-}
-
-export function createServices(options: ServicesOptions = {}): Services {
+export function createServices(options: { clock?: Clock; historySize?: number; historyBytes?: number; watch?: Partial<WatchOptions> } = {}): Services {
   const clock = options.clock ?? systemClock;
   const registry = builtinRegistry();
   const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize, historyBytes: options.historyBytes ?? defaultHistoryBytes });
   const admission = builtinAdmissionChain();
   const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), admission);
   const watches = new WatchHub(store, { ...defaultWatchOptions, ...options.watch });
-  const lookup = (resource: string, namespace: string, name: string) => {
-    const def = registry.findByResource(resource);
-    return def && objects.find(def, namespace, name)?.object;
-  };
-  const credentials = new Credentials(options.token ?? randomBytes(24).toString('base64url'), clock, lookup, options.certDir);
-  return { clock, registry, store, admission, objects, watches, credentials };
+  return { clock, registry, store, admission, objects, watches };
 }
 
 /** The address clients should use: a wildcard bind is reached through loopback. */
@@ -111,12 +112,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const reportError = options.reportError ?? ((err: unknown) => console.error('kubemock internal error:', err));
-  const services = createServices({ ...options, token });
+  const services = createServices(options);
   const certificates = options.insecureHttp
     ? undefined
     : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
 
-  const app = createApp(services, { plainHttp: !certificates, accessLog: options.accessLog, reportError });
+  const app = createApp(services, { token, plainHttp: !certificates, accessLog: options.accessLog, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;
@@ -131,8 +132,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
-  const reconcilerOptions = { controllers: options.controllers, caCert: certificates?.caCert ?? '', reportError };
-  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions);
+  const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
+  let world = newWorld();
+  services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
+  const reconcilerOptions = () => ({ controllers: options.controllers, caCert: certificates?.caCert ?? '', world, reportError });
+  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions());
   const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
   const kubeconfig = kubeconfigYaml({ server: url, token, caCert: certificates?.caCert });
   if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
@@ -151,12 +155,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       settle: (before) => reconcilers.settle(before),
       nextDue: () => reconcilers.nextDue(),
     },
+    world: {
+      stopHeartbeat: (node) => world.stopHeartbeat(node),
+      resumeHeartbeat: (node) => world.resumeHeartbeat(node),
+      setKubeletStages: (stages) => world.setKubeletStages(stages),
+      setLogs: (namespace, pod, lines, container) => world.setLogs(namespace, pod, lines, container),
+    },
     reset() {
       reconcilers.stop();
       services.watches.closeAll();
       services.store.clear();
       seedCluster(services, identity);
-      reconcilers = startReconcilers(services, reconcilerOptions);
+      world = newWorld();
+      reconcilers = startReconcilers(services, reconcilerOptions());
     },
     async close() {
       reconcilers.stop();

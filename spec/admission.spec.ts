@@ -11,7 +11,8 @@ const json = { 'Content-Type': 'application/json' };
 describe('admission', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await startCluster();
+    // As measured on kube-apiserver alone: no scheduler or kubelet writes to the pods.
+    cluster = await startCluster({ controllers: ['*', '-kube-scheduler', '-kubelet'] });
     await cluster.core.createNamespace({ body: { metadata: { name: 'adm' } } });
     await waitFor(async () => (await cluster.request('/api/v1/namespaces/adm/serviceaccounts/default')).status === 200);
   });

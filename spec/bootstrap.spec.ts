@@ -27,6 +27,8 @@ const notServedYet = ['priorityclasses.scheduling.k8s.io', 'apiservices.apiregis
 const addedByControllers: Record<string, (line: string) => boolean> = {
   serviceaccounts: (line) => line.endsWith(' default'),
   configmaps: (line) => line.endsWith(' kube-root-ca.crt'),
+  // The kubelet of kubemock's node renews its Lease there.
+  'leases.coordination.k8s.io': (line) => line.startsWith('kube-node-lease '),
 };
 
 describe('a fresh cluster', () => {

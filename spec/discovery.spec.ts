@@ -146,7 +146,8 @@ describe('discovery and health', () => {
 
   it('binds a pod to a node through pods/binding and the bindings resource', async () => {
     const { core } = cluster;
-    for (const name of ['bind-a', 'bind-b']) await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+    // A scheduler of their own, so the default scheduler leaves them to this test.
+    for (const name of ['bind-a', 'bind-b']) await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { schedulerName: 'by-hand', containers: [{ name: 'c', image: 'busybox' }] } } });
     const viaSubresource = await cluster.request('/api/v1/namespaces/default/pods/bind-a/binding', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

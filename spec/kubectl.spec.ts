@@ -42,7 +42,9 @@ describe('everyday kubectl', () => {
     expect(svc.spec.clusterIP).to.match(/^10\.\d+\.\d+\.\d+$/);
     const pod = JSON.parse(await kubectl('get', 'pod', 'probe', '-o', 'json'));
     expect(pod.spec.restartPolicy).to.equal('Never');
-    expect(pod.status.phase).to.equal('Pending');
+    // The scheduler and the kubelet run it.
+    await kubectl('wait', '--for=condition=Ready', 'pod/probe', '--timeout=10s');
+    expect(JSON.parse(await kubectl('get', 'pod', 'probe', '-o', 'json')).status.phase).to.equal('Running');
   });
 
   it('lists across namespaces and with selectors', async () => {

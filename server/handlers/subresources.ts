@@ -3,12 +3,12 @@
 
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
-import type { ResourceDefinition } from '../registry/types.js';
+import type { ResourceDefinition, SubresourceRead } from '../registry/types.js';
 import type { Services } from '../services.js';
 import { readObjectBody } from './body.js';
-import { respondObject, write } from './respond.js';
+import { respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
-import { sendJson } from '../http.js';
+import { sendBody, sendJson } from '../http.js';
 import { patchObject } from './patch.js';
 import { respondScale, writeScale } from './scale.js';
 import { validateBodyFields } from '../../openapi/field-validation.js';
@@ -34,13 +34,11 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   if (subresource === 'scale') {
     if (verb === 'get') return respondScale(ctx, def, services.objects.get(def, namespace, name));
     if (verb === 'update') return writeScale(ctx, services, def, namespace, name);
-  } else if (verb === 'create' && def.strategy.subresourceResponses?.[subresource]) {
-    const options = readWriteOptions(ctx, 'CreateOptions');
-    const result = services.objects.respondSubresource(def, namespace, name, subresource, await readObjectBody(ctx), options);
-    return write(ctx, 201, result.json);
   } else if (verb === 'create') {
     return createOnSubresource(ctx, services, def, namespace, name, subresource);
   } else if (verb === 'get') {
+    const read = def.strategy.subresourceReads?.[subresource];
+    if (read) return respondRead(ctx, services, def, namespace, name, read);
     return respondObject(ctx, def, services.objects.get(def, namespace, name));
   } else if (verb === 'update') {
     const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource };
@@ -50,4 +48,34 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
     return respondObject(ctx, def, result);
   }
   throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${subresource}` }, verb);
+}
+
+/** A subresource GET with its own answer (pods/log): the body, and for a stream what follows until it ends. */
+function respondRead(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, read: SubresourceRead): void {
+  const stored = services.objects.get(def, namespace, name);
+  const result = read({
+    parent: stored.object,
+    query: new URLSearchParams(ctx.querystring),
+    now: services.clock.now(),
+    nodes: services.nodes,
+    watchParent: (listener) =>
+      services.store.subscribe((event) => {
+        if (event.resource === stored.resource && event.object.key === stored.key) listener(event.type === 'DELETED' ? undefined : event.object.object);
+      }),
+  });
+  if (!result.follow) {
+    sendBody(ctx, 200, result.body, result.contentType);
+    return;
+  }
+  const res = ctx.res;
+  ctx.respond = false;
+  res.writeHead(200, { 'Content-Type': result.contentType, 'Cache-Control': 'no-cache, private', 'Audit-Id': ctx.state.requestId });
+  res.write(result.body);
+  let stop = () => {};
+  const end = () => {
+    stop();
+    res.end();
+  };
+  stop = result.follow((chunk) => res.write(chunk), end);
+  res.once('close', () => stop());
 }

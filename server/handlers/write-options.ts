@@ -31,6 +31,6 @@ export function readWriteOptions(ctx: KubeContext, optionsKind: 'CreateOptions' 
     dryRun: parseDryRun(queryParams(ctx, 'dryRun'), optionsKind),
     fieldManager: fieldManager(ctx, optionsKind),
     user: ctx.state.user,
-    credentials: ctx.state.credentials,
+    authenticate: ctx.state.authenticate,
   };
 }

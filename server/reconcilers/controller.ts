@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import type { StoreEvent } from '../store/memory-store.js';
 import type { ControllerClient } from './client.js';
 import type { OwnerIndex } from './owner-index.js';
+import type { World } from './world.js';
 
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds of the clock (a grace period, a lease to renew). */
@@ -31,6 +32,8 @@ export interface Controller {
   /** Keys to reconcile at start besides every object of the primary resource. */
   initialKeys?(): Iterable<string>;
   reconcile: Reconcile;
+  /** Lets go of anything outside the store the controller listens to. */
+  stop?(): void;
 }
 
 /** Who a controller acts as: the user its requests carry and the field manager of its writes. */
@@ -71,6 +74,8 @@ export interface ControllerEnv {
   queue: { enqueue(key: string): void; enqueueAfter(key: string, ms: number): void };
   /** PEM of the cluster CA (the root CA publisher hands it out). */
   caCert: string;
+  /** The simulated machines and the switches tests flip. */
+  world: World;
 }
 
 /** A controller as the catalog lists it: its kube-controller-manager style name, aliases and constructor. */

@@ -3,13 +3,16 @@
 import type { Services } from '../services.js';
 import type { ControllerDescriptor } from './controller.js';
 import { customResourceDefinitionController } from './custom-resource-definitions.js';
+import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
-import { podTermination } from './pod-termination.js';
+import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { ControllerRunner } from './runner.js';
+import { scheduler } from './scheduler/scheduler.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
+import type { World } from './world.js';
 
 /** Every controller, in the order their work is taken round-robin. */
 export const controllerCatalog: ControllerDescriptor[] = [
@@ -17,19 +20,25 @@ export const controllerCatalog: ControllerDescriptor[] = [
   serviceAccountController,
   rootCACertificatePublisher,
   namespaceController,
-  podTermination,
   clusterRoleAggregationController,
   flowSchemaStatusController,
+  nodeIpamController,
+  nodeLifecycleController,
+  taintEvictionController,
+  scheduler,
+  kubelet,
 ];
 
 export interface ReconcilerOptions {
   controllers?: ControllerSelection;
   caCert: string;
+  world: World;
   reportError: (err: unknown) => void;
 }
 
 export function startReconcilers(services: Services, options: ReconcilerOptions): ControllerRunner {
-  const runner = new ControllerRunner(services, selectControllers(controllerCatalog, options.controllers), options.caCert, options.reportError);
+  const chosen = selectControllers(controllerCatalog, options.controllers);
+  const runner = new ControllerRunner(services, chosen, options.caCert, options.world, options.reportError);
   runner.start();
   return runner;
 }

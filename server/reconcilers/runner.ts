@@ -12,6 +12,7 @@ import { ControllerClient } from './client.js';
 import type { Controller, ControllerDescriptor, ControllerEnv, ReconcileResult } from './controller.js';
 import { DelayHeap } from './delay-heap.js';
 import { controllerOf, OwnerIndex } from './owner-index.js';
+import type { World } from './world.js';
 
 /** client-go's default per-item backoff: 5 ms doubling up to 1000 s. */
 const baseBackoffMs = 5;
@@ -55,6 +56,7 @@ export class ControllerRunner {
     private readonly services: Services,
     descriptors: ControllerDescriptor[],
     caCert: string,
+    world: World,
     private readonly reportError: (err: unknown) => void,
   ) {
     descriptors.forEach((descriptor, index) => {
@@ -64,6 +66,7 @@ export class ControllerRunner {
         owners: this.owners,
         queue: { enqueue: (key) => this.enqueue(index, key), enqueueAfter: (key, ms) => this.enqueueAfter(index, key, ms) },
         caCert,
+        world,
       };
       const controller = descriptor.create(env);
       this.controllers.push({ name: descriptor.name, controller, queued: new Set(), failures: new Map() });
@@ -94,7 +97,10 @@ export class ControllerRunner {
     this.timer?.cancel();
     this.timer = undefined;
     this.delays.clear();
-    for (const running of this.controllers) running.queued.clear();
+    for (const running of this.controllers) {
+      running.queued.clear();
+      running.controller.stop?.();
+    }
     this.owners.clear();
     const waiters = this.waiters;
     this.waiters = [];

@@ -12,8 +12,7 @@ import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
 import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
-import { groupVersion, resourceKey, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
-import type { Credentials } from '../auth/credentials.js';
+import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { isJsonObject, jsonEqual } from '../json.js';
 import type { AdmissionChain, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
@@ -22,8 +21,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   user?: UserInfo;
-  /** Token authentication and issuing, for token reviews and requests. */
-  credentials?: Credentials;
+  /** Resolves bearer tokens for token reviews. */
+  authenticate?: (token: string) => UserInfo | undefined;
   /** Ownership computed by server-side apply, stored as given instead of derived from the change. */
   managedFields?: ManagedFieldsEntry[];
   /** Ownership a client wrote itself, from which this write's ownership is derived. */
@@ -137,28 +136,6 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
   return jsonEqual(strip(a), strip(b));
 }
 
-/**
- * An object of a resource stored as another (events.k8s.io/v1 events), as its own resource shows
- * it: converted, then written as its Go type writes it. Other objects are returned as they are.
- */
-export function fromStorage(def: ResourceDefinition, object: KubeObject): KubeObject {
-  if (!def.storedAs) return object;
-  const converted = def.storedAs.fromStorage(object);
-  return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), converted) : converted;
-}
-
-const emptyObjects = new WeakMap<ResourceDefinition, KubeObject>();
-
-/** A kind's empty object, as Go's zero value writes it: what a create's ownership is computed against. */
-function emptyObject(def: ResourceDefinition): KubeObject {
-  let empty = emptyObjects.get(def);
-  if (!empty) {
-    empty = resourceSchema(def).goTypes ? decodedByGo(schemaNode(def), { metadata: {} }) : { metadata: {} };
-    emptyObjects.set(def, empty);
-  }
-  return empty;
-}
-
 export class GenericStore {
   constructor(
     readonly store: MemoryStore,
@@ -261,7 +238,8 @@ export class GenericStore {
     const goTypes = resourceSchema(def).goTypes;
     const node = schemaNode(def);
     const decoded = goTypes ? decodedByGo(node, object) : object;
-    return managedFieldsEntry(decoded, old ?? emptyObject(def), node, {
+    const before = old ?? (goTypes ? decodedByGo(node, { metadata: {} }) : { metadata: {} });
+    return managedFieldsEntry(decoded, before, node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(this.clock.now()),
@@ -275,7 +253,9 @@ export class GenericStore {
    * values and omitempty rules, fields in Go's order. Kinds without Go types are kept as sent.
    */
   private asGoWrites(def: ResourceDefinition, object: KubeObject): KubeObject {
-    return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), object) : object;
+    if (!resourceSchema(def).goTypes) return object;
+    const node = schemaNode(def);
+    return storedByGo(node, decodedByGo(node, object));
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
@@ -307,9 +287,8 @@ export class GenericStore {
     if (strategy.respond) {
       this.admission.admit(admission, context);
       this.admission.validate(admission, context);
-      // The request is owned by its sender as a create would be, and echoed with that ownership.
-      setManagedFields(def, input, this.ownership(input, undefined, def, options));
-      return result(canonical(def, strategy.respond(input, this.reviewContext(context, options))));
+      const review = { user: options.user ?? { username: '', uid: '', groups: [] }, authenticate: options.authenticate ?? (() => undefined) };
+      return result(canonical(def, strategy.respond(input, review)));
     }
 
     const now = context.now;
@@ -325,7 +304,8 @@ export class GenericStore {
     else delete object.metadata.generation;
     strategy.defaults?.(object);
     // The creator owns what it sent and what defaulting filled in; what admission and the strategy add next is nobody's.
-    setManagedFields(def, object, this.ownership(object, undefined, def, options));
+    // Ownership is in the version the client wrote (an events.k8s.io/v1 event owns f:note, not f:message).
+    setManagedFields(def, object, view.storedAs ? this.ownership(view.storedAs.fromStorage(object), undefined, view, options) : this.ownership(object, undefined, def, options));
     this.admission.admit(admission, context);
     // The name exists before the strategy prepares the object (a Job's selector labels carry it).
     const generated = !meta.name && !!meta.generateName;
@@ -465,40 +445,6 @@ export class GenericStore {
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
     this.validate(def, next, existing.object, subresource);
     return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
-  }
-
-  /**
-   * POST to a subresource that answers with an object of its own kind and stores nothing
-   * (serviceaccounts/token); admission sees it as a create of that subresource.
-   */
-  respondSubresource(def: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
-    const respond = def.strategy.subresourceResponses?.[subresource];
-    if (!respond) throw errors.notFoundPath();
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
-    const request = body as KubeObject;
-    request.metadata ??= {};
-    const writeOptions = { ...options, subresource };
-    const context = this.context();
-    const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: request }, writeOptions);
-    this.admission.admit(admission, context);
-    this.admission.validate(admission, context);
-    return result(respond(namespace, name, request, this.reviewContext(context, writeOptions)));
-  }
-
-  private reviewContext(context: StrategyContext, options: WriteOptions): ReviewContext {
-    if (!options.credentials) throw new Error('a review needs the credentials of the server');
-    return {
-      ...context,
-      user: options.user ?? { username: '', uid: '', groups: [] },
-      credentials: options.credentials,
-      ownership: (object, apiVersion) => managedFieldsEntry(object, { metadata: {} }, undefined, {
-        manager: options.fieldManager ?? 'unknown',
-        apiVersion,
-        time: timestamp(context.now),
-        subresource: options.subresource,
-        statusIsSubresource: false,
-      }),
-    };
   }
 
   /**

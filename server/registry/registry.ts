@@ -3,8 +3,6 @@
 
 import { autoscalingResources } from './resources/autoscaling.js';
 import { customResourceDefinitions } from './resources/apiextensions.js';
-import { authenticationResources } from './resources/authentication.js';
-import { authorizationResources } from './resources/authorization.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
@@ -162,8 +160,6 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
-  ...authenticationResources,
-  ...authorizationResources,
   ...autoscalingResources,
   ...batchResources,
   ...networkingResources,

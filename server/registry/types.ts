@@ -6,7 +6,6 @@ import type { FieldError, StatusError } from '../errors.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
 import type { NameCheck } from './validation.js';
-import type { Credentials } from '../auth/credentials.js';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
@@ -84,31 +83,58 @@ export interface Strategy {
   pendingDeletion?(object: KubeObject): boolean;
   /** Changes made when a deletion starts but cannot finish yet (a namespace turns Terminating). */
   markDeleting?(object: KubeObject): void;
+  /** GETs of a subresource that answer with something other than the object (pods/log). */
+  subresourceReads?: Record<string, SubresourceRead>;
   /** POSTs to a subresource (pods/binding) that turn the parent object into its next state. */
   subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
   /** Resources that answer a create without storing anything (access and token reviews). */
   respond?(object: KubeObject, review: ReviewContext): KubeObject;
-  /**
-   * POSTs to a subresource that answer with an object of another kind and change nothing stored
-   * (serviceaccounts/token): given the parent's namespace and name and the request body.
-   */
-  subresourceResponses?: Record<string, (namespace: string, name: string, body: KubeObject, context: ReviewContext) => KubeObject>;
 }
 
-export interface ReviewContext extends StrategyContext {
+/** What a subresource GET answers: a body of its own type, and for a stream the part still to come. */
+export interface SubresourceReadResult {
+  contentType: string;
+  body: string;
+  /** Keeps the response open and writes more until `end` is called; returns how to stop early. */
+  follow?(write: (chunk: string) => void, end: () => void): () => void;
+}
+
+export interface SubresourceReadRequest {
+  /** The parent object as stored now. */
+  parent: KubeObject;
+  query: URLSearchParams;
+  now: Date;
+  /** What runs on the nodes (the kubelet API kube-apiserver proxies to), when a kubelet runs. */
+  nodes?: NodeAPI;
+  /** Calls `listener` on every change of the parent (undefined once it is deleted); returns how to stop. */
+  watchParent(listener: (parent: KubeObject | undefined) => void): () => void;
+}
+
+export type SubresourceRead = (request: SubresourceReadRequest) => SubresourceReadResult;
+
+/** A container's log lines with their times (RFC 3339 with nine fraction digits). */
+export interface LogLine {
+  time: string;
+  text: string;
+}
+
+/** The part of the kubelet API kube-apiserver reaches through. */
+export interface NodeAPI {
+  /** A container's current (or previous) run's log, undefined when that run does not exist. */
+  containerLogs(pod: KubeObject, container: string, previous: boolean): LogLine[] | undefined;
+}
+
+export interface ReviewContext {
   /** Who asked. */
   user: UserInfo;
-  /** Token authentication and service account token issuing. */
-  credentials: Credentials;
-  /** The managedFields of `object` as the requester's create of it in `apiVersion` (answers that echo the request). */
-  ownership(object: KubeObject, apiVersion: string): unknown[];
+  /** Who a bearer token belongs to, if anyone. */
+  authenticate(token: string): UserInfo | undefined;
 }
 
 export interface UserInfo {
   username: string;
   uid: string;
   groups: string[];
-  extra?: Record<string, string[]>;
 }
 
 export interface ResourceDefinition {

@@ -5,6 +5,7 @@ import { controllerCatalog } from '../../server/reconcilers/index.js';
 import type { Controller, ControllerDescriptor, ControllerEnv } from '../../server/reconcilers/controller.js';
 import { controllerManagerIdentity } from '../../server/reconcilers/controller.js';
 import { ControllerRunner } from '../../server/reconcilers/runner.js';
+import { World } from '../../server/reconcilers/world.js';
 import { ControllerSelectionError, parseControllerList, selectControllers } from '../../server/reconcilers/selection.js';
 import { createServices } from '../../server/server.js';
 import type { Services } from '../../server/services.js';
@@ -47,7 +48,7 @@ describe('controller runtime', () => {
   afterEach(() => runner?.stop());
 
   function run(services: Services, descriptors: ControllerDescriptor[], reportError: (err: unknown) => void = (err) => { throw err; }) {
-    runner = new ControllerRunner(services, descriptors, '', reportError);
+    runner = new ControllerRunner(services, descriptors, '', new World(), reportError);
     runner.start();
     return runner;
   }

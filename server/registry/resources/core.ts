@@ -4,9 +4,9 @@ import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, StrategyContext } from '../types.js';
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
-import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
+import { readPodLog } from './pod-log.js';
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
@@ -108,7 +108,7 @@ export const pods = define({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  subresources: [{ name: 'binding', verbs: ['create'] }, statusSubresource],
+  subresources: [{ name: 'binding', verbs: ['create'] }, { name: 'log', verbs: ['get'] }, statusSubresource],
   strategy: {
     table: podColumns,
     tableRowConditions: podRowConditions,
@@ -131,6 +131,7 @@ export const pods = define({
       pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
     },
     subresourceCreates: { binding: bindPod },
+    subresourceReads: { log: readPodLog },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {
       if (jsonEqual(frozenPodSpec(pod.spec as Json), frozenPodSpec(old.spec as Json))) return [];
@@ -379,8 +380,7 @@ export const serviceaccounts = define({
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
-  subresources: [tokenSubresource],
-  strategy: { returnDeletedObject: true, table: serviceAccountColumns, subresourceResponses: { token: requestToken } },
+  strategy: { returnDeletedObject: true, table: serviceAccountColumns },
 });
 
 // ---------- nodes and storage ----------
@@ -462,6 +462,8 @@ export const endpoints = define({
   },
 });
 
+const eventFieldOrder = ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance'];
+
 export const events = define({
   ...core,
   kind: 'Event',
@@ -484,6 +486,14 @@ export const events = define({
       source: fieldPath('source.component'),
       type: fieldPath('type'),
     }),
+    defaults(event) {
+      // Fields core/v1 Event always serializes, in its field order: zero times as null, strings as "".
+      const always: Json = { involvedObject: {}, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: null, reportingComponent: '', reportingInstance: '' };
+      const fields: Json = {};
+      for (const key of eventFieldOrder) fields[key] = event[key] ?? always[key];
+      for (const key of eventFieldOrder) delete event[key];
+      for (const key of eventFieldOrder) if (fields[key] !== undefined) event[key] = fields[key];
+    },
     validate(event) {
       const out: FieldError[] = [];
       const involved = (event.involvedObject ?? {}) as Json;

@@ -1,0 +1,587 @@
+// The pod half of the fake kubelet. A pod bound to a live node gets a sandbox and an IP from the
+// node's pod CIDR, runs its init containers one by one, then its containers, each driven by the
+// kubelet stages (pull, start, readiness, exit); containers restart by the pod's restart policy with
+// CrashLoopBackOff back-off; status is posted as the kubelet's status manager posts it, and the
+// kubelet's events are recorded. A deleted pod's containers stop (preStop, then the grace period of
+// the clock) and the pod is removed. One transition per container per pass, so watchers see every
+// state a real kubelet shows: Pending, Running, Ready, Succeeded or Failed.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { timestamp } from '../clock.js';
+import type { LogLine } from '../registry/types.js';
+import type { StoredObject } from '../store/memory-store.js';
+import type { KubeObject } from '../store/types.js';
+import type { ControllerClient } from './client.js';
+import { EventRecorder, referenceTo, type EventType } from './events.js';
+import type { ContainerPlan, KubeletStages } from './kubelet-stages.js';
+
+type Json = Record<string, any>;
+
+const crashBackoffBaseMs = 10_000;
+const crashBackoffMaxMs = 300_000;
+
+type Phase = 'waiting' | 'pull-failed' | 'pull-backoff' | 'start-failed' | 'running' | 'terminated' | 'crash-backoff';
+
+interface Termination {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt: string;
+  finishedAt: string;
+  containerID: string;
+}
+
+interface ContainerRun {
+  name: string;
+  spec: Json;
+  init: boolean;
+  sidecar: boolean;
+  plan: ContainerPlan;
+  phase: Phase;
+  /** When the current phase began. */
+  since: number;
+  restarts: number;
+  failures: number;
+  id?: string;
+  startedAt?: number;
+  readyAt?: number;
+  ready: boolean;
+  waiting?: { reason: string; message?: string };
+  exit?: Termination;
+  last?: Termination;
+  /** The image is pulled for the current start attempt. */
+  pulled: boolean;
+  /** When a stopping container is gone, and whether that is the grace period running out. */
+  stopsAt?: number;
+  killed?: boolean;
+}
+
+interface PodRun {
+  uid: string;
+  node: string;
+  sandboxReady: boolean;
+  ip?: string;
+  startTime: string;
+  containers: ContainerRun[];
+  /** The pod reached Succeeded or Failed: nothing restarts any more. */
+  terminal?: 'Succeeded' | 'Failed';
+  reason?: { reason: string; message: string };
+  stopping?: boolean;
+}
+
+/** Go's time.Duration text for whole milliseconds: 0s, 250ms, 1.5s, 2m30s. */
+export function goDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${ms}ms`;
+  const totalSeconds = ms / 1000;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = Math.round((totalSeconds % 60) * 1000) / 1000;
+  return `${hours ? `${hours}h` : ''}${hours || minutes ? `${minutes}m` : ''}${seconds}s`;
+}
+
+/** The image reference a container runtime reports: `nginx:1.27` → `docker.io/library/nginx:1.27`. */
+export function normalizedImage(image: string): string {
+  const [name, digest] = image.split('@');
+  const slash = name.indexOf('/');
+  const hasRegistry = slash > 0 && /[.:]|^localhost$/.test(name.slice(0, slash));
+  let repo = hasRegistry ? name : `docker.io/${name.includes('/') ? name : `library/${name}`}`;
+  const lastSegment = repo.slice(repo.lastIndexOf('/') + 1);
+  if (!digest && !lastSegment.includes(':')) repo += ':latest';
+  return digest ? `${repo}@${digest}` : repo;
+}
+
+function imageDigest(image: string): string {
+  return `sha256:${createHash('sha256').update(normalizedImage(image)).digest('hex')}`;
+}
+
+function imageID(image: string): string {
+  const reference = normalizedImage(image);
+  const repo = reference.includes('@') ? reference.split('@')[0] : reference.replace(/:[^:/]+$/, '');
+  return `${repo}@${imageDigest(image)}`;
+}
+
+function imageSize(image: string): number {
+  return 10_000_000 + (parseInt(imageDigest(image).slice(7, 13), 16) % 90_000_000);
+}
+
+function crashBackoff(restarts: number): number {
+  return restarts === 0 ? 0 : Math.min(crashBackoffBaseMs * 2 ** (restarts - 1), crashBackoffMaxMs);
+}
+
+function podName(pod: StoredObject): string {
+  return `${pod.name}_${pod.namespace}(${pod.object.metadata.uid})`;
+}
+
+function fieldPath(run: ContainerRun): string {
+  return `spec.${run.init ? 'initContainers' : 'containers'}{${run.name}}`;
+}
+
+/** How long a preStop hook keeps a stopping container (the sleep action sleeps; other hooks return at once). */
+function preStopMs(spec: Json): number {
+  return (spec.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
+}
+
+export interface PodWorkerDeps {
+  stages: KubeletStages;
+  now(): number;
+  clientFor(node: string): ControllerClient;
+  recorderFor(node: string): EventRecorder;
+  /** A free pod IP on the node (the CNI's IPAM). */
+  allocateIP(node: string, pod: StoredObject): string;
+  nodeIP(node: string): string;
+}
+
+export class PodWorker {
+  private readonly runs = new Map<string, PodRun>();
+  /** Images each node has pulled, for IfNotPresent. */
+  private readonly images = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: PodWorkerDeps) {}
+
+  forget(uid: string): void {
+    this.runs.delete(uid);
+  }
+
+  /** Advances a pod bound to a live node; returns ms until its next transition, if one is due. */
+  reconcile(pod: StoredObject): number | undefined {
+    const uid = pod.object.metadata.uid ?? '';
+    const node = (pod.object.spec as Json).nodeName as string;
+    let run = this.runs.get(uid);
+    if (pod.object.metadata.deletionTimestamp) return this.terminate(pod, run);
+    const phase = (pod.object.status as Json | undefined)?.phase;
+    if (!run && (phase === 'Succeeded' || phase === 'Failed')) return undefined;
+    if (!run) {
+      run = this.admit(pod, node);
+      this.runs.set(uid, run);
+      this.post(pod, run);
+      return 0;
+    }
+    const now = this.deps.now();
+    if (!run.sandboxReady) {
+      run.sandboxReady = true;
+      run.ip = (pod.object.spec as Json).hostNetwork ? this.deps.nodeIP(node) : this.deps.allocateIP(node, pod);
+      for (const c of run.containers) c.since = now;
+    }
+    if (!run.terminal) this.deadline(pod, run, now);
+    if (!run.terminal) for (const container of this.startable(run)) this.step(pod, run, container, now);
+    const status = this.post(pod, run);
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      run.terminal = status.phase;
+      return undefined;
+    }
+    return this.nextDue(pod, run, now);
+  }
+
+  /** The log lines of a container's current or previous run, or undefined when it has none. */
+  logs(pod: KubeObject, container: string, previous: boolean): LogLine[] | undefined {
+    const run = this.runs.get(pod.metadata.uid ?? '');
+    const c = run?.containers.find((x) => x.name === container);
+    if (!c) return undefined;
+    const instance = previous ? c.last : c.exit ?? (c.startedAt !== undefined ? { startedAt: timestamp(new Date(c.startedAt)) } : undefined);
+    if (!instance) return undefined;
+    const start = Date.parse(instance.startedAt);
+    const lines = c.plan.logs ?? [`kubemock: container "${c.name}" started from image ${c.spec.image}`, ...((c.spec.ports ?? []) as Json[]).map((p) => `listening on port ${p.containerPort}/${p.protocol ?? 'TCP'}`), 'ready'];
+    // The kubelet prints log times with nanoseconds, always nine digits.
+    return lines.map((text, i) => ({ time: new Date(start + i).toISOString().replace('Z', '000000Z'), text }));
+  }
+
+  private admit(pod: StoredObject, node: string): PodRun {
+    const spec = pod.object.spec as Json;
+    const now = this.deps.now();
+    const containers: ContainerRun[] = [];
+    const add = (c: Json, init: boolean) => {
+      const sidecar = init && c.restartPolicy === 'Always';
+      const plan = this.deps.stages.plan(pod.object, c, init);
+      // An init container runs to completion unless a stage says how it ends.
+      if (init && !sidecar) plan.exit ??= { afterMs: 0, code: 0 };
+      containers.push({
+        name: c.name,
+        spec: c,
+        init,
+        sidecar,
+        plan,
+        phase: 'waiting',
+        since: now,
+        restarts: 0,
+        failures: 0,
+        ready: false,
+        pulled: false,
+      });
+    };
+    for (const c of spec.initContainers ?? []) add(c, true);
+    for (const c of spec.containers ?? []) add(c, false);
+    return { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers };
+  }
+
+  /** Containers allowed to move: init containers in order (sidecars stay once started), then the rest. */
+  private startable(run: PodRun): ContainerRun[] {
+    const out: ContainerRun[] = [];
+    for (const c of run.containers.filter((x) => x.init)) {
+      out.push(c);
+      const done = c.sidecar ? c.startedAt !== undefined && c.phase !== 'waiting' : c.phase === 'terminated' && c.exit?.exitCode === 0;
+      if (!done) return out;
+    }
+    return [...out, ...run.containers.filter((x) => !x.init)];
+  }
+
+  private event(pod: StoredObject, run: ContainerRun | undefined, type: EventType, reason: string, message: string): void {
+    const node = (pod.object.spec as Json).nodeName as string;
+    this.deps.recorderFor(node).event(referenceTo(pod, { fieldPath: run ? fieldPath(run) : undefined }), type, reason, message);
+  }
+
+  private restartPolicyAllows(pod: StoredObject, c: ContainerRun): boolean {
+    if (c.sidecar) return true;
+    const policy = (pod.object.spec as Json).restartPolicy ?? 'Always';
+    if (c.init) return policy !== 'Never' && c.exit!.exitCode !== 0;
+    return policy === 'Always' || (policy === 'OnFailure' && c.exit!.exitCode !== 0);
+  }
+
+  /** One transition of one container, if it is due. */
+  private step(pod: StoredObject, run: PodRun, c: ContainerRun, now: number): void {
+    const image: string = c.spec.image ?? '';
+    switch (c.phase) {
+      case 'waiting': {
+        if (now < c.since + c.plan.pull.delayMs) return;
+        if (!c.pulled && !this.pull(pod, run, c, now)) return;
+        if (now < c.since + c.plan.pull.delayMs + c.plan.start.delayMs) return;
+        if (c.plan.start.error) {
+          const message = c.plan.start.message ?? `failed to start container "${c.name}"`;
+          this.event(pod, c, 'Warning', 'Failed', `Error: ${message}`);
+          this.enter(c, 'start-failed', now, { reason: c.plan.start.error, message });
+          c.failures++;
+          return;
+        }
+        this.start(pod, c, now);
+        return;
+      }
+      case 'pull-failed': {
+        this.event(pod, c, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+        this.event(pod, c, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+        this.enter(c, 'pull-backoff', now, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ${c.waiting?.reason}: ${c.waiting?.message}` });
+        return;
+      }
+      case 'pull-backoff':
+      case 'start-failed': {
+        if (now < c.since + crashBackoff(c.failures)) return;
+        this.enter(c, 'waiting', now, c.waiting);
+        return;
+      }
+      case 'running': {
+        if (!c.ready && c.readyAt !== undefined && now >= c.readyAt) {
+          c.ready = true;
+          return;
+        }
+        if (c.plan.exit && now >= (c.startedAt ?? now) + c.plan.exit.afterMs) this.exit(c, c.plan.exit.code, c.plan.exit.reason, c.plan.exit.message, now);
+        return;
+      }
+      case 'terminated': {
+        if (!this.restartPolicyAllows(pod, c)) return;
+        const delay = crashBackoff(c.restarts);
+        if (delay === 0) {
+          this.restart(pod, c, now);
+          return;
+        }
+        this.event(pod, c, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podName(pod)}`);
+        this.enter(c, 'crash-backoff', now, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${podName(pod)}` });
+        return;
+      }
+      case 'crash-backoff': {
+        if (now < c.since + crashBackoff(c.restarts)) return;
+        this.restart(pod, c, now);
+        return;
+      }
+    }
+  }
+
+  /** Pulls the image as the pull policy and the stages say; false when the pull failed. */
+  private pull(pod: StoredObject, run: PodRun, c: ContainerRun, now: number): boolean {
+    const image: string = c.spec.image ?? '';
+    const policy = c.spec.imagePullPolicy ?? 'IfNotPresent';
+    const pulled = this.images.get(run.node) ?? new Set<string>();
+    this.images.set(run.node, pulled);
+    if (c.plan.pull.error) {
+      this.event(pod, c, 'Normal', 'Pulling', `Pulling image "${image}"`);
+      const message = c.plan.pull.message ?? `failed to pull and unpack image "${normalizedImage(image)}": failed to resolve reference "${normalizedImage(image)}": ${normalizedImage(image)}: not found`;
+      this.event(pod, c, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      this.event(pod, c, 'Warning', 'Failed', `Error: ${c.plan.pull.error}`);
+      this.enter(c, 'pull-failed', now, { reason: c.plan.pull.error, message });
+      c.failures++;
+      return false;
+    }
+    if (policy === 'Never' && !pulled.has(image)) {
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      this.event(pod, c, 'Warning', 'ErrImageNeverPull', message);
+      this.enter(c, 'start-failed', now, { reason: 'ErrImageNeverPull', message });
+      c.failures++;
+      return false;
+    }
+    if (policy !== 'Always' && pulled.has(image)) {
+      this.event(pod, c, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    } else {
+      const took = goDuration(c.plan.pull.delayMs);
+      this.event(pod, c, 'Normal', 'Pulling', `Pulling image "${image}"`);
+      this.event(pod, c, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${imageSize(image)} bytes.`);
+      pulled.add(image);
+    }
+    c.pulled = true;
+    return true;
+  }
+
+  private start(pod: StoredObject, c: ContainerRun, now: number): void {
+    c.id = `containerd://${randomBytes(32).toString('hex')}`;
+    this.event(pod, c, 'Normal', 'Created', `Created container: ${c.name}`);
+    this.event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
+    this.enter(c, 'running', now, undefined);
+    c.startedAt = now;
+    c.exit = undefined;
+    const probe = c.spec.readinessProbe;
+    const readyDelay = c.plan.ready.delayMs ?? (probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0);
+    c.readyAt = c.plan.ready.never || (c.init && !c.sidecar) ? undefined : now + readyDelay;
+    c.ready = c.readyAt !== undefined && readyDelay === 0;
+  }
+
+  private restart(pod: StoredObject, c: ContainerRun, now: number): void {
+    c.last = c.exit;
+    c.restarts++;
+    this.event(pod, c, 'Normal', 'Pulled', `Container image "${c.spec.image}" already present on machine`);
+    this.start(pod, c, now);
+  }
+
+  private exit(c: ContainerRun, code: number, reason: string | undefined, message: string | undefined, now: number): void {
+    c.exit = {
+      exitCode: code,
+      reason: reason ?? (code === 0 ? 'Completed' : 'Error'),
+      ...(message ? { message } : {}),
+      startedAt: timestamp(new Date(c.startedAt ?? now)),
+      finishedAt: timestamp(new Date(now)),
+      containerID: c.id ?? '',
+    };
+    this.enter(c, 'terminated', now, undefined);
+    // A completed init container counts as ready, as the kubelet reports it.
+    c.ready = c.init && !c.sidecar && code === 0;
+    c.readyAt = undefined;
+  }
+
+  private enter(c: ContainerRun, phase: Phase, now: number, waiting: ContainerRun['waiting']): void {
+    c.phase = phase;
+    c.since = now;
+    c.waiting = waiting;
+    if (phase === 'waiting') c.pulled = false;
+  }
+
+  /** activeDeadlineSeconds: past it the kubelet kills the pod and fails it. */
+  private deadline(pod: StoredObject, run: PodRun, now: number): void {
+    const seconds = (pod.object.spec as Json).activeDeadlineSeconds;
+    if (typeof seconds !== 'number' || now < Date.parse(run.startTime) + seconds * 1000) return;
+    for (const c of run.containers) {
+      if (c.phase === 'running') {
+        this.event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        this.exit(c, 137, 'Error', undefined, now);
+      }
+    }
+    this.event(pod, undefined, 'Normal', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+    run.terminal = 'Failed';
+    run.reason = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
+  }
+
+  /** When the earliest pending transition is due, relative to now. */
+  private nextDue(pod: StoredObject, run: PodRun, now: number): number | undefined {
+    let due = Infinity;
+    for (const c of this.startable(run)) {
+      switch (c.phase) {
+        case 'waiting':
+          due = Math.min(due, c.since + c.plan.pull.delayMs + (c.pulled ? c.plan.start.delayMs : 0));
+          break;
+        case 'pull-failed':
+          due = now;
+          break;
+        case 'pull-backoff':
+        case 'start-failed':
+          due = Math.min(due, c.since + crashBackoff(c.failures));
+          break;
+        case 'running':
+          if (!c.ready && c.readyAt !== undefined) due = Math.min(due, c.readyAt);
+          else if (c.plan.exit) due = Math.min(due, (c.startedAt ?? now) + c.plan.exit.afterMs);
+          break;
+        case 'terminated':
+          if (this.restartPolicyAllows(pod, c)) due = now;
+          break;
+        case 'crash-backoff':
+          due = Math.min(due, c.since + crashBackoff(c.restarts));
+          break;
+      }
+    }
+    return due === Infinity ? undefined : Math.max(0, due - now);
+  }
+
+  /** Graceful deletion: preStop, SIGTERM, the grace period, then the kubelet's final delete. */
+  private terminate(pod: StoredObject, run: PodRun | undefined): number | undefined {
+    const now = this.deps.now();
+    const spec = pod.object.spec as Json;
+    const node = spec.nodeName as string;
+    const client = this.deps.clientFor(node);
+    const running = run?.containers.filter((c) => c.phase === 'running') ?? [];
+    if (run && running.length > 0) {
+      const deadline = Date.parse(pod.object.metadata.deletionTimestamp!);
+      for (const c of running) {
+        if (c.stopsAt === undefined) {
+          this.event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
+          c.stopsAt = now + preStopMs(c.spec) + c.plan.stop.delayMs;
+        }
+        // A shorter grace period asked for later cuts the wait short too.
+        if (c.stopsAt > deadline) {
+          c.stopsAt = Math.max(now, deadline);
+          c.killed = true;
+        }
+      }
+      let next = Infinity;
+      for (const c of running) {
+        if (now >= c.stopsAt!) this.exit(c, c.killed ? 137 : 0, undefined, undefined, now);
+        else next = Math.min(next, c.stopsAt!);
+      }
+      if (next !== Infinity) {
+        this.post(pod, run);
+        return next - now;
+      }
+      run.terminal ??= run.containers.some((c) => !c.init && c.exit && c.exit.exitCode !== 0) ? 'Failed' : 'Succeeded';
+      this.post(pod, run, true);
+    }
+    this.runs.delete(pod.object.metadata.uid ?? '');
+    client.delete('pods', pod.namespace, pod.name, { gracePeriodSeconds: 0, preconditions: { uid: pod.object.metadata.uid } });
+    return undefined;
+  }
+
+  private containerStatus(run: PodRun, c: ContainerRun): Json {
+    const created = c.id !== undefined;
+    let state: Json;
+    if (c.phase === 'running') state = { running: { startedAt: timestamp(new Date(c.startedAt!)) } };
+    else if (c.phase === 'terminated' && c.exit) state = { terminated: c.exit };
+    else state = { waiting: c.waiting ?? { reason: this.startable(run).includes(c) && (c.init || !run.containers.some((x) => x.init)) ? 'ContainerCreating' : 'PodInitializing' } };
+    const status: Json = {
+      name: c.name,
+      state,
+      lastState: c.last ? { terminated: c.last } : {},
+      ready: c.ready,
+      restartCount: c.restarts,
+      image: created ? normalizedImage(c.spec.image ?? '') : c.spec.image,
+      imageID: created ? imageID(c.spec.image ?? '') : '',
+    };
+    if (created) status.containerID = c.id;
+    status.started = c.phase === 'running';
+    if (created && c.spec.volumeMounts?.length) {
+      status.volumeMounts = (c.spec.volumeMounts as Json[]).map((m) => {
+        const mount: Json = { name: m.name, mountPath: m.mountPath };
+        if (m.readOnly) Object.assign(mount, { readOnly: true, recursiveReadOnly: 'Disabled' });
+        return mount;
+      });
+    }
+    return status;
+  }
+
+  /** Writes the status the kubelet would post now; `terminal` marks a pod whose containers are all gone. */
+  private post(pod: StoredObject, run: PodRun, terminal = false): Json {
+    const spec = pod.object.spec as Json;
+    const old = (pod.object.status ?? {}) as Json;
+    const statuses = new Map(run.containers.map((c) => [c, this.containerStatus(run, c)]));
+    const initStatuses = run.containers.filter((c) => c.init).map((c) => statuses.get(c)!);
+    const mainStatuses = run.containers.filter((c) => !c.init).map((c) => statuses.get(c)!);
+    const phase = run.terminal ?? podPhase(spec, run, terminal);
+    const now = timestamp(new Date(this.deps.now()));
+    const oldConditions: Json[] = old.conditions ?? [];
+    const condition = (type: string, ok: boolean, reason?: string, message?: string): Json => {
+      const before = oldConditions.find((c) => c.type === type);
+      const status = ok ? 'True' : 'False';
+      const out: Json = { type, status, lastProbeTime: null, lastTransitionTime: before?.status === status ? before.lastTransitionTime : now };
+      if (reason) out.reason = reason;
+      if (message) out.message = message;
+      return out;
+    };
+    const finished = phase === 'Succeeded' || phase === 'Failed';
+    const finishReason = phase === 'Failed' ? 'PodFailed' : 'PodCompleted';
+    const regular = run.containers.filter((c) => !c.init || c.sidecar);
+    const unready = regular.filter((c) => !c.ready).map((c) => c.name);
+    const incomplete = run.containers.filter((c) => c.init && (c.sidecar ? c.phase !== 'running' : !(c.phase === 'terminated' && c.exit?.exitCode === 0))).map((c) => c.name);
+    const anyRegularStarted = run.containers.some((c) => !c.init && c.startedAt !== undefined);
+    const initialized = phase === 'Succeeded' ? condition('Initialized', true, 'PodCompleted') : anyRegularStarted || !incomplete.length ? condition('Initialized', true) : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`);
+    const containersReady = finished ? condition('ContainersReady', false, finishReason) : unready.length ? condition('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`) : condition('ContainersReady', true);
+    let ready = finished ? condition('Ready', false, finishReason) : unready.length ? condition('Ready', false, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`) : condition('Ready', true);
+    if (ready.status === 'True') {
+      const gates: string[] = [];
+      for (const gate of (spec.readinessGates ?? []) as Json[]) {
+        const c = oldConditions.find((x) => x.type === gate.conditionType);
+        if (!c) gates.push(`corresponding condition of pod readiness gate "${gate.conditionType}" does not exist.`);
+        else if (c.status !== 'True') gates.push(`the status of pod readiness gate "${gate.conditionType}" is not "True", but ${c.status}`);
+      }
+      if (gates.length) ready = condition('Ready', false, 'ReadinessGatesNotReady', gates.join(', '));
+    }
+    const kubeletTypes = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+    const scheduled = oldConditions.find((c) => c.type === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now };
+    const conditions = [
+      ...oldConditions.filter((c) => !kubeletTypes.includes(c.type)),
+      condition('PodReadyToStartContainers', run.sandboxReady && !terminal),
+      initialized,
+      ready,
+      containersReady,
+      scheduled,
+    ];
+    const status: Json = { phase, conditions };
+    if (run.reason) Object.assign(status, run.reason);
+    const hostIP = this.deps.nodeIP(run.node);
+    Object.assign(status, { hostIP, hostIPs: [{ ip: hostIP }] });
+    if (run.ip) Object.assign(status, { podIP: run.ip, podIPs: [{ ip: run.ip }] });
+    status.startTime = run.startTime;
+    if (initStatuses.length) status.initContainerStatuses = initStatuses;
+    status.containerStatuses = mainStatuses;
+    if (old.qosClass) status.qosClass = old.qosClass;
+    this.deps.clientFor(run.node).updateStatus(pod, (p) => {
+      p.status = { ...status, ...(old.nominatedNodeName ? { nominatedNodeName: old.nominatedNodeName } : {}) };
+    });
+    return status;
+  }
+}
+
+/** The pod phase from its containers, as the kubelet's getPhase computes it. */
+function podPhase(spec: Json, run: PodRun, podIsTerminal: boolean): string {
+  let pendingInit = 0;
+  let failedInit = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of run.containers) {
+    if (c.init && !c.sidecar) {
+      if (c.phase === 'running') pendingInit++;
+      else if (c.phase === 'terminated') failedInit += c.exit!.exitCode !== 0 ? 1 : 0;
+      else if (c.last) failedInit += c.last.exitCode !== 0 ? 1 : 0;
+      else pendingInit++;
+      continue;
+    }
+    if (c.sidecar) {
+      if (c.phase === 'running') running++;
+      else if (c.phase !== 'terminated' && !c.last) {
+        pendingInit += run.containers.some((x) => !x.init && x.startedAt !== undefined) ? 0 : 1;
+        waiting++;
+      }
+      continue;
+    }
+    if (c.phase === 'running') running++;
+    else if (c.phase === 'terminated') {
+      stopped++;
+      if (c.exit!.exitCode === 0) succeeded++;
+    } else if (c.last) stopped++;
+    else waiting++;
+  }
+  const policy = spec.restartPolicy ?? 'Always';
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if (pendingInit > 0 || waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}

@@ -1,0 +1,178 @@
+// The scheduler's view of the cluster, kept up to date from store events so a scheduling attempt costs
+// about the number of nodes, not the number of pods: per node its pods, requested resources and host
+// ports; per controller owner how many of its pods each node holds (for default spreading).
+
+import type { StoreEvent, StoredObject } from '../../store/memory-store.js';
+import { controllerOf } from '../owner-index.js';
+import { allocatableOf, nonZeroRequests, podRequests, type Amounts } from './resources.js';
+
+type Json = Record<string, any>;
+
+export interface PodInfo {
+  key: string;
+  namespace: string;
+  labels: Record<string, string>;
+  node: string;
+  requests: Amounts;
+  nonZero: { cpu: bigint; memory: bigint };
+  /** `protocol/hostIP/port` of every host port. */
+  hostPorts: string[];
+  /** Required anti-affinity terms, which constrain pods that come later. */
+  antiAffinity: Json[];
+  priority: number;
+  controllerUid?: string;
+}
+
+export class NodeInfo {
+  readonly pods = new Map<string, PodInfo>();
+  readonly requested: Amounts = new Map();
+  nonZeroCpu = 0n;
+  nonZeroMemory = 0n;
+  readonly hostPorts = new Map<string, number>();
+  allocatable: Amounts;
+
+  constructor(public node: StoredObject) {
+    this.allocatable = allocatableOf(node.object);
+  }
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  get labels(): Record<string, string> {
+    return this.node.object.metadata.labels ?? {};
+  }
+
+  add(pod: PodInfo): void {
+    this.pods.set(pod.key, pod);
+    this.adjust(pod, 1n);
+    for (const port of pod.hostPorts) this.hostPorts.set(port, (this.hostPorts.get(port) ?? 0) + 1);
+  }
+
+  remove(pod: PodInfo): void {
+    if (!this.pods.delete(pod.key)) return;
+    this.adjust(pod, -1n);
+    for (const port of pod.hostPorts) {
+      const left = (this.hostPorts.get(port) ?? 1) - 1;
+      if (left > 0) this.hostPorts.set(port, left);
+      else this.hostPorts.delete(port);
+    }
+  }
+
+  private adjust(pod: PodInfo, sign: bigint): void {
+    for (const [name, value] of pod.requests) this.requested.set(name, (this.requested.get(name) ?? 0n) + sign * value);
+    this.nonZeroCpu += sign * pod.nonZero.cpu;
+    this.nonZeroMemory += sign * pod.nonZero.memory;
+  }
+}
+
+function terminal(pod: StoredObject): boolean {
+  const phase = (pod.object.status as Json | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** The host ports a pod's containers claim; a 0.0.0.0 hostIP is every address. */
+export function hostPortsOf(spec: Json | undefined): string[] {
+  const out: string[] = [];
+  for (const c of spec?.containers ?? []) {
+    for (const p of c?.ports ?? []) {
+      if (!p?.hostPort) continue;
+      out.push(`${p.protocol ?? 'TCP'}/${p.hostIP || '0.0.0.0'}/${p.hostPort}`);
+    }
+  }
+  return out;
+}
+
+export function podInfo(pod: StoredObject): PodInfo {
+  const spec = (pod.object.spec ?? {}) as Json;
+  return {
+    key: pod.key,
+    namespace: pod.namespace,
+    labels: pod.object.metadata.labels ?? {},
+    node: spec.nodeName ?? '',
+    requests: podRequests(spec),
+    nonZero: nonZeroRequests(spec),
+    hostPorts: hostPortsOf(spec),
+    antiAffinity: spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
+    priority: spec.priority ?? 0,
+    controllerUid: controllerOf(pod)?.uid,
+  };
+}
+
+export class SchedulerCache {
+  readonly nodes = new Map<string, NodeInfo>();
+  /** Pods bound to a node and not finished, by store key. */
+  readonly pods = new Map<string, PodInfo>();
+  /** Bound pods with required anti-affinity terms. */
+  readonly withAntiAffinity = new Set<PodInfo>();
+  /** Controller owner UID → node → how many of its pods the node holds. */
+  readonly byController = new Map<string, Map<string, number>>();
+
+  load(nodes: readonly StoredObject[], pods: readonly StoredObject[]): void {
+    for (const node of nodes) this.nodes.set(node.name, new NodeInfo(node));
+    for (const pod of pods) this.setPod(pod);
+  }
+
+  /** Applies a pod event; says whether it freed room somewhere (a bound pod went away or finished). */
+  onPod(event: StoreEvent): boolean {
+    const before = this.pods.get(event.object.key);
+    if (event.type === 'DELETED') {
+      if (before) this.removePod(before);
+      return before !== undefined;
+    }
+    this.setPod(event.object);
+    return before !== undefined && !this.pods.has(event.object.key);
+  }
+
+  /** Applies a node event; says whether it could change a scheduling decision (not a mere heartbeat). */
+  onNode(event: StoreEvent): boolean {
+    if (event.type === 'DELETED') {
+      this.nodes.delete(event.object.name);
+      return false;
+    }
+    const existing = this.nodes.get(event.object.name);
+    if (!existing) {
+      const info = new NodeInfo(event.object);
+      for (const pod of this.pods.values()) if (pod.node === info.name) info.add(pod);
+      this.nodes.set(info.name, info);
+      return true;
+    }
+    const old = existing.node.object;
+    const next = event.object.object;
+    existing.node = event.object;
+    existing.allocatable = allocatableOf(next);
+    const relevant = (o: typeof old) => JSON.stringify([o.metadata.labels, o.spec, (o.status as Json | undefined)?.allocatable]);
+    return relevant(old) !== relevant(next);
+  }
+
+  private setPod(pod: StoredObject): void {
+    const existing = this.pods.get(pod.key);
+    if (existing) this.removePod(existing);
+    const spec = (pod.object.spec ?? {}) as Json;
+    if (!spec.nodeName || terminal(pod)) return;
+    const info = podInfo(pod);
+    this.pods.set(info.key, info);
+    this.nodes.get(info.node)?.add(info);
+    if (info.antiAffinity.length) this.withAntiAffinity.add(info);
+    if (info.controllerUid) {
+      const counts = this.byController.get(info.controllerUid) ?? new Map<string, number>();
+      counts.set(info.node, (counts.get(info.node) ?? 0) + 1);
+      this.byController.set(info.controllerUid, counts);
+    }
+  }
+
+  private removePod(info: PodInfo): void {
+    this.pods.delete(info.key);
+    this.nodes.get(info.node)?.remove(info);
+    this.withAntiAffinity.delete(info);
+    if (info.controllerUid) {
+      const counts = this.byController.get(info.controllerUid);
+      if (counts) {
+        const left = (counts.get(info.node) ?? 1) - 1;
+        if (left > 0) counts.set(info.node, left);
+        else counts.delete(info.node);
+        if (counts.size === 0) this.byController.delete(info.controllerUid);
+      }
+    }
+  }
+}

@@ -1,0 +1,318 @@
+// The default scheduler's filter and score plugins, in the order kube-scheduler runs them. A filter
+// says why a node cannot take the pod (the reasons kube-scheduler words) and whether preemption could
+// ever help; scores rank the nodes that remain.
+
+import { labelSelectorFromObject } from '../../selectors/labels.js';
+import { tolerates } from '../node-lifecycle.js';
+import type { Taint } from '../world.js';
+import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
+
+type Json = Record<string, any>;
+
+export interface Incoming {
+  spec: Json;
+  info: PodInfo;
+  cache: SchedulerCache;
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
+}
+
+export interface Rejection {
+  reasons: string[];
+  /** UnschedulableAndUnresolvable: removing pods from the node would not help. */
+  unresolvable: boolean;
+}
+
+type Filter = (pod: Incoming, node: NodeInfo) => Rejection | undefined;
+
+const reject = (unresolvable: boolean, ...reasons: string[]): Rejection => ({ reasons, unresolvable });
+
+function matchesExpression(expr: Json, value: string | undefined): boolean {
+  const values: string[] = expr.values ?? [];
+  switch (expr.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      if (value === undefined || !/^-?\d+$/.test(value) || values.length !== 1 || !/^-?\d+$/.test(values[0])) return false;
+      return expr.operator === 'Gt' ? Number(value) > Number(values[0]) : Number(value) < Number(values[0]);
+    }
+    default:
+      return false;
+  }
+}
+
+/** A NodeSelectorTerm: its expressions and fields all hold; an empty term matches nothing. */
+export function matchesNodeSelectorTerm(term: Json, node: NodeInfo): boolean {
+  const expressions: Json[] = term?.matchExpressions ?? [];
+  const fields: Json[] = term?.matchFields ?? [];
+  if (!expressions.length && !fields.length) return false;
+  const labels = node.labels;
+  return (
+    expressions.every((e) => matchesExpression(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) &&
+    fields.every((f) => f.key === 'metadata.name' && matchesExpression(f, node.name))
+  );
+}
+
+/** nodeSelector and required node affinity (the NodeAffinity filter). */
+export function matchesNodeSelectors(spec: Json, node: NodeInfo): boolean {
+  const labels = node.labels;
+  for (const [key, value] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) if (labels[key] !== value) return false;
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required && !(required.nodeSelectorTerms ?? []).some((t: Json) => matchesNodeSelectorTerm(t, node))) return false;
+  return true;
+}
+
+function taintsOf(node: NodeInfo): Taint[] {
+  return ((node.node.object.spec as Json | undefined)?.taints ?? []) as Taint[];
+}
+
+/** Whether a pod affinity term (of a pod in `ownerNamespace`) selects `pod`. */
+export function termSelects(term: Json, ownerNamespace: string, pod: PodInfo, namespaceLabels: Incoming['namespaceLabels']): boolean {
+  if (!term?.labelSelector) return false;
+  const namespaces: string[] = term.namespaces ?? [];
+  const inNamespace = namespaces.includes(pod.namespace) || (term.namespaceSelector ? labelSelectorFromObject(term.namespaceSelector)(namespaceLabels(pod.namespace)) : namespaces.length === 0 && pod.namespace === ownerNamespace);
+  return inNamespace && labelSelectorFromObject(term.labelSelector)(pod.labels);
+}
+
+function sameDomain(a: NodeInfo | undefined, b: NodeInfo, topologyKey: string): boolean {
+  if (!a) return false;
+  const value = b.labels[topologyKey];
+  return value !== undefined && a.labels[topologyKey] === value;
+}
+
+const nodeUnschedulable: Filter = (pod, node) => {
+  if (!(node.node.object.spec as Json | undefined)?.unschedulable) return undefined;
+  const taint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+  if ((pod.spec.tolerations ?? []).some((t: Json) => tolerates(t, taint))) return undefined;
+  return reject(true, 'node(s) were unschedulable');
+};
+
+const taintToleration: Filter = (pod, node) => {
+  const tolerations: Json[] = pod.spec.tolerations ?? [];
+  const untolerated = taintsOf(node).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
+  return untolerated ? reject(true, `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`) : undefined;
+};
+
+const nodeAffinity: Filter = (pod, node) => (matchesNodeSelectors(pod.spec, node) ? undefined : reject(true, "node(s) didn't match Pod's node affinity/selector"));
+
+function portsConflict(wanted: string, used: Map<string, number>): boolean {
+  const [protocol, ip, port] = wanted.split('/');
+  for (const taken of used.keys()) {
+    const [p, i, n] = taken.split('/');
+    if (p === protocol && n === port && (i === ip || i === '0.0.0.0' || ip === '0.0.0.0')) return true;
+  }
+  return false;
+}
+
+const nodePorts: Filter = (pod, node) =>
+  pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts)) ? reject(false, "node(s) didn't have free ports for the requested pod ports") : undefined;
+
+/** NodeResourcesFit, with the pod's requests against what the node has left. */
+export function insufficient(requests: PodInfo['requests'], node: NodeInfo, podsOnNode = node.pods.size): string[] {
+  const reasons: string[] = [];
+  const allowedPods = Number(node.allocatable.get('pods') ?? 0n);
+  if (podsOnNode + 1 > allowedPods) reasons.push('Too many pods');
+  const left = (name: string) => (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
+  for (const name of ['cpu', 'memory', 'ephemeral-storage']) {
+    const wanted = requests.get(name) ?? 0n;
+    if (wanted > 0n && wanted > left(name)) reasons.push(`Insufficient ${name}`);
+  }
+  for (const [name, wanted] of requests) {
+    if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name === 'pods' || wanted === 0n) continue;
+    if (wanted > left(name)) reasons.push(`Insufficient ${name}`);
+  }
+  return reasons;
+}
+
+const nodeResourcesFit: Filter = (pod, node) => {
+  const reasons = insufficient(pod.info.requests, node);
+  return reasons.length ? reject(false, ...reasons) : undefined;
+};
+
+/** Pods matching a spread constraint's selector in the incoming pod's namespace, counted per topology domain. */
+function spreadCounts(pod: Incoming, constraint: Json, eligible: NodeInfo[]): Map<string, number> {
+  const selector = constraint.labelSelector ? labelSelectorFromObject(constraint.labelSelector) : () => false;
+  const counts = new Map<string, number>();
+  for (const node of eligible) {
+    const domain = node.labels[constraint.topologyKey];
+    if (domain === undefined) continue;
+    let n = counts.get(domain) ?? 0;
+    for (const other of node.pods.values()) if (other.namespace === pod.info.namespace && selector(other.labels)) n++;
+    counts.set(domain, n);
+  }
+  return counts;
+}
+
+/** Nodes a spread constraint counts: those the pod's node affinity allows (nodeAffinityPolicy Honor), taints ignored. */
+function spreadEligible(pod: Incoming, constraint: Json): NodeInfo[] {
+  const honorAffinity = (constraint.nodeAffinityPolicy ?? 'Honor') === 'Honor';
+  const honorTaints = constraint.nodeTaintsPolicy === 'Honor';
+  const tolerations: Json[] = pod.spec.tolerations ?? [];
+  return [...pod.cache.nodes.values()].filter(
+    (n) =>
+      (!honorAffinity || matchesNodeSelectors(pod.spec, n)) &&
+      (!honorTaints || taintsOf(n).every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || tolerations.some((tol) => tolerates(tol, t)))),
+  );
+}
+
+const podTopologySpread: Filter = (pod, node) => {
+  for (const constraint of (pod.spec.topologySpreadConstraints ?? []) as Json[]) {
+    if (constraint.whenUnsatisfiable !== 'DoNotSchedule') continue;
+    const domain = node.labels[constraint.topologyKey];
+    if (domain === undefined) return reject(true, "node(s) didn't match pod topology spread constraints (missing required label)");
+    const counts = spreadCounts(pod, constraint, spreadEligible(pod, constraint));
+    const self = constraint.labelSelector && labelSelectorFromObject(constraint.labelSelector)(pod.info.labels) ? 1 : 0;
+    const domains = [...counts.values()];
+    const minDomains = constraint.minDomains ?? 1;
+    const min = domains.length < minDomains ? 0 : Math.min(...domains);
+    if ((counts.get(domain) ?? 0) + self - min > (constraint.maxSkew ?? 1)) return reject(false, "node(s) didn't match pod topology spread constraints");
+  }
+  return undefined;
+};
+
+const interPodAffinity: Filter = (pod, node) => {
+  const nodes = pod.cache.nodes;
+  const affinity = pod.spec.affinity ?? {};
+  for (const term of (affinity.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Json[]) {
+    let anywhere = false;
+    let here = false;
+    for (const other of pod.cache.pods.values()) {
+      if (!termSelects(term, pod.info.namespace, other, pod.namespaceLabels)) continue;
+      anywhere = true;
+      if (sameDomain(nodes.get(other.node), node, term.topologyKey)) {
+        here = true;
+        break;
+      }
+    }
+    // The first pod of a group that selects itself may go anywhere with the topology key.
+    const selfSelecting = !anywhere && termSelects(term, pod.info.namespace, pod.info, pod.namespaceLabels) && node.labels[term.topologyKey] !== undefined;
+    if (!here && !selfSelecting) return reject(true, "node(s) didn't match pod affinity rules");
+  }
+  for (const term of (affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Json[]) {
+    for (const other of pod.cache.pods.values()) {
+      if (termSelects(term, pod.info.namespace, other, pod.namespaceLabels) && sameDomain(nodes.get(other.node), node, term.topologyKey)) {
+        return reject(false, "node(s) didn't match pod anti-affinity rules");
+      }
+    }
+  }
+  // Existing pods' required anti-affinity that the incoming pod would violate.
+  for (const existing of pod.cache.withAntiAffinity) {
+    for (const term of existing.antiAffinity) {
+      if (termSelects(term, existing.namespace, pod.info, pod.namespaceLabels) && sameDomain(nodes.get(existing.node), node, term.topologyKey)) {
+        return reject(false, "node(s) didn't satisfy existing pods anti-affinity rules");
+      }
+    }
+  }
+  return undefined;
+};
+
+export const filters: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
+
+/** Runs the filters in order; the first that rejects decides, as the framework stops at the first failure. */
+export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = filters): Rejection | undefined {
+  for (const filter of from) {
+    const rejection = filter(pod, node);
+    if (rejection) return rejection;
+  }
+  return undefined;
+}
+
+// ---------- scores: each 0..100 per node, weighted as the default profile weights them ----------
+
+type Score = (pod: Incoming, nodes: NodeInfo[]) => number[];
+
+/** Scales raw scores so the best node gets 100 (or the worst, with `reverse`), as DefaultNormalizeScore does. */
+function normalize(raw: number[], reverse = false): number[] {
+  const max = Math.max(0, ...raw);
+  if (max === 0) return raw.map(() => (reverse ? 100 : 0));
+  return raw.map((s) => (reverse ? 100 - (s * 100) / max : (s * 100) / max));
+}
+
+function fractions(pod: Incoming, node: NodeInfo): [number, number] {
+  const cpuCap = Number(node.allocatable.get('cpu') ?? 0n);
+  const memCap = Number(node.allocatable.get('memory') ?? 0n);
+  const cpu = Number(node.nonZeroCpu + pod.info.nonZero.cpu);
+  const mem = Number(node.nonZeroMemory + pod.info.nonZero.memory);
+  return [cpuCap ? Math.min(1, cpu / cpuCap) : 1, memCap ? Math.min(1, mem / memCap) : 1];
+}
+
+const leastAllocated: Score = (pod, nodes) =>
+  nodes.map((n) => {
+    const [cpu, mem] = fractions(pod, n);
+    return ((1 - cpu) * 100 + (1 - mem) * 100) / 2;
+  });
+
+const balancedAllocation: Score = (pod, nodes) =>
+  nodes.map((n) => {
+    const [cpu, mem] = fractions(pod, n);
+    return (1 - Math.abs(cpu - mem) / 2) * 100;
+  });
+
+const taintTolerationScore: Score = (pod, nodes) => {
+  const tolerations: Json[] = (pod.spec.tolerations ?? []).filter((t: Json) => !t.effect || t.effect === 'PreferNoSchedule');
+  return normalize(
+    nodes.map((n) => taintsOf(n).filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t))).length),
+    true,
+  );
+};
+
+const nodeAffinityScore: Score = (pod, nodes) => {
+  const preferred: Json[] = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  return normalize(nodes.map((n) => preferred.reduce((sum, p) => sum + (matchesNodeSelectorTerm(p.preference, n) ? (p.weight ?? 0) : 0), 0)));
+};
+
+/** Default spreading: fewer pods of the same controller on a node (and in its zone) scores higher. */
+const podTopologySpreadScore: Score = (pod, nodes) => {
+  const owner = pod.info.controllerUid;
+  const constraints: Json[] = (pod.spec.topologySpreadConstraints ?? []).filter((c: Json) => c.whenUnsatisfiable === 'ScheduleAnyway');
+  const raw = nodes.map((n) => {
+    let count = 0;
+    for (const constraint of constraints) count += spreadCounts(pod, constraint, [...pod.cache.nodes.values()]).get(n.labels[constraint.topologyKey]) ?? 0;
+    if (!constraints.length && !pod.spec.topologySpreadConstraints?.length && owner) count += pod.cache.byController.get(owner)?.get(n.name) ?? 0;
+    return count;
+  });
+  return normalize(raw, true);
+};
+
+const interPodAffinityScore: Score = (pod, nodes) => {
+  const affinity = pod.spec.affinity ?? {};
+  const weighted: Array<[Json, number]> = [
+    ...((affinity.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) as Json[]).map((p): [Json, number] => [p.podAffinityTerm, p.weight ?? 0]),
+    ...((affinity.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) as Json[]).map((p): [Json, number] => [p.podAffinityTerm, -(p.weight ?? 0)]),
+  ];
+  if (!weighted.length) return nodes.map(() => 0);
+  const raw = nodes.map((n) => {
+    let score = 0;
+    for (const [term, weight] of weighted) {
+      for (const other of pod.cache.pods.values()) {
+        if (termSelects(term, pod.info.namespace, other, pod.namespaceLabels) && sameDomain(pod.cache.nodes.get(other.node), n, term.topologyKey)) score += weight;
+      }
+    }
+    return score;
+  });
+  const min = Math.min(...raw);
+  const max = Math.max(...raw);
+  return raw.map((s) => (max === min ? 0 : ((s - min) * 100) / (max - min)));
+};
+
+const scores: Array<[Score, number]> = [
+  [taintTolerationScore, 3],
+  [nodeAffinityScore, 2],
+  [leastAllocated, 1],
+  [podTopologySpreadScore, 2],
+  [interPodAffinityScore, 2],
+  [balancedAllocation, 1],
+];
+
+/** The weighted total of every score plugin for each node. */
+export function scoreNodes(pod: Incoming, nodes: NodeInfo[]): number[] {
+  const totals = nodes.map(() => 0);
+  for (const [score, weight] of scores) score(pod, nodes).forEach((s, i) => (totals[i] += s * weight));
+  return totals;
+}

@@ -1,0 +1,176 @@
+// kube-scheduler's default profile: binds pending pods of `default-scheduler` to the best feasible
+// node through pods/binding as system:kube-scheduler, and when none fits writes PodScheduled=False
+// (Unschedulable) with kube-scheduler's message, records FailedScheduling, and tries again when
+// nodes or pods change (after a 1 s doubling to 10 s backoff) or every 5 minutes. Priority
+// preemption is not done: a pod that preemption would place stays pending.
+
+import { hostname } from 'node:os';
+import { timestamp } from '../../clock.js';
+import type { StoredObject, StoreEvent } from '../../store/memory-store.js';
+import { schedulerIdentity, type ControllerDescriptor } from '../controller.js';
+import { referenceTo, SeriesRecorder } from '../events.js';
+import { podInfo, SchedulerCache, type NodeInfo } from './cache.js';
+import { filters, insufficient, runFilters, scoreNodes, type Incoming, type Rejection } from './plugins.js';
+
+type Json = Record<string, any>;
+
+const schedulerName = 'default-scheduler';
+const initialBackoffMs = 1000;
+const maxBackoffMs = 10_000;
+/** podMaxInUnschedulablePodsDuration: an unschedulable pod is tried again at least this often. */
+const unschedulableFlushMs = 5 * 60_000;
+
+/** Whether a pod waits for this scheduler. */
+function pending(pod: StoredObject | undefined): boolean {
+  if (!pod) return false;
+  const spec = (pod.object.spec ?? {}) as Json;
+  const phase = (pod.object.status as Json | undefined)?.phase;
+  return (
+    !spec.nodeName &&
+    (spec.schedulerName ?? schedulerName) === schedulerName &&
+    !pod.object.metadata.deletionTimestamp &&
+    phase !== 'Succeeded' &&
+    phase !== 'Failed' &&
+    !(spec.schedulingGates?.length > 0)
+  );
+}
+
+/** How many feasible nodes to find before scoring (percentageOfNodesToScore's adaptive default). */
+function feasibleNodesToFind(total: number): number {
+  if (total < 100) return total;
+  const percentage = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(100, Math.floor((total * percentage) / 100));
+}
+
+function histogram(reasons: string[], total: number): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  const parts = [...counts].map(([reason, n]) => `${n} ${reason}`).sort();
+  return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
+}
+
+export const scheduler: ControllerDescriptor = {
+  name: 'kube-scheduler',
+  aliases: ['scheduler'],
+  create(env) {
+    const { services } = env;
+    const clock = services.clock;
+    const client = env.client(schedulerIdentity);
+    const recorder = new SeriesRecorder(client, schedulerName, `${schedulerName}-${hostname()}`, clock);
+    const cache = new SchedulerCache();
+    cache.load(services.store.list('nodes'), services.store.list('pods'));
+    /** Pods that failed to fit, with their attempt count and last attempt time. */
+    const unschedulable = new Map<string, { attempts: number; at: number }>();
+    let nextStart = 0;
+
+    const retryAll = () => [...unschedulable.keys()];
+    const namespaceLabels = (namespace: string) => services.store.get('namespaces', namespace)?.object.metadata.labels;
+
+    const bind = (pod: StoredObject, node: string) => {
+      client.post('pods', pod.namespace, pod.name, 'binding', {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: pod.name, namespace: pod.namespace, uid: pod.object.metadata.uid },
+        target: { kind: 'Node', name: node },
+      });
+      recorder.eventf(referenceTo(pod), undefined, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${pod.namespace}/${pod.name} to ${node}`);
+    };
+
+    /** The text after "preemption: " in kube-scheduler's message; preemption itself is not done. */
+    const preemptionMessage = (incoming: Incoming, rejections: Map<NodeInfo, Rejection>, total: number): string => {
+      if (incoming.spec.preemptionPolicy === 'Never') return 'not eligible due to preemptionPolicy=Never.';
+      const reasons: string[] = [];
+      for (const [node, rejection] of rejections) {
+        if (rejection.unresolvable) {
+          reasons.push('Preemption is not helpful for scheduling');
+          continue;
+        }
+        const lower = [...node.pods.values()].filter((p) => p.priority < incoming.info.priority);
+        if (!lower.length) {
+          reasons.push('No preemption victims found for incoming pod');
+          continue;
+        }
+        const without = insufficient(incoming.info.requests, node, node.pods.size - lower.length);
+        reasons.push(...(without.length ? without : ['No preemption victims found for incoming pod']));
+      }
+      for (let i = rejections.size; i < total; i++) reasons.push('Preemption is not helpful for scheduling');
+      return histogram(reasons, total);
+    };
+
+    const markUnschedulable = (pod: StoredObject, message: string) => {
+      const conditions: Json[] = (pod.object.status as Json | undefined)?.conditions ?? [];
+      const current = conditions.find((c) => c.type === 'PodScheduled');
+      if (!(current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)) {
+        client.updateStatus(pod, (p) => {
+          const status = (p.status ??= {}) as Json;
+          const list: Json[] = (status.conditions ??= []);
+          const existing = list.find((c) => c.type === 'PodScheduled');
+          const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : timestamp(clock.now()), reason: 'Unschedulable', message };
+          if (existing) list[list.indexOf(existing)] = condition;
+          else list.push(condition);
+        });
+      }
+      recorder.eventf(referenceTo(pod), undefined, 'Warning', 'FailedScheduling', 'Scheduling', message);
+    };
+
+    const schedule = (pod: StoredObject): boolean => {
+      const spec = (pod.object.spec ?? {}) as Json;
+      const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
+      const nodes = [...cache.nodes.values()];
+      const wanted = feasibleNodesToFind(nodes.length);
+      const feasible: NodeInfo[] = [];
+      const rejections = new Map<NodeInfo, Rejection>();
+      for (let i = 0; i < nodes.length && feasible.length < wanted; i++) {
+        const node = nodes[(nextStart + i) % nodes.length];
+        const rejection = runFilters(incoming, node, filters);
+        if (rejection) rejections.set(node, rejection);
+        else feasible.push(node);
+      }
+      nextStart = nodes.length ? (nextStart + feasible.length + rejections.size) % nodes.length : 0;
+      if (!feasible.length) {
+        const filterMessage = histogram([...rejections.values()].flatMap((r) => r.reasons), nodes.length);
+        const message = nodes.length ? `${filterMessage} preemption: ${preemptionMessage(incoming, rejections, nodes.length)}` : 'no nodes available to schedule pods';
+        markUnschedulable(pod, message);
+        return false;
+      }
+      const totals = scoreNodes(incoming, feasible);
+      const best = Math.max(...totals);
+      const top = feasible.filter((_, i) => totals[i] === best);
+      bind(pod, top[Math.floor(Math.random() * top.length)].name);
+      return true;
+    };
+
+    return {
+      for: 'pods',
+      watches: [
+        {
+          resource: 'pods',
+          map: (event: StoreEvent) => (cache.onPod(event) ? retryAll() : []),
+        },
+        {
+          resource: 'nodes',
+          map: (event: StoreEvent) => (cache.onNode(event) ? retryAll() : []),
+        },
+      ],
+      reconcile(key) {
+        const pod = services.store.get('pods', key);
+        if (!pending(pod)) {
+          unschedulable.delete(key);
+          return undefined;
+        }
+        const now = clock.now().getTime();
+        const failed = unschedulable.get(key);
+        if (failed) {
+          const backoff = Math.min(initialBackoffMs * 2 ** (failed.attempts - 1), maxBackoffMs);
+          if (now < failed.at + backoff) return { requeueAfterMs: failed.at + backoff - now };
+        }
+        if (schedule(pod!)) {
+          unschedulable.delete(key);
+          return undefined;
+        }
+        unschedulable.set(key, { attempts: (failed?.attempts ?? 0) + 1, at: now });
+        return { requeueAfterMs: unschedulableFlushMs };
+      },
+    };
+  },
+};

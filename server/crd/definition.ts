@@ -137,6 +137,11 @@ function orderedSchema(schema: unknown): unknown {
 
 /** Puts spec and status fields in the Go types' order (a status without conditions shows `conditions: null`). */
 export function canonicalDefinition(crd: CustomResourceDefinition): void {
+  canonicalSpec(crd);
+  canonicalStatus(crd);
+}
+
+function canonicalSpec(crd: CustomResourceDefinition): void {
   if (crd.spec && typeof crd.spec === 'object') {
     const spec = ordered(crd.spec, specOrder);
     spec.names = ordered(spec.names, namesOrder);
@@ -149,6 +154,10 @@ export function canonicalDefinition(crd: CustomResourceDefinition): void {
     }
     crd.spec = spec;
   }
+}
+
+/** Puts status fields in the Go types' order. */
+export function canonicalStatus(crd: CustomResourceDefinition): void {
   if (crd.status) {
     const status = ordered({ conditions: null, ...crd.status } as NonNullable<CustomResourceDefinition['status']>, statusOrder);
     if (Array.isArray(status.conditions)) status.conditions = status.conditions.map((c) => ordered(c, conditionOrder));

@@ -8,9 +8,10 @@ import { field, FieldError, GoLiteral } from '../errors.js';
 import { isJsonObject, jsonEqual } from '../json.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../registry/validation.js';
 import { compileRules } from './cel/rules.js';
+import { goRegExp } from './schema/regex.js';
 import { goValue, prune } from './schema/structural.js';
 import type { JSONSchemaProps } from './schema/types.js';
-import { schemaValidator } from './schema/validator.js';
+import { checkValue } from './schema/validator.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion } from './types.js';
 
 const printerColumnTypes = ['boolean', 'date', 'integer', 'number', 'string'];
@@ -167,7 +168,7 @@ function validateStructural(schema: JSONSchemaProps, level: Level, path: string,
   }
   if (schema.pattern !== undefined) {
     try {
-      new RegExp(schema.pattern, 'u');
+      goRegExp(schema.pattern);
     } catch (err) {
       out.push(field.invalid(`${path}.pattern`, schema.pattern, `must be a valid regular expression, but isn't: ${(err as Error).message}`));
     }
@@ -251,7 +252,7 @@ function validateDefaults(schema: JSONSchemaProps, path: string, out: FieldError
       const value = structuredClone(schema.default);
       if (prune(value, schema, false, '').length) out.push(field.invalid(`${path}.default`, goValue(schema.default), 'must not have unknown fields'));
       // kube-apiserver validates a default from an unnamed root, so its messages start with " in body".
-      for (const problem of schemaValidator(schema).validate(schema.default, '', '')) {
+      for (const problem of checkValue(schema.default, schema, '', '')) {
         out.push(new FieldError(problem.type, `${path}.default${problem.field ? `.${problem.field}` : ''}`, problem.detail, problem.value));
       }
     }

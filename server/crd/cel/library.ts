@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
+import { goRegExp } from '../schema/regex.js';
 import { Quantity } from './quantity.js';
 
 class CelUrl {
@@ -178,10 +179,10 @@ function register(env: Environment): Environment {
       return -1n;
     })
     // regex
-    .registerFunction('string.find(string): string', (s: string, re: string) => new RegExp(re, 'u').exec(s)?.[0] ?? '')
-    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(new RegExp(re, 'gu'))].map((m) => m[0]))
+    .registerFunction('string.find(string): string', (s: string, re: string) => goRegExp(re).exec(s)?.[0] ?? '')
+    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(goRegExp(re, 'g'))].map((m) => m[0]))
     .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => {
-      const all = [...s.matchAll(new RegExp(re, 'gu'))].map((m) => m[0]);
+      const all = [...s.matchAll(goRegExp(re, 'g'))].map((m) => m[0]);
       return n < 0n ? all : all.slice(0, Number(n));
     })
     // url

@@ -6,6 +6,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { field, FieldError } from '../../errors.js';
 import { isJsonObject } from '../../json.js';
 import { formatCheckers, supportedFormat } from './formats.js';
+import { goRegExp } from './regex.js';
 import { childPath, indexPath, type JSONSchemaProps } from './types.js';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -41,8 +42,11 @@ function toAjv(schema: JSONSchemaProps): AjvSchema {
   return out;
 }
 
+/** ajv's regular expression engine, taking patterns in Go's syntax. */
+const goPatterns = Object.assign((pattern: string) => goRegExp(pattern), { code: 'goRegExp' });
+
 function ajvInstance() {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, unicodeRegExp: true, formats: {} });
+  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, formats: {}, code: { regExp: goPatterns } });
   for (const [name, check] of Object.entries(formatCheckers)) ajv.addFormat(name, { type: 'string', validate: check });
   return ajv;
 }
@@ -142,12 +146,83 @@ function fieldErrorOf(error: ErrorObject, root: unknown, base: string, rootName:
   }
 }
 
+/** kube-openapi's checks done directly, with ajv's findings' shape (for one-off values such as defaults: compiling would cost more). */
+function interpret(value: unknown, schema: AjvSchema, pointer: string, out: ErrorObject[]): void {
+  const report = (keyword: string, params: Record<string, unknown>, at = pointer): void => {
+    out.push({ keyword, instancePath: at, schemaPath: '', params } as ErrorObject);
+  };
+  const types = schema.type === undefined ? undefined : ([] as string[]).concat(schema.type as string | string[]);
+  if (types) {
+    const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
+    const fits = types.includes(actual) || (actual === 'integer' && types.includes('number'));
+    if (!fits) return report('type', { type: types.length === 1 ? types[0] : types });
+  }
+  if (schema.enum && !(schema.enum as unknown[]).some((v) => JSON.stringify(v) === JSON.stringify(value))) report('enum', { allowedValues: schema.enum });
+  if (typeof value === 'string') {
+    const length = [...value].length;
+    if (schema.maxLength !== undefined && length > (schema.maxLength as number)) report('maxLength', { limit: schema.maxLength });
+    if (schema.minLength !== undefined && length < (schema.minLength as number)) report('minLength', { limit: schema.minLength });
+    if (schema.pattern !== undefined && !goRegExp(schema.pattern as string).test(value)) report('pattern', { pattern: schema.pattern });
+    if (schema.format !== undefined && !formatCheckers[schema.format as string](value)) report('format', { format: schema.format });
+  }
+  if (typeof value === 'number') {
+    const bound = (keyword: string, fails: (limit: number) => boolean) => schema[keyword] !== undefined && fails(schema[keyword] as number) && report(keyword, { limit: schema[keyword] });
+    bound('maximum', (l) => value > l);
+    bound('exclusiveMaximum', (l) => value >= l);
+    bound('minimum', (l) => value < l);
+    bound('exclusiveMinimum', (l) => value <= l);
+    if (schema.multipleOf !== undefined && !Number.isInteger(value / (schema.multipleOf as number))) report('multipleOf', { multipleOf: schema.multipleOf });
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > (schema.maxItems as number)) report('maxItems', { limit: schema.maxItems });
+    if (schema.minItems !== undefined && value.length < (schema.minItems as number)) report('minItems', { limit: schema.minItems });
+    if (schema.items) value.forEach((item, i) => interpret(item, schema.items as AjvSchema, `${pointer}/${i}`, out));
+  }
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value);
+    if (schema.maxProperties !== undefined && keys.length > (schema.maxProperties as number)) report('maxProperties', { limit: schema.maxProperties });
+    if (schema.minProperties !== undefined && keys.length < (schema.minProperties as number)) report('minProperties', { limit: schema.minProperties });
+    for (const required of (schema.required as string[] | undefined) ?? []) if (!Object.hasOwn(value, required)) report('required', { missingProperty: required });
+    const properties = (schema.properties ?? {}) as Record<string, AjvSchema>;
+    for (const key of keys) {
+      const child = Object.hasOwn(properties, key) ? properties[key] : isJsonObject(schema.additionalProperties) ? (schema.additionalProperties as AjvSchema) : undefined;
+      if (child) interpret(value[key], child, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, out);
+    }
+  }
+}
+
 export interface SchemaValidator {
   /**
    * Field errors for a value checked against the schema, paths starting at `base` (empty for the whole
    * object); `rootName` names the value itself in messages ("." unless told).
    */
   validate(value: unknown, base?: string, rootName?: string): FieldError[];
+}
+
+function wordErrors(errors: ErrorObject[], value: unknown, base: string, rootName: string, schemaAt: (pointer: string) => AjvSchema | undefined): FieldError[] {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const fe = fieldErrorOf(error, value, base, rootName, schemaAt);
+    if (!fe) continue;
+    const key = `${fe.type}|${fe.field}|${fe.detail}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(fe);
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks one value without compiling (value validations such as allOf and anyOf are not
+ * interpreted): for defaults, each checked once when a CRD is written.
+ */
+export function checkValue(value: unknown, schema: JSONSchemaProps, base = '', rootName = '.'): FieldError[] {
+  const ajvSchema = toAjv(schema);
+  const errors: ErrorObject[] = [];
+  interpret(value, ajvSchema, '', errors);
+  return wordErrors(errors, value, base, rootName, () => undefined);
 }
 
 /** Compiles a structural schema on first use (large schemas cost tens of milliseconds to compile). */
@@ -168,20 +243,8 @@ export function schemaValidator(schema: JSONSchemaProps): SchemaValidator {
         for (const part of pointer.replace(/^#\/?/, '').split('/').slice(0, -1)) node = isJsonObject(node) || Array.isArray(node) ? (node as any)[part] : undefined;
         return isJsonObject(node) ? (node as AjvSchema) : undefined;
       };
-      const out: FieldError[] = [];
-      const seen = new Set<string>();
-      for (const error of compiled.fn.errors ?? []) {
-        // anyOf/oneOf report their branches' failures too; kube-openapi reports the composite only.
-        if (error.keyword === 'if') continue;
-        const fe = fieldErrorOf(error, value, base, rootName, schemaAt);
-        if (!fe) continue;
-        const key = `${fe.type}|${fe.field}|${fe.detail}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          out.push(fe);
-        }
-      }
-      return out;
+      // anyOf/oneOf also report their branches' failures; kube-openapi reports the composite only.
+      return wordErrors((compiled.fn.errors ?? []).filter((e) => e.keyword !== 'if'), value, base, rootName, schemaAt);
     },
   };
 }

@@ -1,7 +1,7 @@
 // apiextensions.k8s.io/v1 CustomResourceDefinitions: defaults, validation and the deletion that waits
 // for every custom resource to be gone (the crd-finalizer reconciler finishes it).
 
-import { canonicalDefinition, defaultCustomResourceDefinition, markCustomResourceDefinitionDeleting, withStoredVersion } from '../../crd/definition.js';
+import { canonicalDefinition, canonicalStatus, defaultCustomResourceDefinition, markCustomResourceDefinitionDeleting, withStoredVersion } from '../../crd/definition.js';
 import type { CustomResourceDefinition } from '../../crd/types.js';
 import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from '../../crd/validation.js';
 import type { KubeObject } from '../../store/types.js';
@@ -28,11 +28,11 @@ export const customResourceDefinitions = define({
     },
     prepareForCreate: (object) => {
       object.status = withStoredVersion(asCrd(object), { storedVersions: [] });
-      canonicalDefinition(asCrd(object));
+      canonicalStatus(asCrd(object));
     },
     prepareForUpdate: (object, old) => {
       object.status = withStoredVersion(asCrd(object), structuredClone(asCrd(old).status ?? {}));
-      canonicalDefinition(asCrd(object));
+      canonicalStatus(asCrd(object));
     },
     validate: (object) => validateCustomResourceDefinition(asCrd(object)),
     validateUpdate: (object, old) => validateCustomResourceDefinitionUpdate(asCrd(object), asCrd(old)),

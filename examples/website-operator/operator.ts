@@ -32,8 +32,6 @@ export interface OperatorOptions {
 }
 
 export interface RunningOperator {
-  /** Resolves once every Website known to the informer has been reconciled since its last change. */
-  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +68,7 @@ function desiredService(website: Website): k8s.V1Service {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: website.metadata!.name, namespace: website.metadata!.namespace, labels: labelsOf(website), ownerReferences: [ownerReference(website)] },
-    spec: { selector: labelsOf(website), ports: [{ name: 'http', port: 80, targetPort: 'http' as unknown as k8s.IntOrString }] },
+    spec: { selector: labelsOf(website), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
   };
 }
 
@@ -88,13 +86,7 @@ export async function startWebsiteOperator(kubeconfig: k8s.KubeConfig, options: 
   const running = new Set<string>();
   const again = new Set<string>();
   const retries = new Map<string, NodeJS.Timeout>();
-  const idleWaiters: Array<() => void> = [];
   let stopped = false;
-
-  const settleCheck = () => {
-    if (pending.size || running.size || retries.size) return;
-    for (const resolve of idleWaiters.splice(0)) resolve();
-  };
 
   /** Applies a dependent with server-side apply, so repeated reconciles converge on the same object. */
   const apply = (object: k8s.KubernetesObject) => objects.patch(object, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
@@ -159,7 +151,7 @@ export async function startWebsiteOperator(kubeconfig: k8s.KubeConfig, options: 
     }
     pending.add(name);
     queueMicrotask(async () => {
-      if (!pending.delete(name) || stopped) return settleCheck();
+      if (!pending.delete(name) || stopped) return;
       running.add(name);
       try {
         await reconcile(name);
@@ -174,7 +166,6 @@ export async function startWebsiteOperator(kubeconfig: k8s.KubeConfig, options: 
       } finally {
         running.delete(name);
         if (again.delete(name)) enqueue(name);
-        settleCheck();
       }
     });
   }
@@ -208,10 +199,6 @@ export async function startWebsiteOperator(kubeconfig: k8s.KubeConfig, options: 
   await deployments.start();
 
   return {
-    idle: () => new Promise<void>((resolve) => {
-      idleWaiters.push(resolve);
-      settleCheck();
-    }),
     async stop() {
       stopped = true;
       for (const timer of retries.values()) clearTimeout(timer);

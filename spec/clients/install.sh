@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the clients the specs drive kubemock with besides client-node 1.x, once, into .cache/
-# (ignored by git): the Python client, the client-go program, and client-node 2.x with the Node 24
+# (ignored by git): the Python client, the client-go program, the controller-runtime envtest suite,
+# and client-node 2.x with the Node 24
 # it needs (from the npm registry's node package).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,6 +24,17 @@ if [ ! -x "$go_binary" ] || [ "$(cat "$go_binary.sha256" 2>/dev/null)" != "$sour
   mkdir -p .cache
   go -C "$go_sources" build -o "$PWD/$go_binary" .
   echo "$sources_hash" > "$go_binary.sha256"
+fi
+
+# The controller-runtime envtest suite, compiled to a test binary the same way (its sources' hash
+# beside it); spec/envtest.spec.ts runs it against kubemock.
+envtest_sources=spec/clients/envtest
+envtest_binary=.cache/envtest-suite
+envtest_hash=$(cd "$envtest_sources" && sha256sum go.mod go.sum ./*.go | sha256sum | cut -d' ' -f1)
+if [ ! -x "$envtest_binary" ] || [ "$(cat "$envtest_binary.sha256" 2>/dev/null)" != "$envtest_hash" ]; then
+  mkdir -p .cache
+  go -C "$envtest_sources" test -c -o "$PWD/$envtest_binary" .
+  echo "$envtest_hash" > "$envtest_binary.sha256"
 fi
 
 client_node_2=.cache/client-node-2

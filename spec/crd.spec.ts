@@ -226,6 +226,18 @@ describe('CustomResourceDefinitions', () => {
       expect((await resumed.waitForEvents(2)).map((e) => e.type)).to.deep.equal(['MODIFIED', 'DELETED']);
       resumed.close();
     });
+
+    it('serves streaming lists of custom resources, ending the initial events with a bookmark', async () => {
+      const existing = ((await custom.listNamespacedCustomObject({ group: 'batch.kubemock.dev', version: 'v1', namespace: 'default', plural: 'backupjobs' })) as any).items.length;
+      expect(existing).to.be.greaterThan(0);
+      const stream = await WatchStream.open(cluster.server, '/apis/batch.kubemock.dev/v1/namespaces/default/backupjobs?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+      const events = await stream.waitForEvents(existing + 1);
+      expect(events.slice(0, existing).map((e) => [e.type, e.object.kind])).to.deep.equal(Array(existing).fill(['ADDED', 'BackupJob']));
+      expect(events[existing].type).to.equal('BOOKMARK');
+      expect(events[existing].object).to.deep.include({ kind: 'BackupJob', apiVersion: 'batch.kubemock.dev/v1' });
+      expect(events[existing].object.metadata.annotations).to.deep.equal({ 'k8s.io/initial-events-end': 'true' });
+      stream.close();
+    });
   });
 
   describe('several versions and CEL rules', () => {
@@ -262,6 +274,28 @@ describe('CustomResourceDefinitions', () => {
       expect(stored.object.apiVersion).to.equal('data.kubemock.dev/v1');
       const yaml = parseYaml(await kubectl('get', 'databases.v1.data.kubemock.dev', 'legacy', '-o', 'yaml'));
       expect(yaml.apiVersion).to.equal('data.kubemock.dev/v1');
+    });
+  });
+
+  describe('validation ratcheting', () => {
+    it('lets an update leave a field that a tightened schema now refuses, and refuses changing it', async () => {
+      const crd = (a: Record<string, unknown>) =>
+        JSON.stringify({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'rats.ex.kubemock.dev' },
+          spec: { group: 'ex.kubemock.dev', scope: 'Namespaced', names: { plural: 'rats', kind: 'Rat' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { a, b: { type: 'string' } } } } } } }] },
+        });
+      expect((await cluster.kubectl(['apply', '-f', '-'], crd({ type: 'string' }))).code).to.equal(0);
+      await kubectl('wait', '--for=condition=Established', 'crd/rats.ex.kubemock.dev', '--timeout=5s');
+      expect((await cluster.kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'ex.kubemock.dev/v1', kind: 'Rat', metadata: { name: 'r' }, spec: { a: 'toolongvalue', b: 'x' } }))).code).to.equal(0);
+      expect((await cluster.kubectl(['apply', '-f', '-'], crd({ type: 'string', maxLength: 3, 'x-kubernetes-validations': [{ rule: 'self.size() < 4' }] }))).code).to.equal(0);
+      const probe = JSON.stringify({ apiVersion: 'ex.kubemock.dev/v1', kind: 'Rat', metadata: { name: 'probe' }, spec: { a: 'long' } });
+      await waitFor(async () => (await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], probe)).code !== 0);
+      await kubectl('patch', 'rat', 'r', '--type=merge', '-p', '{"spec":{"b":"y"}}');
+      const refused = await kubectlFails(['patch', 'rat', 'r', '--type=merge', '-p', '{"spec":{"a":"toolongvalue2"}}']);
+      expect(refused).to.include('* spec.a: Too long: may not be more than 3 bytes');
+      expect(refused).to.include('* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');
     });
   });
 

@@ -125,6 +125,25 @@ function typeMetaProblems(object: KubeObject, kind: string, apiVersion: string):
   return out;
 }
 
+/** The value at a field path (`spec.items[0].name`) of an object, undefined where there is none. */
+function valueAtField(object: unknown, path: string): unknown {
+  let value = object;
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (index !== undefined) value = Array.isArray(value) ? value[Number(index)] : undefined;
+    else value = isJsonObject(value) ? value[key] : undefined;
+  }
+  return value;
+}
+
+/**
+ * Validation ratcheting (CRDValidationRatcheting, on in 1.32): an update is not refused for a field
+ * it leaves as it was, so objects stored before a schema tightened can still be changed elsewhere.
+ */
+function ratchet(problems: FieldError[], object: KubeObject, old: KubeObject | undefined): FieldError[] {
+  if (!old) return problems;
+  return problems.filter((p) => !jsonEqual(valueAtField(object, p.field), valueAtField(old, p.field)));
+}
+
 /** Errors that keep CEL rules from running, as kube-apiserver's hasBlockingErr decides. */
 function blocking(problems: FieldError[]): boolean {
   return problems.some((p) => ['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid'].includes(p.type));
@@ -147,13 +166,13 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
   const check = (object: KubeObject, old: KubeObject | undefined): FieldError[] => {
     const typeProblems = typeMetaProblems(object, kind, gv);
     if (typeProblems.length) return typeProblems;
-    const problems = validator.validate(object);
+    const problems = ratchet(validator.validate(object), object, old);
     if (scalePaths) problems.push(...scaleProblems(object, scalePaths));
     const listProblems = validateListTypes(object, schema);
     if (!old || validateListTypes(old, schema).length === 0) problems.push(...listProblems);
     if (withRules) {
       if (blocking(problems)) problems.push(rulesSkipped());
-      else problems.push(...validateRules(schema, object, old));
+      else problems.push(...ratchet(validateRules(schema, object, old), object, old));
     }
     return problems;
   };

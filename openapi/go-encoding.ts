@@ -5,10 +5,38 @@
 // (a template's `metadata.creationTimestamp: null`); an omitempty field that is empty is left out
 // (`paused: false`, `finalizers: []`). Storage (protobuf) does not keep empty lists and maps apart
 // from unset ones, so an empty one written without omitempty comes back as null. Fields come in
-// the Go struct's order, which is the order of kube-apiserver's JSON.
+// the Go struct's order and map keys sorted, as in kube-apiserver's JSON.
 
 import { isJsonObject, type JsonObject } from '../server/json.js';
 import { type GoField, type SchemaNode, structZero } from './schema.js';
+
+interface FieldPlan {
+  field: GoField;
+  node: SchemaNode | undefined;
+  /** Position in the Go struct. */
+  index: number;
+}
+
+/** A struct's fields, looked up once per schema node: by name, and those written even when unset. */
+interface StructPlan {
+  byName: Map<string, FieldPlan>;
+  always: FieldPlan[];
+}
+
+const plans = new WeakMap<SchemaNode, StructPlan | null>();
+
+function planOf(node: SchemaNode): StructPlan | undefined {
+  let plan = plans.get(node);
+  if (plan === undefined) {
+    const fields = node.goFields;
+    if (fields) {
+      const all = fields.map((field, index) => ({ field, node: node.property(field.name), index }));
+      plan = { byName: new Map(all.map((p) => [p.field.name, p])), always: all.filter((p) => p.field.mode === 'always') };
+    } else plan = null;
+    plans.set(node, plan);
+  }
+  return plan ?? undefined;
+}
 
 function isEmpty(value: unknown): boolean {
   if (value === '' || value === 0 || value === false) return true;
@@ -22,19 +50,27 @@ function isEmptyCollection(value: unknown, node: SchemaNode | undefined): boolea
   return isJsonObject(value) && Object.keys(value).length === 0 && !!node?.isMap;
 }
 
-const fieldNames = new WeakMap<GoField[], Set<string>>();
+const byIndex = (a: FieldPlan, b: FieldPlan) => a.index - b.index;
 
-function namesOf(fields: GoField[]): Set<string> {
-  let names = fieldNames.get(fields);
-  if (!names) fieldNames.set(fields, (names = new Set(fields.map((f) => f.name))));
-  return names;
-}
+function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean): JsonObject {
+  const present: FieldPlan[] = [];
+  let unknown: string[] | undefined;
+  let inOrder = true;
+  const add = (field: FieldPlan) => {
+    if (present.length > 0 && present[present.length - 1].index > field.index) inOrder = false;
+    present.push(field);
+  };
+  for (const key of Object.keys(value)) {
+    const field = plan.byName.get(key);
+    if (field) add(field);
+    else (unknown ??= []).push(key);
+  }
+  for (const field of plan.always) if (value[field.field.name] === undefined) add(field);
+  if (!inOrder) present.sort(byIndex);
 
-function writeStruct(value: JsonObject, node: SchemaNode, fields: GoField[], stored: boolean): JsonObject {
   const out: JsonObject = {};
-  for (const field of fields) {
-    const child = node.property(field.name);
-    let given = Object.hasOwn(value, field.name) ? value[field.name] : undefined;
+  for (const { field, node } of present) {
+    let given = value[field.name];
     if (given === undefined || given === null) {
       if (field.mode !== 'always') continue;
       if (field.zero !== structZero) {
@@ -43,13 +79,12 @@ function writeStruct(value: JsonObject, node: SchemaNode, fields: GoField[], sto
       }
       given = {};
     }
-    const written = write(given, child, stored);
+    const written = write(given, node, stored);
     if (field.mode === 'omitEmpty' && isEmpty(written)) continue;
-    out[field.name] = field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, child) ? null : written;
+    out[field.name] = field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, node) ? null : written;
   }
   // Fields Go does not know are pruned before; anything else is kept after Go's own.
-  const known = namesOf(fields);
-  for (const key of Object.keys(value)) if (!known.has(key)) out[key] = value[key];
+  if (unknown) for (const key of unknown) out[key] = value[key];
   return out;
 }
 
@@ -57,16 +92,19 @@ function write(value: unknown, node: SchemaNode | undefined, stored: boolean): u
   if (!node) return value;
   if (Array.isArray(value)) {
     const items = node.items;
-    if (!items) return value;
+    if (!items || (!items.goFields && !items.items)) return value;
     // A null item of a list of structs decodes as the zero struct.
     return value.map((item) => write(item === null && items.goFields ? {} : item, items, stored));
   }
   if (!isJsonObject(value)) return value;
-  const fields = node.goFields;
-  if (fields) return writeStruct(value, node, fields, stored);
+  const plan = planOf(node);
+  if (plan) return writeStruct(value, plan, stored);
   const values = node.values;
-  if (!values?.goFields) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, write(v, values, stored)]));
+  if (!values) return value;
+  // Go writes a map's keys sorted.
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) out[key] = values.goFields ? write(value[key], values, stored) : value[key];
+  return out;
 }
 
 /** A built-in object as JSON-decoding it into its Go type and encoding it again gives it back. */
@@ -74,7 +112,7 @@ export function decodedByGo<T>(node: SchemaNode, object: T): T {
   return write(object, node, false) as T;
 }
 
-/** A built-in object as kube-apiserver returns it from storage. */
+/** A built-in object as kube-apiserver returns it from storage: decoded, stored as protobuf, encoded again. */
 export function storedByGo<T>(node: SchemaNode, object: T): T {
   return write(object, node, true) as T;
 }

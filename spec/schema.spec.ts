@@ -143,6 +143,47 @@ describe("Kubernetes' own schema", () => {
       expect(role.metadata.managedFields[0].fieldsV1).to.deep.equal({ 'f:rules': {} });
     });
 
+    it('writes a core Event and its events.k8s.io/v1 view as their Go types do', async () => {
+      const core = await post('/api/v1/namespaces/default/events', {
+        metadata: { name: 'go-event' },
+        involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' },
+        reason: 'Test',
+        message: 'hi',
+        type: 'Normal',
+      });
+      expect(stable(core)).to.deep.equal({
+        kind: 'Event',
+        apiVersion: 'v1',
+        metadata: { name: 'go-event', namespace: 'default' },
+        involvedObject: { kind: 'Pod', namespace: 'default', name: 'p' },
+        reason: 'Test',
+        message: 'hi',
+        source: {},
+        firstTimestamp: null,
+        lastTimestamp: null,
+        type: 'Normal',
+        eventTime: null,
+        reportingComponent: '',
+        reportingInstance: '',
+      });
+      const view = (await cluster.request('/apis/events.k8s.io/v1/namespaces/default/events/go-event')).json();
+      expect(JSON.stringify(stable(view))).to.equal(
+        JSON.stringify({
+          kind: 'Event',
+          apiVersion: 'events.k8s.io/v1',
+          metadata: { name: 'go-event', namespace: 'default' },
+          eventTime: null,
+          reason: 'Test',
+          regarding: { kind: 'Pod', namespace: 'default', name: 'p' },
+          note: 'hi',
+          type: 'Normal',
+          deprecatedSource: {},
+          deprecatedFirstTimestamp: null,
+          deprecatedLastTimestamp: null,
+        }),
+      );
+    });
+
     it('writes a template metadata.creationTimestamp: null and leaves out zero omitempty fields, in Go field order', async () => {
       const deployment = await post('/apis/apps/v1/namespaces/default/deployments', {
         metadata: { name: 'zeros' },

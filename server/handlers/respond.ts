@@ -3,7 +3,7 @@
 
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
-import type { ObjectResult } from '../registry/generic-store.js';
+import { fromStorage, type ObjectResult } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { withoutTypeMeta, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -33,7 +33,7 @@ export function presented(def: ResourceDefinition, result: ObjectResult): Object
   if (!storage) return result;
   let view = views.get(result);
   if (!view) {
-    const object = storage.fromStorage(JSON.parse(result.json));
+    const object = fromStorage(def, JSON.parse(result.json));
     view = { object, json: JSON.stringify(object) };
     views.set(result, view);
   }
@@ -119,7 +119,7 @@ export function includeObjectPolicy(ctx: KubeContext): IncludeObject {
 export function tableRowWithObject(def: ResourceDefinition, object: KubeObject, now: Date, include: IncludeObject, version: string): Record<string, unknown> {
   const row = tableRow(def, object, now);
   if (include === 'Metadata') row.object = partialObjectMetadata(object, version);
-  else if (include === 'Object') row.object = def.storedAs ? def.storedAs.fromStorage(object) : object;
+  else if (include === 'Object') row.object = fromStorage(def, object);
   return row;
 }
 

@@ -136,6 +136,28 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
   return jsonEqual(strip(a), strip(b));
 }
 
+/**
+ * An object of a resource stored as another (events.k8s.io/v1 events), as its own resource shows
+ * it: converted, then written as its Go type writes it. Other objects are returned as they are.
+ */
+export function fromStorage(def: ResourceDefinition, object: KubeObject): KubeObject {
+  if (!def.storedAs) return object;
+  const converted = def.storedAs.fromStorage(object);
+  return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), converted) : converted;
+}
+
+const emptyObjects = new WeakMap<ResourceDefinition, KubeObject>();
+
+/** A kind's empty object, as Go's zero value writes it: what a create's ownership is computed against. */
+function emptyObject(def: ResourceDefinition): KubeObject {
+  let empty = emptyObjects.get(def);
+  if (!empty) {
+    empty = resourceSchema(def).goTypes ? decodedByGo(schemaNode(def), { metadata: {} }) : { metadata: {} };
+    emptyObjects.set(def, empty);
+  }
+  return empty;
+}
+
 export class GenericStore {
   constructor(
     readonly store: MemoryStore,
@@ -238,8 +260,7 @@ export class GenericStore {
     const goTypes = resourceSchema(def).goTypes;
     const node = schemaNode(def);
     const decoded = goTypes ? decodedByGo(node, object) : object;
-    const before = old ?? (goTypes ? decodedByGo(node, { metadata: {} }) : { metadata: {} });
-    return managedFieldsEntry(decoded, before, node, {
+    return managedFieldsEntry(decoded, old ?? emptyObject(def), node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(this.clock.now()),
@@ -253,9 +274,7 @@ export class GenericStore {
    * values and omitempty rules, fields in Go's order. Kinds without Go types are kept as sent.
    */
   private asGoWrites(def: ResourceDefinition, object: KubeObject): KubeObject {
-    if (!resourceSchema(def).goTypes) return object;
-    const node = schemaNode(def);
-    return storedByGo(node, decodedByGo(node, object));
+    return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), object) : object;
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */

@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { Status } from '../errors.js';
 import type { OutputFormat } from '../middleware/negotiation.js';
+import { fromStorage } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -71,7 +72,7 @@ class JsonFramer extends EventFramer {
   }
 
   protected render(object: KubeObject): string {
-    return JSON.stringify(this.def.storedAs ? this.def.storedAs.fromStorage(object) : object);
+    return JSON.stringify(fromStorage(this.def, object));
   }
 
   /** Stored objects already hold their bytes. */

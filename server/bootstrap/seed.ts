@@ -9,6 +9,7 @@ import { timestamp } from '../clock.js';
 import { ControllerClient } from '../reconcilers/client.js';
 import { aggregateClusterRole, clusterRoleAggregationIdentity } from '../reconcilers/clusterrole-aggregation.js';
 import { flowControlIdentity, flowSchemaCondition } from '../reconcilers/flowschema-status.js';
+import { apiServiceAvailability, apiserverIdentity as apiserverUser, registerAPIService } from '../reconcilers/apiservices.js';
 import type { Services } from '../services.js';
 import { recordedResources } from './objects.js';
 import { clusterTemplate, type TemplateServices } from './template.js';
@@ -65,8 +66,8 @@ function apiserverIdentity(host: string): string {
   return `apiserver-${out}`;
 }
 
-/** What the template keeps: the recorded resources (resourceKey form). */
-const templateResources = new Set(recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)));
+/** What the template keeps: the recorded resources and the APIServices (resourceKey form). */
+const templateResources = new Set([...recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)), 'apiregistration.k8s.io/apiservices']);
 
 /**
  * The recorded objects, and what the controllers of a fresh cluster make of them at once (written
@@ -89,6 +90,11 @@ function writeStaticObjects(scratch: TemplateServices): void {
   }
   const conditions = flowSchemaCondition(new ControllerClient(scratch, flowControlIdentity), scratch.clock);
   for (const schema of objects.listNow(find(scratch, 'flowcontrol.apiserver.k8s.io', 'flowschemas'), '')) conditions(schema.name);
+  // An APIService for every group-version served, available at once as local ones are.
+  const register = registerAPIService(new ControllerClient(scratch, apiserverUser), scratch.registry);
+  const available = apiServiceAvailability(scratch);
+  for (const group of scratch.registry.groups()) for (const entry of group.versions) register(`${entry.version}.${entry.group}`);
+  for (const service of objects.listNow(find(scratch, 'apiregistration.k8s.io', 'apiservices'), '')) available(service.name);
 }
 
 function find(services: Pick<Services, 'registry'>, group: string, plural: string) {

@@ -9,6 +9,7 @@ import { rootCACertificatePublisher, serviceAccountController } from './namespac
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
+import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
@@ -27,6 +28,8 @@ export const controllerCatalog: ControllerDescriptor[] = [
   taintEvictionController,
   scheduler,
   kubelet,
+  apiServiceRegistrationController,
+  apiServiceAvailabilityController,
 ];
 
 export interface ReconcilerOptions {

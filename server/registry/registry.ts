@@ -1,8 +1,11 @@
 // The set of served resources, looked up by group/version/plural. Definitions come and go at run
 // time (custom resources); discovery sees groups and versions in kube-apiserver's order.
 
+import { apiregistrationResources } from './resources/apiregistration.js';
 import { autoscalingResources } from './resources/autoscaling.js';
 import { customResourceDefinitions } from './resources/apiextensions.js';
+import { authenticationResources } from './resources/authentication.js';
+import { authorizationResources } from './resources/authorization.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
@@ -160,6 +163,9 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
+  ...apiregistrationResources,
+  ...authenticationResources,
+  ...authorizationResources,
   ...autoscalingResources,
   ...batchResources,
   ...networkingResources,

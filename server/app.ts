@@ -18,7 +18,6 @@ import { requestInfo } from './middleware/request-info.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
-  token: string;
   /** Serving plain HTTP, where requests without credentials act as the administrator. */
   plainHttp?: boolean;
   accessLog?: LogSink;
@@ -58,7 +57,7 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.use(accessLog(options.accessLog, services.clock));
   app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
   app.use(requestInfo);
-  app.use(authn(options.token, options.plainHttp ?? false));
+  app.use(authn(services.credentials, options.plainHttp ?? false));
   app.use(negotiation);
   app.use(resourceRequests(services));
   app.use(router.routes());

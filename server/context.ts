@@ -4,6 +4,7 @@ import type { ParameterizedContext } from 'koa';
 import type { RequestInfo } from './middleware/request-info.js';
 import type { OutputFormat } from './middleware/negotiation.js';
 import type { UserInfo } from './registry/types.js';
+import type { Credentials } from './auth/credentials.js';
 
 export interface KubeState {
   requestId: string;
@@ -11,8 +12,8 @@ export interface KubeState {
   receivedAt: Date;
   info: RequestInfo;
   user: UserInfo;
-  /** Who a bearer token belongs to, if anyone (for token reviews). */
-  authenticate(token: string): UserInfo | undefined;
+  /** Token authentication and service account tokens (for token reviews and requests). */
+  credentials: Credentials;
   output: OutputFormat;
 }
 

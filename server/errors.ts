@@ -110,7 +110,8 @@ export const errors = {
     const details: StatusDetails = {};
     if (name) details.name = name;
     if (groupKind.group) details.group = groupKind.group;
-    details.kind = groupKind.kind;
+    // An empty kind (a review decoded without one) is left out, as omitempty leaves it.
+    if (groupKind.kind) details.kind = groupKind.kind;
     details.causes = fieldErrors.map((e) => ({ reason: e.type, message: e.body(), field: e.field }));
     return new StatusError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${aggregate(fieldErrors)}`, details);
   },

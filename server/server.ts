@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { builtinAdmissionChain } from './admission/index.js';
 import { createApp } from './app.js';
+import { Credentials } from './auth/credentials.js';
 import { seedCluster } from './bootstrap/seed.js';
 import { systemClock, type Clock } from './clock.js';
 import { kubeconfigYaml } from './kubeconfig.js';
@@ -92,14 +93,30 @@ export const defaultHistorySize = 10_000;
 export const defaultHistoryBytes = 256 * 1024 * 1024;
 export const defaultWatchOptions: WatchOptions = { maxBufferedBytes: 8 * 1024 * 1024, bookmarkIntervalMs: 60_000 };
 
-export function createServices(options: { clock?: Clock; historySize?: number; historyBytes?: number; watch?: Partial<WatchOptions> } = {}): Services {
+export interface ServicesOptions {
+  clock?: Clock;
+  historySize?: number;
+  historyBytes?: number;
+  watch?: Partial<WatchOptions>;
+  /** The administrator's bearer token (random when absent). */
+  token?: string;
+  /** Where the service account signing key is kept (made per process when absent). */
+  certDir?: string;
+}
+
+export function createServices(options: ServicesOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   const registry = builtinRegistry();
   const store = new MemoryStore({ historySize: options.historySize ?? defaultHistorySize, historyBytes: options.historyBytes ?? defaultHistoryBytes });
   const admission = builtinAdmissionChain();
   const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), admission);
   const watches = new WatchHub(store, { ...defaultWatchOptions, ...options.watch });
-  return { clock, registry, store, admission, objects, watches };
+  const lookup = (resource: string, namespace: string, name: string) => {
+    const def = registry.findByResource(resource);
+    return def && objects.find(def, namespace, name)?.object;
+  };
+  const credentials = new Credentials(options.token ?? randomBytes(24).toString('base64url'), clock, lookup, options.certDir);
+  return { clock, registry, store, admission, objects, watches, credentials };
 }
 
 /** The address clients should use: a wildcard bind is reached through loopback. */
@@ -112,12 +129,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const reportError = options.reportError ?? ((err: unknown) => console.error('kubemock internal error:', err));
-  const services = createServices(options);
+  const services = createServices({ ...options, token });
   const certificates = options.insecureHttp
     ? undefined
     : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
 
-  const app = createApp(services, { token, plainHttp: !certificates, accessLog: options.accessLog, reportError });
+  const app = createApp(services, { plainHttp: !certificates, accessLog: options.accessLog, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;

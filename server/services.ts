@@ -1,6 +1,7 @@
 // The pieces a running server is made of, handed to handlers, reconcilers and the testkit.
 
 import type { AdmissionChain } from './admission/index.js';
+import type { Credentials } from './auth/credentials.js';
 import type { Clock } from './clock.js';
 import type { GenericStore } from './registry/generic-store.js';
 import type { Registry } from './registry/registry.js';
@@ -19,4 +20,6 @@ export interface Services {
   watches: WatchHub;
   /** The kubelets' API, for what kube-apiserver proxies to a node (pods/log). */
   nodes?: NodeAPI;
+  /** Who bearer tokens belong to; the service account token issuer. */
+  credentials: Credentials;
 }

@@ -419,7 +419,8 @@ describe('CRUD through @kubernetes/client-node', () => {
   });
 
   describe('access reviews', () => {
-    it('refuses a review that asks about nothing, naming its kind', async () => {
+    // kube-apiserver 1.32.13 names no kind here: it takes it from the decoded review, which has none.
+    it('refuses a review that asks about nothing, as kube-apiserver words it', async () => {
       const response = await cluster.request('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -427,7 +428,7 @@ describe('CRUD through @kubernetes/client-node', () => {
       });
       expect(response.status).to.equal(422);
       expect(response.json().message).to.equal(
-        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        '.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
       );
     });
 

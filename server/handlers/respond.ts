@@ -16,7 +16,8 @@ export interface ListMeta {
   remainingItemCount?: number;
 }
 
-function write(ctx: KubeContext, status: number, json: string): void {
+/** Writes serialized JSON as the negotiated JSON or YAML. */
+export function write(ctx: KubeContext, status: number, json: string): void {
   const output = ctx.state.output;
   if (output.kind === 'yaml') sendBody(ctx, status, output.stringify(JSON.parse(json)), 'application/yaml');
   else sendJson(ctx, status, json);

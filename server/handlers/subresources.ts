@@ -6,7 +6,7 @@ import { errors } from '../errors.js';
 import type { ResourceDefinition, SubresourceRead } from '../registry/types.js';
 import type { Services } from '../services.js';
 import { readObjectBody } from './body.js';
-import { respondObject } from './respond.js';
+import { respondObject, write } from './respond.js';
 import { readWriteOptions } from './write-options.js';
 import { sendBody, sendJson } from '../http.js';
 import { patchObject } from './patch.js';
@@ -34,6 +34,10 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   if (subresource === 'scale') {
     if (verb === 'get') return respondScale(ctx, def, services.objects.get(def, namespace, name));
     if (verb === 'update') return writeScale(ctx, services, def, namespace, name);
+  } else if (verb === 'create' && def.strategy.subresourceResponses?.[subresource]) {
+    const options = readWriteOptions(ctx, 'CreateOptions');
+    const result = services.objects.respondSubresource(def, namespace, name, subresource, await readObjectBody(ctx), options);
+    return write(ctx, 201, result.json);
   } else if (verb === 'create') {
     return createOnSubresource(ctx, services, def, namespace, name, subresource);
   } else if (verb === 'get') {

@@ -31,6 +31,6 @@ export function readWriteOptions(ctx: KubeContext, optionsKind: 'CreateOptions' 
     dryRun: parseDryRun(queryParams(ctx, 'dryRun'), optionsKind),
     fieldManager: fieldManager(ctx, optionsKind),
     user: ctx.state.user,
-    authenticate: ctx.state.authenticate,
+    credentials: ctx.state.credentials,
   };
 }

@@ -12,7 +12,8 @@ import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
 import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
-import { groupVersion, resourceKey, type ResourceDefinition, type StrategyContext, type UserInfo } from './types.js';
+import { groupVersion, resourceKey, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
+import type { Credentials } from '../auth/credentials.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { isJsonObject, jsonEqual } from '../json.js';
 import type { AdmissionChain, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
@@ -21,8 +22,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   user?: UserInfo;
-  /** Resolves bearer tokens for token reviews. */
-  authenticate?: (token: string) => UserInfo | undefined;
+  /** Token authentication and issuing, for token reviews and requests. */
+  credentials?: Credentials;
   /** Ownership computed by server-side apply, stored as given instead of derived from the change. */
   managedFields?: ManagedFieldsEntry[];
   /** Ownership a client wrote itself, from which this write's ownership is derived. */
@@ -306,8 +307,9 @@ export class GenericStore {
     if (strategy.respond) {
       this.admission.admit(admission, context);
       this.admission.validate(admission, context);
-      const review = { user: options.user ?? { username: '', uid: '', groups: [] }, authenticate: options.authenticate ?? (() => undefined) };
-      return result(canonical(def, strategy.respond(input, review)));
+      // The request is owned by its sender as a create would be, and echoed with that ownership.
+      setManagedFields(def, input, this.ownership(input, undefined, def, options));
+      return result(canonical(def, strategy.respond(input, this.reviewContext(context, options))));
     }
 
     const now = context.now;
@@ -464,6 +466,40 @@ export class GenericStore {
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
     this.validate(def, next, existing.object, subresource);
     return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
+  }
+
+  /**
+   * POST to a subresource that answers with an object of its own kind and stores nothing
+   * (serviceaccounts/token); admission sees it as a create of that subresource.
+   */
+  respondSubresource(def: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): ObjectResult {
+    const respond = def.strategy.subresourceResponses?.[subresource];
+    if (!respond) throw errors.notFoundPath();
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
+    const request = body as KubeObject;
+    request.metadata ??= {};
+    const writeOptions = { ...options, subresource };
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: request }, writeOptions);
+    this.admission.admit(admission, context);
+    this.admission.validate(admission, context);
+    return result(respond(namespace, name, request, this.reviewContext(context, writeOptions)));
+  }
+
+  private reviewContext(context: StrategyContext, options: WriteOptions): ReviewContext {
+    if (!options.credentials) throw new Error('a review needs the credentials of the server');
+    return {
+      ...context,
+      user: options.user ?? { username: '', uid: '', groups: [] },
+      credentials: options.credentials,
+      ownership: (object, apiVersion) => managedFieldsEntry(object, { metadata: {} }, undefined, {
+        manager: options.fieldManager ?? 'unknown',
+        apiVersion,
+        time: timestamp(context.now),
+        subresource: options.subresource,
+        statusIsSubresource: false,
+      }),
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import type { FieldError, StatusError } from '../errors.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
 import type { NameCheck } from './validation.js';
+import type { Credentials } from '../auth/credentials.js';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
@@ -89,6 +90,11 @@ export interface Strategy {
   subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
   /** Resources that answer a create without storing anything (access and token reviews). */
   respond?(object: KubeObject, review: ReviewContext): KubeObject;
+  /**
+   * POSTs to a subresource that answer with an object of another kind and change nothing stored
+   * (serviceaccounts/token): given the parent's namespace and name and the request body.
+   */
+  subresourceResponses?: Record<string, (namespace: string, name: string, body: KubeObject, context: ReviewContext) => KubeObject>;
 }
 
 /** What a subresource GET answers: a body of its own type, and for a stream the part still to come. */
@@ -124,17 +130,20 @@ export interface NodeAPI {
   containerLogs(pod: KubeObject, container: string, previous: boolean): LogLine[] | undefined;
 }
 
-export interface ReviewContext {
+export interface ReviewContext extends StrategyContext {
   /** Who asked. */
   user: UserInfo;
-  /** Who a bearer token belongs to, if anyone. */
-  authenticate(token: string): UserInfo | undefined;
+  /** Token authentication and service account token issuing. */
+  credentials: Credentials;
+  /** The managedFields of `object` as the requester's create of it in `apiVersion` (answers that echo the request). */
+  ownership(object: KubeObject, apiVersion: string): unknown[];
 }
 
 export interface UserInfo {
   username: string;
   uid: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface ResourceDefinition {

@@ -4,6 +4,7 @@ import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, StrategyContext } from '../types.js';
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
+import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
@@ -380,7 +381,8 @@ export const serviceaccounts = define({
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
-  strategy: { returnDeletedObject: true, table: serviceAccountColumns },
+  subresources: [tokenSubresource],
+  strategy: { returnDeletedObject: true, table: serviceAccountColumns, subresourceResponses: { token: requestToken } },
 });
 
 // ---------- nodes and storage ----------

@@ -1,9 +1,8 @@
-// Leases, events.k8s.io, EndpointSlices and the authentication/authorization review resources.
+// Leases, events.k8s.io and EndpointSlices.
 
-import { errors, field, type FieldError, GoLiteral } from '../../errors.js';
-import type { KubeObject } from '../../store/types.js';
+import { field, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
-import type { ResourceDefinition, ReviewContext } from '../types.js';
+import type { ResourceDefinition } from '../types.js';
 import { define } from './common.js';
 import { eventsV1Storage } from './event-versions.js';
 import { endpointSliceColumns, eventColumns, leaseColumns } from './printers.js';
@@ -79,55 +78,4 @@ export const endpointslices = define({
   },
 });
 
-/** Review resources answer a create with a computed status and store nothing. */
-function review(group: string, kind: string, plural: string, namespaced: boolean, respond: (object: KubeObject, review: ReviewContext) => Json): ResourceDefinition {
-  return define({
-    group,
-    version: 'v1',
-    kind,
-    plural,
-    namespaced,
-    verbs: ['create'],
-    strategy: {
-      respond(object, context) {
-        return { ...object, metadata: { ...object.metadata, creationTimestamp: null }, status: respond(object, context) };
-      },
-    },
-  });
-}
-
-/** Everything is allowed; a review must still ask about exactly one kind of attribute. */
-function accessReview(kind: string): (object: KubeObject) => Json {
-  return (object) => {
-    const spec = (object.spec ?? {}) as Json;
-    if (!!spec.resourceAttributes === !!spec.nonResourceAttributes) {
-      throw errors.invalid({ group: 'authorization.k8s.io', kind }, '', [
-        field.invalid('spec.resourceAttributes', new GoLiteral('null'), 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
-      ]);
-    }
-    return { allowed: true };
-  };
-}
-
-const authorization = 'authorization.k8s.io';
-
-export const reviewResources: ResourceDefinition[] = [
-  review(authorization, 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true, accessReview('LocalSubjectAccessReview')),
-  review(authorization, 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, accessReview('SelfSubjectAccessReview')),
-  review(authorization, 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, () => ({
-    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-    incomplete: false,
-  })),
-  review(authorization, 'SubjectAccessReview', 'subjectaccessreviews', false, accessReview('SubjectAccessReview')),
-  review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews', false, (_object, review) => ({
-    userInfo: { username: review.user.username, uid: review.user.uid, groups: review.user.groups },
-  })),
-  review('authentication.k8s.io', 'TokenReview', 'tokenreviews', false, (object, review) => {
-    const user = review.authenticate(String((object.spec as Json | undefined)?.token ?? ''));
-    if (!user) return { user: {}, error: '[invalid bearer token, token lookup failed]' };
-    return { authenticated: true, user: { username: user.username, uid: user.uid, groups: user.groups }, audiences: (object.spec as Json | undefined)?.audiences };
-  }),
-];
-
-export const otherResources: ResourceDefinition[] = [leases, eventsV1, endpointslices, ...reviewResources];
+export const otherResources: ResourceDefinition[] = [leases, eventsV1, endpointslices];

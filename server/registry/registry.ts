@@ -1,6 +1,7 @@
 // The set of served resources, looked up by group/version/plural. Definitions come and go at run
 // time (custom resources); discovery sees groups and versions in kube-apiserver's order.
 
+import { admissionregistrationResources } from './resources/admissionregistration.js';
 import { apiregistrationResources } from './resources/apiregistration.js';
 import { autoscalingResources } from './resources/autoscaling.js';
 import { customResourceDefinitions } from './resources/apiextensions.js';
@@ -163,6 +164,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...coreResources,
   ...appsResources,
   ...otherResources,
+  ...admissionregistrationResources,
   ...apiregistrationResources,
   ...authenticationResources,
   ...authorizationResources,

@@ -55,17 +55,24 @@ const byIndex = (a: FieldPlan, b: FieldPlan) => a.index - b.index;
 function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean): JsonObject {
   const present: FieldPlan[] = [];
   let unknown: string[] | undefined;
+  let last = -1;
   let inOrder = true;
-  const add = (field: FieldPlan) => {
-    if (present.length > 0 && present[present.length - 1].index > field.index) inOrder = false;
-    present.push(field);
-  };
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const field = plan.byName.get(key);
-    if (field) add(field);
-    else (unknown ??= []).push(key);
+    if (!field) {
+      (unknown ??= []).push(key);
+      continue;
+    }
+    if (field.index < last) inOrder = false;
+    last = field.index;
+    present.push(field);
   }
-  for (const field of plan.always) if (value[field.field.name] === undefined) add(field);
+  for (const field of plan.always) {
+    if (value[field.field.name] !== undefined) continue;
+    if (field.index < last) inOrder = false;
+    last = field.index;
+    present.push(field);
+  }
   if (!inOrder) present.sort(byIndex);
 
   const out: JsonObject = {};
@@ -79,7 +86,8 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean): Json
       }
       given = {};
     }
-    const written = write(given, node, stored);
+    // Scalars are written as they are; only lists, maps and structs have anything to fill in or drop.
+    const written = typeof given === 'object' ? write(given, node, stored) : given;
     if (field.mode === 'omitEmpty' && isEmpty(written)) continue;
     out[field.name] = field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, node) ? null : written;
   }

@@ -2,7 +2,6 @@
 
 import { expect } from 'chai';
 import { validateRules, compileRules } from '../../server/crd/cel/rules.js';
-import { Quantity } from '../../server/crd/cel/quantity.js';
 import { compileJsonPath } from '../../server/crd/jsonpath.js';
 import { applyDefaults, prune, validateListTypes } from '../../server/crd/schema/structural.js';
 import type { JSONSchemaProps } from '../../server/crd/schema/types.js';
@@ -177,13 +176,24 @@ describe('x-kubernetes-validations', () => {
   });
 });
 
-describe('quantities and JSONPath', () => {
-  it('compares quantities exactly across suffixes', () => {
-    expect(Quantity.parse('1Gi')!.compare(Quantity.parse('1073741824')!)).to.equal(0);
-    expect(Quantity.parse('500m')!.compare(Quantity.parse('0.5')!)).to.equal(0);
-    expect(Quantity.parse('1e3')!.compare(Quantity.parse('1k')!)).to.equal(0);
-    expect(Quantity.parse('1.5Gi')!.add(Quantity.parse('512Mi')!).compare(Quantity.parse('2Gi')!)).to.equal(0);
-    expect(Quantity.parse('abc')).to.equal(undefined);
+describe('CEL quantities and JSONPath', () => {
+  it('compares and adds quantities exactly across suffixes', () => {
+    const schema: JSONSchemaProps = {
+      type: 'object',
+      properties: {
+        q: {
+          type: 'string',
+          'x-kubernetes-validations': [
+            { rule: "quantity(self).compareTo(quantity('1073741824')) == 0", message: '1Gi in bytes' },
+            { rule: "quantity('500m').compareTo(quantity('0.5')) == 0 && quantity('1e3').isLessThan(quantity('1001'))", message: 'decimal forms' },
+            { rule: "quantity('1.5Gi').add(quantity('512Mi')).compareTo(quantity('2Gi')) == 0 && quantity('3').sub(1).asInteger() == 2", message: 'arithmetic' },
+            { rule: "!isQuantity('abc') && quantity('-2').sign() == -1 && !quantity('1500m').isInteger()", message: 'predicates' },
+          ],
+        },
+      },
+    };
+    expect(validateRules(schema, { q: '1Gi' }, undefined)).to.deep.equal([]);
+    expect(texts(validateRules(schema, { q: '1G' }, undefined))).to.deep.equal(['q: Invalid value: "string": 1Gi in bytes']);
   });
 
   it('reads printer-column paths with filters', () => {

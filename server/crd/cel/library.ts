@@ -1,6 +1,6 @@
 // The CEL environment of x-kubernetes-validations: @marcbachmann/cel-js (CEL with macros, optional
 // types and the strings extension) plus Kubernetes' own libraries as CRDs use them: lists, regex, url,
-// quantity, ip/cidr and format. Two environments exist, differing in how oldSelf is declared
+// quantity (server/quantity.ts), ip/cidr and format. Two environments exist, differing in how oldSelf is declared
 // (a plain value, or an optional one for rules with optionalOldSelf).
 
 import { isIP } from 'node:net';
@@ -8,7 +8,7 @@ import { Environment, Optional } from '@marcbachmann/cel-js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
 import { goRegExp } from '../schema/regex.js';
-import { Quantity } from './quantity.js';
+import { parseQuantity as parseKubeQuantity, Quantity, QuantityError } from '../../quantity.js';
 
 class CelUrl {
   constructor(readonly url: URL, readonly raw: string) {}
@@ -33,10 +33,19 @@ function evaluationError(message: string): Error {
 }
 
 function parseQuantity(text: string): Quantity {
-  const q = Quantity.parse(text);
-  if (!q) throw evaluationError('quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'');
-  return q;
+  try {
+    return parseKubeQuantity(text);
+  } catch (err) {
+    if (err instanceof QuantityError) throw evaluationError(err.message);
+    throw err;
+  }
 }
+
+const nano = 1_000_000_000n;
+const int64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+const quantityOf = (nanos: bigint) => new Quantity(nanos);
+const compareQuantities = (a: Quantity, b: Quantity) => (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0);
+const isWhole = (q: Quantity) => q.nanos % nano === 0n && q.nanos / nano >= int64.min && q.nanos / nano <= int64.max;
 
 /** IPv4 and IPv6 addresses as 16 bytes, for masks and containment. */
 function ipBytes(ip: CelIp): number[] {
@@ -109,7 +118,7 @@ function compressIpv6(groups: string[]): string {
 }
 
 const compare = (a: unknown, b: unknown): number => {
-  if (a instanceof Quantity && b instanceof Quantity) return a.compare(b);
+  if (a instanceof Quantity && b instanceof Quantity) return compareQuantities(a, b);
   return (a as any) < (b as any) ? -1 : (a as any) > (b as any) ? 1 : 0;
 };
 
@@ -164,7 +173,7 @@ function register(env: Environment): Environment {
     .registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''))
     // lists
     .registerFunction('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0))
-    .registerFunction('list.sum(): dyn', (l: any[]) => (l.length === 0 ? 0n : l.reduce((a, b) => (a instanceof Quantity ? a.add(b) : a + b))))
+    .registerFunction('list.sum(): dyn', (l: any[]) => (l.length === 0 ? 0n : l.reduce((a, b) => (a instanceof Quantity ? quantityOf(a.nanos + b.nanos) : a + b))))
     .registerFunction('list.min(): dyn', (l: unknown[]) => {
       if (l.length === 0) throw evaluationError('min(list) argument must not be empty');
       return l.reduce((a, b) => (compare(b, a) < 0 ? b : a));
@@ -206,21 +215,28 @@ function register(env: Environment): Environment {
     })
     // quantity
     .registerFunction('quantity(string): Quantity', parseQuantity)
-    .registerFunction('isQuantity(string): bool', (s: string) => Quantity.parse(s) !== undefined)
-    .registerFunction('Quantity.sign(): int', (q: Quantity) => BigInt(q.sign()))
-    .registerFunction('Quantity.isInteger(): bool', (q: Quantity) => q.isInteger())
-    .registerFunction('Quantity.asInteger(): int', (q: Quantity) => {
-      if (!q.isInteger()) throw evaluationError('cannot convert value to integer');
-      return q.numerator;
+    .registerFunction('isQuantity(string): bool', (s: string) => {
+      try {
+        parseKubeQuantity(s);
+        return true;
+      } catch {
+        return false;
+      }
     })
-    .registerFunction('Quantity.asApproximateFloat(): double', (q: Quantity) => q.toNumber())
-    .registerFunction('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => a.compare(b) > 0)
-    .registerFunction('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => a.compare(b) < 0)
-    .registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(a.compare(b)))
-    .registerFunction('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => a.add(b))
-    .registerFunction('Quantity.add(int): Quantity', (a: Quantity, b: bigint) => a.add(Quantity.of(b, 1n)))
-    .registerFunction('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => a.add(b.negate()))
-    .registerFunction('Quantity.sub(int): Quantity', (a: Quantity, b: bigint) => a.add(Quantity.of(-b, 1n)))
+    .registerFunction('Quantity.sign(): int', (q: Quantity) => (q.nanos < 0n ? -1n : q.nanos > 0n ? 1n : 0n))
+    .registerFunction('Quantity.isInteger(): bool', isWhole)
+    .registerFunction('Quantity.asInteger(): int', (q: Quantity) => {
+      if (!isWhole(q)) throw evaluationError('cannot convert value to integer');
+      return q.nanos / nano;
+    })
+    .registerFunction('Quantity.asApproximateFloat(): double', (q: Quantity) => Number(q.nanos) / 1e9)
+    .registerFunction('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => compareQuantities(a, b) > 0)
+    .registerFunction('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => compareQuantities(a, b) < 0)
+    .registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(compareQuantities(a, b)))
+    .registerFunction('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => quantityOf(a.nanos + b.nanos))
+    .registerFunction('Quantity.add(int): Quantity', (a: Quantity, b: bigint) => quantityOf(a.nanos + b * nano))
+    .registerFunction('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => quantityOf(a.nanos - b.nanos))
+    .registerFunction('Quantity.sub(int): Quantity', (a: Quantity, b: bigint) => quantityOf(a.nanos - b * nano))
     // ip and cidr
     .registerFunction('ip(string): net.IP', parseIp)
     .registerFunction('isIP(string): bool', (s: string) => {

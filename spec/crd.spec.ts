@@ -159,6 +159,10 @@ describe('CustomResourceDefinitions', () => {
       expect(scale.spec).to.deep.equal({ replicas: 3 });
       expect(scale.status).to.deep.equal({ replicas: 3, selector: 'app=backup' });
       expect(await kubectl('get', 'bj', 'nightly', '-o', 'custom-columns=READY:.status.conditions[0].status', '--no-headers')).to.equal('True\n');
+      // Table rows carry typed PartialObjectMetadata, its fields in ObjectMeta's order as Go writes them.
+      const table = (await cluster.request('/apis/batch.kubemock.dev/v1/namespaces/default/backupjobs/nightly', { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json();
+      expect(Object.keys(table.rows[0].object.metadata)).to.deep.equal(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields']);
+      expect(Object.keys(table.rows[0].object.metadata.managedFields[0])).to.deep.equal(['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
     });
 
     it('answers strategic merge patch with 415 and applies server-side with ownership and conflicts', async () => {

@@ -3,7 +3,7 @@
 
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
-import { fromStorage, type ObjectResult } from '../registry/generic-store.js';
+import { fromStorage, type ObjectResult, typedObjectMeta } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { withoutTypeMeta, type StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -41,8 +41,9 @@ export function presented(def: ResourceDefinition, result: ObjectResult): Object
   return view;
 }
 
+/** An object's metadata as a typed PartialObjectMetadata, in ObjectMeta's field order even for unstructured objects. */
 export function partialObjectMetadata(object: KubeObject, version: string): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: typedObjectMeta(object.metadata) };
 }
 
 /** Writes a single object (GET, create, update, delete results). */

@@ -79,12 +79,26 @@ function sortedKeys(value: unknown): unknown {
   return out;
 }
 
+const managedFieldsEntryOrder = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'];
+
+function inOrder(value: Record<string, unknown>, order: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (Object.hasOwn(value, key) && value[key] !== undefined) out[key] = value[key];
+  for (const key of Object.keys(value)) if (!(key in out) && value[key] !== undefined) out[key] = value[key];
+  return out;
+}
+
+/** ObjectMeta in its Go field order, managedFields entries included (an unstructured object keeps its keys sorted). */
+export function typedObjectMeta(meta: ObjectMeta): ObjectMeta {
+  const metadata = inOrder(meta, metadataOrder) as ObjectMeta;
+  if (Array.isArray(metadata.managedFields)) metadata.managedFields = metadata.managedFields.map((e) => (isJsonObject(e) ? inOrder(e, managedFieldsEntryOrder) : e));
+  return metadata;
+}
+
 /** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order (unstructured ones sorted). */
 export function canonical(def: ResourceDefinition, object: KubeObject): KubeObject {
   if (def.unstructured) return sortedKeys({ ...object, kind: def.kind, apiVersion: groupVersion(def) }) as KubeObject;
-  const metadata: ObjectMeta = {};
-  for (const key of metadataOrder) if (Object.hasOwn(object.metadata, key) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
-  for (const key of Object.keys(object.metadata)) if (!(key in metadata) && object.metadata[key] !== undefined) metadata[key] = object.metadata[key];
+  const metadata = inOrder(object.metadata, metadataOrder) as ObjectMeta;
   const out: KubeObject = { kind: def.kind, apiVersion: groupVersion(def), metadata };
   for (const key of Object.keys(object)) {
     if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status' && object[key] !== undefined) out[key] = object[key];

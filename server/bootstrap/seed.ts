@@ -66,8 +66,8 @@ function apiserverIdentity(host: string): string {
   return `apiserver-${out}`;
 }
 
-/** What the template keeps: the recorded resources and the APIServices (resourceKey form). */
-const templateResources = new Set([...recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)), 'apiregistration.k8s.io/apiservices']);
+/** What the template keeps (resourceKey form): everything that does not depend on the running server. */
+const templateResources = new Set([...recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)), 'namespaces', 'componentstatuses', 'apiregistration.k8s.io/apiservices']);
 
 /**
  * The recorded objects, and what the controllers of a fresh cluster make of them at once (written
@@ -75,7 +75,10 @@ const templateResources = new Set([...recordedResources.map((r) => (r.group ? `$
  */
 function writeStaticObjects(scratch: TemplateServices): void {
   const { objects } = scratch;
-  for (const name of systemNamespaces) objects.create(find(scratch, '', 'namespaces'), '', { metadata: { name } });
+  for (const name of systemNamespaces) objects.create(find(scratch, '', 'namespaces'), '', { metadata: { name } }, apiserver);
+  for (const name of ['controller-manager', 'etcd-0', 'scheduler']) {
+    objects.create(find(scratch, '', 'componentstatuses'), '', { metadata: { name }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] }, apiserver);
+  }
   for (const recorded of recordedResources) {
     const def = find(scratch, recorded.group, recorded.plural);
     for (const object of recorded.objects) objects.create(def, object.metadata.namespace ?? '', structuredClone(object), { fieldManager: recorded.manager });
@@ -97,6 +100,14 @@ function writeStaticObjects(scratch: TemplateServices): void {
   for (const service of objects.listNow(find(scratch, 'apiregistration.k8s.io', 'apiservices'), '')) available(service.name);
 }
 
+const identities = new Map<string, string>();
+
+function identityOf(host: string): string {
+  let id = identities.get(host);
+  if (!id) identities.set(host, (id = apiserverIdentity(host)));
+  return id;
+}
+
 function find(services: Pick<Services, 'registry'>, group: string, plural: string) {
   const def = services.registry.find(group, 'v1', plural);
   if (!def) throw new Error(`bootstrap: ${group}/v1 ${plural} is not served`);
@@ -108,16 +119,13 @@ export function seedCluster(services: Services, identity: ClusterIdentity): void
   const create = (group: string, plural: string, namespace: string, body: object, fieldManager = apiserver.fieldManager) =>
     objects.create(find(services, group, plural), namespace, structuredClone(body), { fieldManager });
 
-  for (const name of ['controller-manager', 'etcd-0', 'scheduler']) {
-    create('', 'componentstatuses', '', { metadata: { name }, conditions: [{ type: 'Healthy', status: 'True', message: 'ok' }] });
-  }
-  for (const name of systemNamespaces) create('', 'namespaces', '', { metadata: { name } });
-
   const now = services.clock.now();
+  // The namespaces come with the template, before what is made in them.
+  clusterTemplate(services.registry, templateResources, writeStaticObjects).copyInto(objects, now);
   create('', 'configmaps', 'kube-system', { metadata: { name: 'extension-apiserver-authentication' }, ...(identity.caCert ? { data: { 'client-ca-file': identity.caCert } } : {}) });
   create('', 'configmaps', 'kube-system', { metadata: { name: 'kube-apiserver-legacy-service-account-token-tracking' }, data: { since: timestamp(now).slice(0, 10) } });
   const host = hostname();
-  const id = apiserverIdentity(host);
+  const id = identityOf(host);
   create('coordination.k8s.io', 'leases', 'kube-system', {
     metadata: { name: id, labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver', 'kubernetes.io/hostname': host } },
     spec: { holderIdentity: `${id}_${randomUUID()}`, leaseDurationSeconds: 3600, renewTime: now.toISOString().replace('Z', '000Z') },
@@ -136,6 +144,4 @@ export function seedCluster(services: Services, identity: ClusterIdentity): void
     endpoints: [{ addresses: [address], conditions: { ready: true } }],
     ports: [port],
   });
-
-  clusterTemplate(services.registry, templateResources, writeStaticObjects).copyInto(objects, now);
 }

@@ -269,7 +269,14 @@ describe('kubelet', () => {
   });
 
   it('completes the pods of a Job by default, as kwok does', async () => {
-    const job = { apiVersion: 'batch/v1', kind: 'Job', name: 'batch', uid: '2b2f2d2e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: true };
+    // A suspended Job owns the pod, so no job controller makes pods of its own and the owner exists.
+    const created = await cluster.request('/apis/batch/v1/namespaces/default/jobs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'batch' }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox' }] } } } }),
+    });
+    expect(created.status).to.equal(201);
+    const job = { apiVersion: 'batch/v1', kind: 'Job', name: 'batch', uid: created.json().metadata.uid, controller: true, blockOwnerDeletion: true };
     await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'job-pod', ownerReferences: [job] }, spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox' }] } } });
     await cluster.server.controllers.settle();
     const pod = await get('job-pod');

@@ -54,6 +54,8 @@ export async function readDeleteOptions(ctx: KubeContext): Promise<DeleteOptions
   return {
     gracePeriodSeconds: grace === undefined ? undefined : Math.max(grace, 0),
     preconditions: body.preconditions,
+    propagationPolicy: policy as DeleteOptions['propagationPolicy'],
+    orphanDependents: orphan,
     dryRun: parseDryRun(dryRun, 'DeleteOptions'),
     user: ctx.state.user,
   };

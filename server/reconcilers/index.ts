@@ -3,6 +3,7 @@
 import type { Services } from '../services.js';
 import type { ControllerDescriptor } from './controller.js';
 import { customResourceDefinitionController } from './custom-resource-definitions.js';
+import { garbageCollector } from './garbage-collector.js';
 import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
@@ -21,6 +22,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   serviceAccountController,
   rootCACertificatePublisher,
   namespaceController,
+  garbageCollector,
   clusterRoleAggregationController,
   flowSchemaStatusController,
   nodeIpamController,

@@ -34,6 +34,10 @@ export interface WriteOptions {
 
 export interface DeleteOptions extends WriteOptions {
   gracePeriodSeconds?: number;
+  /** What the garbage collector does with dependents: Orphan, Background or Foreground. */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** The older form of propagationPolicy: true orphans, false deletes dependents. */
+  orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -41,6 +45,39 @@ export interface DeleteOptions extends WriteOptions {
 export interface ObjectResult {
   object: KubeObject;
   json: string;
+}
+
+const orphanFinalizer = 'orphan';
+const foregroundFinalizer = 'foregroundDeletion';
+
+/**
+ * The finalizers a deletion's propagation asks for (deletionFinalizersForGarbageCollection): the
+ * garbage collector orphans dependents or deletes them first; undefined when nothing changes.
+ */
+function garbageCollectionFinalizers(def: ResourceDefinition, object: KubeObject, options: DeleteOptions): string[] | undefined {
+  const policy = def.strategy.garbageCollection ?? 'DeleteDependents';
+  if (policy === 'Unsupported') return undefined;
+  const existing = object.metadata.finalizers ?? [];
+  let orphan: boolean;
+  let foreground: boolean;
+  if (options.orphanDependents !== undefined) {
+    orphan = options.orphanDependents;
+    foreground = false;
+  } else if (options.propagationPolicy !== undefined) {
+    orphan = options.propagationPolicy === 'Orphan';
+    foreground = options.propagationPolicy === 'Foreground';
+  } else if (existing.includes(orphanFinalizer) || existing.includes(foregroundFinalizer)) {
+    orphan = existing.includes(orphanFinalizer);
+    foreground = !orphan;
+  } else {
+    orphan = policy === 'OrphanDependents';
+    foreground = false;
+  }
+  const next = existing.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
+  if (orphan) next.push(orphanFinalizer);
+  if (foreground) next.push(foregroundFinalizer);
+  const same = next.length === existing.length && next.every((f) => existing.includes(f));
+  return same ? undefined : next;
 }
 
 export interface DeleteResult {
@@ -583,24 +620,42 @@ export class GenericStore {
     }
     this.admission.validate({ ...admission, oldObject: old }, context);
     const strategy = def.strategy;
-    const grace = strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
     const resource = resourceKey(def);
-    if (grace > 0 || this.holdsDeletion(def, old)) {
-      // An object already being deleted changes only when a shorter grace period is asked for.
-      const shortens = old.metadata.deletionTimestamp && grace > 0 && grace < (old.metadata.deletionGracePeriodSeconds ?? 0);
-      if (old.metadata.deletionTimestamp && !shortens) {
-        return { result: existing, removed: false };
-      }
-      const marked: KubeObject = JSON.parse(existing.json);
-      const now = this.clock.now();
-      marked.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000));
+    const graceful = strategy.gracePeriod !== undefined;
+    const deleting = old.metadata.deletionTimestamp !== undefined;
+    const runningGrace = old.metadata.deletionGracePeriodSeconds ?? 0;
+    const grace = strategy.gracePeriod?.(old, options.gracePeriodSeconds) ?? 0;
+    // A graceful deletion under way only ever gets shorter; its finalizers stay as they are.
+    if (graceful && deleting && runningGrace > 0 && (options.gracePeriodSeconds === undefined || grace >= runningGrace)) {
+      return { result: existing, removed: false };
+    }
+    const finalizers = garbageCollectionFinalizers(def, old, options);
+    const marked: KubeObject = JSON.parse(existing.json);
+    if (finalizers) marked.metadata.finalizers = finalizers;
+    if (!marked.metadata.finalizers?.length) delete marked.metadata.finalizers;
+    const now = this.clock.now().getTime();
+    const held = this.holdsDeletion(def, marked);
+    if (graceful && (!deleting || runningGrace > 0)) {
+      // As BeforeDelete does: a deletion starts (or is cut short) at now plus the grace period.
+      const start = deleting ? Date.parse(old.metadata.deletionTimestamp!) - runningGrace * 1000 : now;
+      marked.metadata.deletionTimestamp = timestamp(new Date(deleting ? Math.max(start + grace * 1000, now) : now + grace * 1000));
       marked.metadata.deletionGracePeriodSeconds = grace;
-      if (marked.metadata.generation && !shortens) marked.metadata.generation += 1;
-      strategy.markDeleting?.(marked);
+      if (marked.metadata.generation && !deleting) marked.metadata.generation += 1;
+    } else if (held) {
+      // markAsDeleting: finalizers hold an object that deletes at once.
+      if (!deleting && marked.metadata.generation) marked.metadata.generation += 1;
+      if (!deleting || Date.parse(old.metadata.deletionTimestamp!) > now) marked.metadata.deletionTimestamp = timestamp(new Date(now));
+      marked.metadata.deletionGracePeriodSeconds = 0;
+    }
+    if (grace > 0 || held) {
+      if (!deleting) strategy.markDeleting?.(marked);
+      if (jsonEqual(marked, old)) return { result: existing, removed: false };
       if (options.dryRun) return { result: result(marked), removed: false };
       return { result: this.store.commit(resource, existing.key, marked), removed: false };
     }
     if (options.dryRun) return { result: existing, removed: true };
+    // A graceful kind is updated to a zero grace period first, then removed, as kube-apiserver does.
+    if (graceful && !jsonEqual(marked, old)) this.store.commit(resource, existing.key, marked);
     return { result: this.store.commit(resource, existing.key, null), removed: true };
   }
 

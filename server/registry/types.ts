@@ -78,7 +78,9 @@ export interface Strategy {
   decode?(object: KubeObject): void;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
-  /** Seconds a delete waits before removal; 0 or undefined deletes at once. */
+  /** What a delete without propagation options does with dependents (DefaultGarbageCollectionPolicy; default DeleteDependents). */
+  garbageCollection?: 'DeleteDependents' | 'OrphanDependents' | 'Unsupported';
+  /** Seconds a delete waits before removal; 0 or undefined deletes at once. Kinds with it delete gracefully. */
   gracePeriod?(object: KubeObject, requested: number | undefined): number;
   /** Whether something besides metadata.finalizers still holds a deleted object (a namespace's spec.finalizers). */
   pendingDeletion?(object: KubeObject): boolean;

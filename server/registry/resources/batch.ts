@@ -322,6 +322,8 @@ export const jobs = define({
   strategy: {
     table: jobColumns,
     tracksGeneration: true,
+    // batch/v1 Jobs orphan their pods unless told otherwise, for backwards compatibility.
+    garbageCollection: 'OrphanDependents',
     fieldSelectors: ownFieldSelectors({ 'status.successful': (o) => String(o.status?.succeeded ?? 0) }, true, (label) => `field label ${JSON.stringify(label)} not supported for Job`),
     defaults: defaultJob,
     prepareForCreate(job) {

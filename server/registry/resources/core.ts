@@ -475,6 +475,7 @@ export const events = define({
   strategy: {
     table: eventColumns,
     allowCreateOnUpdate: true,
+    garbageCollection: 'Unsupported',
     fieldSelectors: ownFieldSelectors({
       'involvedObject.kind': fieldPath('involvedObject.kind'),
       'involvedObject.namespace': fieldPath('involvedObject.namespace'),
@@ -518,6 +519,8 @@ export const replicationcontrollers = define({
   strategy: {
     table: replicationControllerColumns,
     tracksGeneration: true,
+    // v1 ReplicationControllers orphan their pods unless told otherwise, for backwards compatibility.
+    garbageCollection: 'OrphanDependents',
     fieldSelectors: ownFieldSelectors({ 'status.replicas': (o) => String(o.status?.replicas ?? 0) }),
     // A ReplicationController selects with a plain label map.
     scaleSelector: (rc) => formatLabelSelector({ matchLabels: (rc.spec as Json | undefined)?.selector }),

@@ -8,9 +8,11 @@ import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
+import { deploymentController } from './deployment.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
+import { replicaSetController, replicationControllerController } from './replicaset.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
@@ -32,6 +34,9 @@ export const controllerCatalog: ControllerDescriptor[] = [
   kubelet,
   apiServiceRegistrationController,
   apiServiceAvailabilityController,
+  deploymentController,
+  replicaSetController,
+  replicationControllerController,
 ];
 
 export interface ReconcilerOptions {

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { startCluster, type TestCluster } from './support/cluster.js';
+import { startCluster, withoutWorkloadControllers, type TestCluster } from './support/cluster.js';
 import { expectStatus } from './support/status.js';
 import { waitFor } from './support/wait.js';
 
@@ -21,7 +21,7 @@ function deployment(name: string, replicas = 1): k8s.V1Deployment {
 describe('CRUD through @kubernetes/client-node', () => {
   let cluster: TestCluster;
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ controllers: withoutWorkloadControllers });
   });
   after(() => cluster.stop());
 

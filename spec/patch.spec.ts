@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Services } from '../server/services.js';
-import { startCluster, type TestCluster } from './support/cluster.js';
+import { startCluster, withoutWorkloadControllers, type TestCluster } from './support/cluster.js';
 
 const manifest = (replicas: number, image: string, labels = 'labels: {a: b}') => `apiVersion: apps/v1
 kind: Deployment
@@ -47,7 +47,7 @@ describe('PATCH and apply', () => {
   });
 
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ controllers: withoutWorkloadControllers });
     services = cluster.server.services;
   });
   after(() => cluster.stop());

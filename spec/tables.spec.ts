@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ResourceDefinition } from '../server/registry/types.js';
 import type { KubeObject } from '../server/store/types.js';
 import { ManualClock } from '../testkit/index.js';
-import { startCluster, type TestCluster } from './support/cluster.js';
+import { startCluster, withoutWorkloadControllers, type TestCluster } from './support/cluster.js';
 
 type Json = Record<string, any>;
 
@@ -48,7 +48,11 @@ describe('Table printer columns', () => {
     clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
     t0 = clock.now().getTime();
     // Printers are checked on hand-written objects: no nodes, and nothing that would move pods or nodes or collect dependents of made-up owners.
-    cluster = await startCluster({ clock, nodes: 0, controllers: ['*', '-kube-scheduler', '-kubelet', '-node-lifecycle-controller', '-node-ipam-controller', '-garbage-collector-controller'] });
+    cluster = await startCluster({
+      clock,
+      nodes: 0,
+      controllers: [...withoutWorkloadControllers, '-kube-scheduler', '-kubelet', '-node-lifecycle-controller', '-node-ipam-controller', '-garbage-collector-controller'],
+    });
     const pods = def('', 'v1', 'pods');
     const container = (name: string, image = 'nginx:1.27') => ({ name, image });
     const pod = (name: string, extra: Json = {}) => create(pods, ns, { metadata: { name }, spec: { containers: [container('app')], ...extra } });

@@ -815,13 +815,16 @@ export const deploymentController: ControllerDescriptor = {
         const newUnavailable = replicasOf(newRS.object) - (statusOf(newRS.object).availableReplicas ?? 0);
         const maxScaledDown = specReplicas(all) - minAvailable - newUnavailable;
         if (maxScaledDown <= 0) return false;
-        const { remaining, count: cleaned } = this.cleanupUnhealthyReplicas(oldRSs, maxScaledDown);
+        const cleanup = this.cleanupUnhealthyReplicas(oldRSs, maxScaledDown);
+        // The real controller gives up this step (and reports no scaling) on an invalid request.
+        if (!cleanup) return false;
+        const { remaining, count: cleaned } = cleanup;
         const scaled = this.scaleDownOldForRollingUpdate([...remaining.map((rs) => rs.object), this.latest(newRS).object], remaining);
         return cleaned + scaled > 0;
       }
 
       /** Scale old ReplicaSets down by their unavailable pods first, oldest first. */
-      private cleanupUnhealthyReplicas(oldRSs: StoredObject[], maxCleanup: number): { remaining: StoredObject[]; count: number } {
+      private cleanupUnhealthyReplicas(oldRSs: StoredObject[], maxCleanup: number): { remaining: StoredObject[]; count: number } | undefined {
         const sorted = [...oldRSs].sort((a, b) => byCreation(a.object, b.object));
         let total = 0;
         const remaining: StoredObject[] = [];
@@ -833,6 +836,8 @@ export const deploymentController: ControllerDescriptor = {
             continue;
           }
           const down = Math.min(maxCleanup - total, size - availableNow);
+          // Status not yet caught up with a scale-down (more available than wanted): not a scale-down.
+          if (size - down > size) return undefined;
           this.scaleAndRecord(rs, size - down);
           total += down;
           remaining.push(this.latest(rs));

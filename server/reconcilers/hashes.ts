@@ -1,9 +1,11 @@
 // The hashes kube-controller-manager names objects by: a Deployment's pod-template-hash
 // (controller.ComputeHash: FNV-32a of the template as go-spew prints it, plus the collision count)
 // and a ControllerRevision's name suffix (history.HashControllerRevision: FNV-32 of its data).
-// Both are encoded with apimachinery's SafeEncodeString, so names match a real cluster's.
+// Both are encoded with apimachinery's SafeEncodeString, so names match a real cluster's. The
+// endpoints controller orders subsets and ports by md5 hashes of their Go values.
 
-import { goLayout, podTemplateSpecType } from './go-layout.js';
+import { createHash } from 'node:crypto';
+import { endpointPortType, endpointSubsetType, goLayout, podTemplateSpecType } from './go-layout.js';
 import { GoSpew } from './go-spew.js';
 
 const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
@@ -51,4 +53,11 @@ export function controllerRevisionHash(data: string, collisionCount?: number): s
   let hash = fnv1(fnvOffset, encoder.encode(data));
   if (collisionCount !== undefined) hash = fnv1(hash, encoder.encode(String(collisionCount)));
   return safeEncode(String(hash));
+}
+
+/** The md5 hex of an EndpointSubset or EndpointPort as go-spew prints it (endpoints.SortSubsets). */
+export function endpointsOrderHash(kind: 'subset' | 'port', value: unknown): string {
+  return createHash('md5')
+    .update(spew.print(kind === 'subset' ? endpointSubsetType : endpointPortType, value))
+    .digest('hex');
 }

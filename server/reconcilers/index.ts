@@ -9,6 +9,7 @@ import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { deploymentController } from './deployment.js';
+import { endpointSliceController, endpointsController } from './endpoints.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
@@ -37,6 +38,8 @@ export const controllerCatalog: ControllerDescriptor[] = [
   deploymentController,
   replicaSetController,
   replicationControllerController,
+  endpointsController,
+  endpointSliceController,
 ];
 
 export interface ReconcilerOptions {

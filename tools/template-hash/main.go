@@ -1,5 +1,6 @@
 // Command template-hash prints server/reconcilers/go-layout.ts: the Go layout of the API types whose
-// values kube-controller-manager hashes (v1.PodTemplateSpec for a Deployment's pod-template-hash).
+// values kube-controller-manager hashes (v1.PodTemplateSpec for a Deployment's pod-template-hash,
+// v1.EndpointSubset and v1.EndpointPort for the order of an Endpoints object's subsets and ports).
 // The hash prints the Go value with go-spew, every field in declaration order with its Go type name,
 // so kubemock needs each struct's fields, their JSON names and the type names spew writes. The table
 // is read from the Go API types by reflection, so it follows the Kubernetes release named in go.mod.
@@ -162,6 +163,8 @@ func main() {
 	}
 	g := &generator{ids: map[reflect.Type]string{}, types: map[string]goType{}}
 	root := g.id(reflect.TypeOf(v1.PodTemplateSpec{}))
+	subset := g.id(reflect.TypeOf(v1.EndpointSubset{}))
+	port := g.id(reflect.TypeOf(v1.EndpointPort{}))
 	table := map[string]goType{}
 	for _, id := range g.order {
 		table[id] = g.types[id]
@@ -176,7 +179,9 @@ func main() {
 	fmt.Println()
 	fmt.Println("import type { GoLayout } from './go-spew.js';")
 	fmt.Println()
-	fmt.Printf("export const podTemplateSpecType = %q;\n\n", root)
+	fmt.Printf("export const podTemplateSpecType = %q;\n", root)
+	fmt.Printf("export const endpointSubsetType = %q;\n", subset)
+	fmt.Printf("export const endpointPortType = %q;\n\n", port)
 	fmt.Printf("export const goLayout: GoLayout = %s;\n", body)
 }
 

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { startCluster, type TestCluster } from './support/cluster.js';
-import { runPods, type PodRunner } from './support/pod-runner.js';
 
 type Json = Record<string, any>;
 
@@ -14,22 +13,18 @@ const slicesOf = async (cluster: TestCluster, service: string) => (await get(clu
 
 describe('Endpoints and EndpointSlice controllers', () => {
   let cluster: TestCluster;
-  let pods: PodRunner;
+  const settle = () => cluster.server.controllers.settle();
   before(async () => {
-    cluster = await startCluster();
-    pods = runPods(cluster.server, { nodes: ['node-a', 'node-b'], ready: (pod) => pod.metadata.labels?.ready !== 'no' });
+    cluster = await startCluster({ nodes: 2, kubeletStages: [{ name: 'unready', match: { labels: { ready: 'no' } }, ready: { never: true } }] });
     await cluster.kubectl(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=3']);
-    await pods.settle();
+    await settle();
   });
-  after(async () => {
-    pods.stop();
-    await cluster.stop();
-  });
+  after(() => cluster.stop());
 
   it('follow `kubectl expose` with Endpoints and an EndpointSlice shaped as kube-controller-manager 1.32 shapes them', async () => {
     const expose = await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
     expect(expose.code, expose.stderr).to.equal(0);
-    await pods.settle();
+    await settle();
     const podList = (await get(cluster, ['get', 'pods', '-l', 'app=web'])).items as Json[];
     const service = await get(cluster, ['get', 'service', 'web']);
     const endpoints = await get(cluster, ['get', 'endpoints', 'web']);
@@ -61,7 +56,7 @@ describe('Endpoints and EndpointSlice controllers', () => {
 
   it('follow a scale-down: the deleted pods leave both', async () => {
     await cluster.kubectl(['scale', 'deployment/web', '--replicas=1']);
-    await pods.settle();
+    await settle();
     const endpoints = await get(cluster, ['get', 'endpoints', 'web']);
     expect(endpoints.subsets[0].addresses).to.have.length(1);
     const [slice] = await slicesOf(cluster, 'web');
@@ -84,7 +79,7 @@ describe('Endpoints and EndpointSlice controllers', () => {
       namespace: 'default',
       body: { metadata: { name: 'named' }, spec: { selector: { app: 'named' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } },
     });
-    await pods.settle();
+    await settle();
     const endpoints = await get(cluster, ['get', 'endpoints', 'named']);
     expect(endpoints.subsets).to.have.length(1);
     expect(endpoints.subsets[0].addresses).to.equal(undefined);
@@ -101,7 +96,7 @@ describe('Endpoints and EndpointSlice controllers', () => {
   it('label headless Services, keep an empty placeholder slice, and leave selector-less Services alone', async () => {
     await cluster.kubectl(['create', 'service', 'clusterip', 'headless', '--clusterip=None', '--tcp=80:80']);
     await cluster.core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'manual' }, spec: { ports: [{ port: 80 }] } } });
-    await pods.settle();
+    await settle();
     // As kube-controller-manager 1.32.13 left them for the same Services.
     const headless = await get(cluster, ['get', 'endpoints', 'headless']);
     expect(headless.metadata.labels).to.deep.equal({ app: 'headless', 'service.kubernetes.io/headless': '' });
@@ -118,7 +113,7 @@ describe('Endpoints and EndpointSlice controllers', () => {
 
   it('remove the Endpoints with their Service', async () => {
     await cluster.core.deleteNamespacedService({ name: 'named', namespace: 'default' });
-    await pods.settle();
+    await settle();
     const missing = await cluster.kubectl(['get', 'endpoints', 'named']);
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.contain('endpoints "named" not found');

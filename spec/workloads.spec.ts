@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../testkit/index.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
-import { runPods, type PodRunner } from './support/pod-runner.js';
+import { advance, wallClockStart } from './support/step.js';
 
 type Json = Record<string, any>;
 
@@ -23,22 +23,18 @@ async function events(cluster: TestCluster, namespace: string, kind: string, nam
 
 describe('workload controllers: ReplicaSets', () => {
   let cluster: TestCluster;
-  let pods: PodRunner;
+  const settle = () => cluster.server.controllers.settle();
   before(async () => {
-    cluster = await startCluster();
-    pods = runPods(cluster.server, { nodes: ['node-a', 'node-b'] });
+    cluster = await startCluster({ nodes: 2 });
   });
-  after(async () => {
-    pods.stop();
-    await cluster.stop();
-  });
+  after(() => cluster.stop());
 
   it('create generated pods owned by the ReplicaSet and report them in status', async () => {
     await cluster.apps.createNamespacedReplicaSet({
       namespace: 'default',
       body: { metadata: { name: 'front' }, spec: { replicas: 3, selector: { matchLabels: { app: 'front' } }, template: webTemplate('nginx', { app: 'front', tier: 'web' }) } },
     });
-    await pods.settle();
+    await settle();
     const list = await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' });
     expect(list.items).to.have.length(3);
     const rs = await cluster.apps.readNamespacedReplicaSet({ name: 'front', namespace: 'default' });
@@ -57,13 +53,17 @@ describe('workload controllers: ReplicaSets', () => {
   });
 
   it('scale down the pods that are not ready first, and replace a deleted pod', async () => {
-    const before = (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' })).items;
-    const unready = before[1];
-    const patched = await cluster.kubectl(['patch', 'pod', unready.metadata!.name!, '--subresource=status', '-p', '{"status":{"conditions":[{"type":"Ready","status":"False"}]}}']);
-    expect(patched.code, patched.stderr).to.equal(0);
+    const before = (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' })).items.map((p) => p.metadata!.name);
+    // The next pod the kubelet starts never turns ready.
+    cluster.server.world.setKubeletStages([{ match: { labels: { app: 'front' } }, ready: { never: true } }]);
+    expect((await cluster.kubectl(['scale', 'rs/front', '--replicas=4'])).code).to.equal(0);
+    await settle();
+    cluster.server.world.setKubeletStages([]);
+    const unready = (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' })).items.find((p) => !before.includes(p.metadata!.name))!;
+    expect(unready.status!.conditions!.find((c) => c.type === 'Ready')!.status).to.equal('False');
     const scaled = await cluster.kubectl(['scale', 'rs/front', '--replicas=2']);
     expect(scaled.code, scaled.stderr).to.equal(0);
-    await pods.settle();
+    await settle();
     const after = await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' });
     const live = after.items.filter((p) => !p.metadata!.deletionTimestamp).map((p) => p.metadata!.name);
     expect(live).to.have.length(2);
@@ -71,7 +71,7 @@ describe('workload controllers: ReplicaSets', () => {
     expect(await events(cluster, 'default', 'ReplicaSet', 'front')).to.include(`SuccessfulDelete: Deleted pod: ${unready.metadata!.name}`);
 
     await cluster.core.deleteNamespacedPod({ name: live[0]!, namespace: 'default', gracePeriodSeconds: 0 });
-    await pods.settle();
+    await settle();
     const replaced = (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' })).items.filter((p) => !p.metadata!.deletionTimestamp);
     expect(replaced).to.have.length(2);
     expect(replaced.map((p) => p.metadata!.name)).to.not.include(live[0]);
@@ -79,7 +79,7 @@ describe('workload controllers: ReplicaSets', () => {
 
   it('adopt a matching orphan pod and release a pod whose labels no longer match', async () => {
     await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'stray', labels: { app: 'front' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
-    await pods.settle();
+    await settle();
     // Adopted, the stray makes three pods for two replicas: it stays owned, or is the one deleted.
     const stray = (await cluster.core.listNamespacedPod({ namespace: 'default', fieldSelector: 'metadata.name=stray' })).items[0];
     if (stray) expect(stray.metadata!.ownerReferences?.[0]).to.include({ kind: 'ReplicaSet', name: 'front', controller: true, blockOwnerDeletion: true });
@@ -90,7 +90,7 @@ describe('workload controllers: ReplicaSets', () => {
     const kept = owned[0].metadata!.name!;
     const relabel = await cluster.kubectl(['label', 'pod', kept, 'app=elsewhere', '--overwrite']);
     expect(relabel.code, relabel.stderr).to.equal(0);
-    await pods.settle();
+    await settle();
     const released = await cluster.core.readNamespacedPod({ name: kept, namespace: 'default' });
     expect(released.metadata!.ownerReferences).to.equal(undefined);
     const replacement = (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=front' })).items.filter((p) => !p.metadata!.deletionTimestamp);
@@ -102,7 +102,7 @@ describe('workload controllers: ReplicaSets', () => {
       namespace: 'default',
       body: { metadata: { name: 'legacy' }, spec: { replicas: 2, selector: { app: 'legacy' }, template: webTemplate('nginx', { app: 'legacy' }) } },
     });
-    await pods.settle();
+    await settle();
     const rc = await cluster.core.readNamespacedReplicationController({ name: 'legacy', namespace: 'default' });
     expect(rc.status).to.deep.equal({ replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 2, observedGeneration: 1 });
     const list = await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=legacy' });
@@ -113,15 +113,11 @@ describe('workload controllers: ReplicaSets', () => {
 
 describe('workload controllers: Deployments with kubectl', () => {
   let cluster: TestCluster;
-  let pods: PodRunner;
+  const settle = () => cluster.server.controllers.settle();
   before(async () => {
     cluster = await startCluster();
-    pods = runPods(cluster.server);
   });
-  after(async () => {
-    pods.stop();
-    await cluster.stop();
-  });
+  after(() => cluster.stop());
 
   it('roll out `kubectl create deployment` to a ReplicaSet named as kube-controller-manager names it, within 100 ms', async () => {
     const started = Date.now();
@@ -130,7 +126,7 @@ describe('workload controllers: Deployments with kubectl', () => {
     const status = await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
     expect(status.stdout).to.contain('deployment "web" successfully rolled out');
     const elapsed = Date.now() - started;
-    await pods.settle();
+    await settle();
     const deployment = await json(cluster, ['get', 'deployment', 'web']);
     // As kube-controller-manager 1.32.13 named and annotated them for the same command.
     expect(deployment.metadata.annotations).to.deep.equal({ 'deployment.kubernetes.io/revision': '1' });
@@ -159,7 +155,7 @@ describe('workload controllers: Deployments with kubectl', () => {
     expect(set.code, set.stderr).to.equal(0);
     const status = await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
     expect(status.stdout).to.contain('successfully rolled out');
-    await pods.settle();
+    await settle();
     expect(await events(cluster, 'default', 'Deployment', 'web')).to.deep.equal([
       'ScalingReplicaSet: Scaled up replica set web-796cf5c97c from 0 to 3',
       'ScalingReplicaSet: Scaled up replica set web-6774d4bdfd from 0 to 1',
@@ -177,7 +173,7 @@ describe('workload controllers: Deployments with kubectl', () => {
     const undo = await cluster.kubectl(['rollout', 'undo', 'deployment/web']);
     expect(undo.stdout).to.contain('deployment.apps/web rolled back');
     await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
-    await pods.settle();
+    await settle();
     const old = await json(cluster, ['get', 'rs', 'web-796cf5c97c']);
     const newer = await json(cluster, ['get', 'rs', 'web-6774d4bdfd']);
     // The reference cluster's annotations after the same three commands.
@@ -196,7 +192,7 @@ describe('workload controllers: Deployments with kubectl', () => {
   it('scale proportionally with `kubectl scale`, and report the new size', async () => {
     const scaled = await cluster.kubectl(['scale', 'deployment/web', '--replicas=5']);
     expect(scaled.code, scaled.stderr).to.equal(0);
-    await pods.settle();
+    await settle();
     const d = await json(cluster, ['get', 'deployment', 'web']);
     expect(d.status).to.deep.include({ replicas: 5, updatedReplicas: 5, readyReplicas: 5, availableReplicas: 5 });
     expect((await json(cluster, ['get', 'rs', 'web-796cf5c97c'])).metadata.annotations['deployment.kubernetes.io/max-replicas']).to.equal('7');
@@ -206,19 +202,19 @@ describe('workload controllers: Deployments with kubectl', () => {
   it('hold a paused rollout, show it in Progressing, and go on after resume and restart', async () => {
     expect((await cluster.kubectl(['rollout', 'pause', 'deployment/web'])).code).to.equal(0);
     await cluster.kubectl(['set', 'image', 'deployment/web', 'nginx=nginx:1.29']);
-    await pods.settle();
+    await settle();
     let d = await json(cluster, ['get', 'deployment', 'web']);
     expect(d.status.conditions.find((c: Json) => c.type === 'Progressing')).to.include({ status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' });
     expect((await json(cluster, ['get', 'rs'])).items).to.have.length(2);
     expect((await cluster.kubectl(['rollout', 'resume', 'deployment/web'])).code).to.equal(0);
     await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
-    await pods.settle();
+    await settle();
     expect((await json(cluster, ['get', 'rs'])).items).to.have.length(3);
     const restart = await cluster.kubectl(['rollout', 'restart', 'deployment/web']);
     expect(restart.stdout).to.contain('restarted');
     const done = await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=20s']);
     expect(done.stdout).to.contain('successfully rolled out');
-    await pods.settle();
+    await settle();
     d = await json(cluster, ['get', 'deployment', 'web']);
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).to.equal('5');
     expect(d.status.conditions.find((c: Json) => c.type === 'Progressing')).to.include({ reason: 'NewReplicaSetAvailable' });
@@ -226,7 +222,7 @@ describe('workload controllers: Deployments with kubectl', () => {
 
   it('keep at most revisionHistoryLimit old ReplicaSets', async () => {
     await cluster.kubectl(['patch', 'deployment', 'web', '-p', '{"spec":{"revisionHistoryLimit":1}}']);
-    await pods.settle();
+    await settle();
     const rs = (await json(cluster, ['get', 'rs'])).items;
     expect(rs).to.have.length(2);
     expect(rs.map((r: Json) => r.metadata.annotations['deployment.kubernetes.io/revision']).sort()).to.deep.equal(['4', '5']);
@@ -237,10 +233,10 @@ describe('workload controllers: Deployments with kubectl', () => {
       namespace: 'default',
       body: { metadata: { name: 'batchy' }, spec: { replicas: 2, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'batchy' } }, template: webTemplate('busybox:1', { app: 'batchy' }) } },
     });
-    await pods.settle();
+    await settle();
     await cluster.kubectl(['set', 'image', 'deployment/batchy', 'web=busybox:2']);
     await cluster.kubectl(['rollout', 'status', 'deployment/batchy', '--timeout=20s']);
-    await pods.settle();
+    await settle();
     const scaling = await events(cluster, 'default', 'Deployment', 'batchy');
     expect(scaling.map((e) => e.replace(/batchy-\w+/, 'RS'))).to.deep.equal([
       'ScalingReplicaSet: Scaled up replica set RS from 0 to 2',
@@ -253,39 +249,23 @@ describe('workload controllers: Deployments with kubectl', () => {
 describe('workload controllers: Deployments on a manual clock', () => {
   let cluster: TestCluster;
   let clock: ManualClock;
-  let pods: PodRunner;
+  const settle = () => cluster.server.controllers.settle();
   before(async () => {
-    // The clock starts now: the serving certificate is issued from it.
-    clock = new ManualClock(new Date());
-    cluster = await startCluster({ clock });
-    pods = runPods(cluster.server, { ready: (pod) => pod.metadata.labels?.app !== 'stuck' });
+    clock = new ManualClock(wallClockStart());
+    cluster = await startCluster({ clock, kubeletStages: [{ name: 'stuck', match: { labels: { app: 'stuck' } }, ready: { never: true } }] });
   });
-  after(async () => {
-    pods.stop();
-    await cluster.stop();
-  });
-
-  async function stepTo(target: Date): Promise<void> {
-    for (;;) {
-      await pods.settle();
-      const due = cluster.server.controllers.nextDue();
-      if (!due || due > target) break;
-      clock.advance(Math.max(0, due.getTime() - clock.now().getTime()));
-    }
-    clock.advance(Math.max(0, target.getTime() - clock.now().getTime()));
-    await pods.settle();
-  }
+  after(() => cluster.stop());
 
   it('count pods available only after minReadySeconds', async () => {
     await cluster.apps.createNamespacedDeployment({
       namespace: 'default',
       body: { metadata: { name: 'slow' }, spec: { replicas: 2, minReadySeconds: 10, selector: { matchLabels: { app: 'slow' } }, template: webTemplate('nginx', { app: 'slow' }) } },
     });
-    await pods.settle();
+    await settle();
     let d = (await cluster.apps.readNamespacedDeployment({ name: 'slow', namespace: 'default' })).status!;
     expect(d).to.deep.include({ readyReplicas: 2, unavailableReplicas: 2 });
     expect(d.availableReplicas).to.equal(undefined);
-    await stepTo(new Date(clock.now().getTime() + 11_000));
+    await advance(cluster.server, clock, 11_000);
     d = (await cluster.apps.readNamespacedDeployment({ name: 'slow', namespace: 'default' })).status!;
     expect(d).to.deep.include({ readyReplicas: 2, availableReplicas: 2 });
     expect(d.conditions!.find((c) => c.type === 'Available')).to.include({ status: 'True', reason: 'MinimumReplicasAvailable' });
@@ -296,11 +276,11 @@ describe('workload controllers: Deployments on a manual clock', () => {
       namespace: 'default',
       body: { metadata: { name: 'stuck' }, spec: { replicas: 2, progressDeadlineSeconds: 10, selector: { matchLabels: { app: 'stuck' } }, template: webTemplate('nginx', { app: 'stuck' }) } },
     });
-    await pods.settle();
+    await settle();
     const rsName = (await cluster.apps.listNamespacedReplicaSet({ namespace: 'default', labelSelector: 'app=stuck' })).items[0].metadata!.name;
     let progressing = (await cluster.apps.readNamespacedDeployment({ name: 'stuck', namespace: 'default' })).status!.conditions!.find((c) => c.type === 'Progressing')!;
     expect(progressing.status).to.equal('True');
-    await stepTo(new Date(clock.now().getTime() + 12_000));
+    await advance(cluster.server, clock, 12_000);
     const d = (await cluster.apps.readNamespacedDeployment({ name: 'stuck', namespace: 'default' })).status!;
     progressing = d.conditions!.find((c) => c.type === 'Progressing')!;
     // As kube-controller-manager 1.32.13 reported it for the same Deployment.

@@ -9,18 +9,26 @@ import { discoveryHandlers } from './handlers/discovery.js';
 import { health, healthChecks, version } from './handlers/health.js';
 import { pathNotFound } from './handlers/not-found.js';
 import { resourceRequests } from './handlers/resource.js';
-import { accessLog, type LogSink } from './middleware/access-log.js';
 import { authn } from './middleware/authn.js';
 import { statusErrors } from './middleware/errors.js';
+import { faults } from './middleware/faults.js';
 import { negotiation } from './middleware/negotiation.js';
 import { requestId } from './middleware/request-id.js';
 import { requestInfo } from './middleware/request-info.js';
+import { requestLog, type LogSink } from './middleware/request-log.js';
+import type { FaultInjector } from './requests/faults.js';
+import type { RequestLog } from './requests/log.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
   /** Serving plain HTTP, where requests without credentials act as the administrator. */
   plainHttp?: boolean;
+  requests: RequestLog;
+  faults: FaultInjector;
+  /** Prints one line per request. */
   accessLog?: LogSink;
+  /** Where one-time warnings (an API kubemock does not serve) go. */
+  warn: (message: string) => void;
   /** Where failures that are kubemock's own bugs are reported. */
   reportError?: (err: unknown) => void;
 }
@@ -54,10 +62,11 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   router.all('/openapi/v3/*key', (ctx) => openapi.groupVersion(ctx, ctx.path.slice('/openapi/v3/'.length)));
 
   app.use(requestId(services.clock));
-  app.use(accessLog(options.accessLog, services.clock));
+  app.use(requestLog({ log: options.requests, registry: services.registry, sink: options.accessLog, warn: options.warn }));
   app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
   app.use(requestInfo);
   app.use(authn(services.credentials, options.plainHttp ?? false));
+  app.use(faults(options.faults, () => services.store.currentRevision));
   app.use(negotiation);
   app.use(resourceRequests(services));
   app.use(router.routes());

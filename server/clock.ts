@@ -1,6 +1,36 @@
 // The one source of time. Everything that stamps or waits asks the clock, so tests can step it.
 
+import { clearTimeout, setTimeout } from 'node:timers';
+
 export type CancelTimer = () => void;
+
+/** Milliseconds, or a Go-style duration: `250ms`, `30s`, `1m30s`, `2h`. */
+export type Duration = number | string;
+
+const durationUnits: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function durationMs(duration: Duration): number {
+  if (typeof duration === 'number') {
+    if (!Number.isFinite(duration) || duration < 0) throw new RangeError(`a duration must be zero or more milliseconds, got ${duration}`);
+    return duration;
+  }
+  const text = duration.trim();
+  let total = 0;
+  let rest = text;
+  const part = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
+  if (text === '0') return 0;
+  while (rest) {
+    const match = part.exec(rest);
+    if (!match) throw new RangeError(`"${duration}" is not a duration such as 500ms, 30s, 1m30s or 2h`);
+    total += Number(match[1]) * durationUnits[match[2]];
+    rest = rest.slice(match[0].length);
+  }
+  if (!text) throw new RangeError('an empty string is not a duration');
+  return total;
+}
+
+// Read once, so fake timers a test installs later (sinon, jest) neither freeze nor hurry the real clock.
+const RealDate = Date;
 
 export interface Clock {
   now(): Date;
@@ -12,7 +42,7 @@ export interface Clock {
 const maxTimerMs = 2 ** 31 - 1;
 
 export const systemClock: Clock = {
-  now: () => new Date(),
+  now: () => new RealDate(),
   setTimer(fn, ms) {
     let handle: NodeJS.Timeout;
     const arm = (remaining: number) => {
@@ -48,8 +78,16 @@ export class ManualClock implements Clock {
     return () => this.timers.delete(timer);
   }
 
-  advance(ms: number): void {
-    const target = this.current + ms;
+  /** When the next timer is due, if one is pending. */
+  nextTimerAt(): Date | undefined {
+    let due: number | undefined;
+    for (const timer of this.timers) if (due === undefined || timer.due < due) due = timer.due;
+    return due === undefined ? undefined : new Date(due);
+  }
+
+  /** Moves time forward, firing every timer that falls due on the way, in order. */
+  advance(duration: Duration): void {
+    const target = this.current + durationMs(duration);
     for (;;) {
       const next = [...this.timers].filter((t) => t.due <= target).sort((a, b) => a.due - b.due)[0];
       if (!next) break;

@@ -5,6 +5,8 @@ import type { RequestInfo } from './middleware/request-info.js';
 import type { OutputFormat } from './middleware/negotiation.js';
 import type { UserInfo } from './registry/types.js';
 import type { Credentials } from './auth/credentials.js';
+import type { RequestRecord } from './requests/log.js';
+import type { Watcher } from './watch/hub.js';
 
 export interface KubeState {
   requestId: string;
@@ -15,6 +17,16 @@ export interface KubeState {
   /** Token authentication and service account tokens (for token reviews and requests). */
   credentials: Credentials;
   output: OutputFormat;
+  /** The raw body, once a handler has read it (for the request log). */
+  requestBody?: Buffer;
+  /** The stream a watch request opened. */
+  watcher?: Watcher;
+  /** The fault injected into this request, described. */
+  fault?: string;
+  /** Set when a fault dropped the connection without an answer. */
+  connectionReset?: boolean;
+  /** This request's entry in the request log, once it is written. */
+  record?: RequestRecord;
 }
 
 export type KubeContext = ParameterizedContext<KubeState>;

@@ -2,7 +2,7 @@
 // HTTP(S) listener and kubeconfig.
 
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { Credentials } from './auth/credentials.js';
 import { seedCluster } from './bootstrap/seed.js';
 import { systemClock, type Clock } from './clock.js';
 import { kubeconfigYaml } from './kubeconfig.js';
-import type { LogSink } from './middleware/access-log.js';
+import type { LogSink } from './middleware/request-log.js';
 import { startReconcilers } from './reconcilers/index.js';
 import type { ControllerRunner } from './reconcilers/runner.js';
 import type { ControllerSelection } from './reconcilers/selection.js';
@@ -20,6 +20,8 @@ import type { KubeletStage } from './reconcilers/kubelet-stages.js';
 import { World, type NodeShape } from './reconcilers/world.js';
 import { GenericStore } from './registry/generic-store.js';
 import { builtinRegistry } from './registry/registry.js';
+import { FaultInjector } from './requests/faults.js';
+import { defaultRequestLogSize, RequestLog } from './requests/log.js';
 import type { Services } from './services.js';
 import { MemoryStore } from './store/memory-store.js';
 import { loadOrCreateCertificates } from './tls.js';
@@ -36,6 +38,10 @@ export interface ServerOptions {
   certDir?: string;
   /** Where to write the kubeconfig, before the server reports itself ready. */
   kubeconfigPath?: string;
+  /** File mode of that kubeconfig (default 0o600). */
+  kubeconfigMode?: number;
+  /** The address clients use, written into the kubeconfig, when it is not the listening one (a container's published port). */
+  advertiseUrl?: string;
   clock?: Clock;
   /** Events kept for watch resumption and paged lists. */
   historySize?: number;
@@ -43,6 +49,10 @@ export interface ServerOptions {
   historyBytes?: number;
   watch?: Partial<WatchOptions>;
   accessLog?: LogSink;
+  /** Requests the request log keeps (default 10000). */
+  requestLogSize?: number;
+  /** Where one-time warnings go (default: stderr). */
+  warn?: (message: string) => void;
   reportError?: (err: unknown) => void;
   /** Which controllers run (kube-controller-manager's --controllers grammar); default all, `none` as on envtest. */
   controllers?: ControllerSelection;
@@ -76,6 +86,7 @@ export interface ControllerStatus {
 }
 
 export interface RunningServer {
+  /** The listening address. */
   url: string;
   token: string;
   /** PEM of the cluster CA (absent with insecureHttp). */
@@ -84,8 +95,12 @@ export interface RunningServer {
   services: Services;
   controllers: ControllerStatus;
   world: WorldControls;
-  /** Back to a fresh cluster: everything stored is dropped and the system objects seeded again. */
+  requests: RequestLog;
+  faults: FaultInjector;
+  /** Back to the start-up state: the objects stored then, with no history and no open watches. */
   reset(): void;
+  /** Makes what is stored now the state reset() comes back to (after seeding initial objects). */
+  captureStartState(): void;
   close(): Promise<void>;
 }
 
@@ -119,6 +134,12 @@ export function createServices(options: ServicesOptions = {}): Services {
   return { clock, registry, store, admission, objects, watches, credentials };
 }
 
+/** Writes a kubeconfig with the given mode, also over an existing file of another mode. */
+export async function writeKubeconfig(path: string, text: string, mode = 0o600): Promise<void> {
+  await writeFile(path, text, { mode });
+  await chmod(path, mode);
+}
+
 /** The address clients should use: a wildcard bind is reached through loopback. */
 function advertisedHost(host: string): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
@@ -132,9 +153,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const services = createServices({ ...options, token });
   const certificates = options.insecureHttp
     ? undefined
-    : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.tlsSans ?? [])], clock: services.clock });
+    : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.advertiseUrl ? [new URL(options.advertiseUrl).hostname.replace(/^\[|\]$/g, '')] : []), ...(options.tlsSans ?? [])], clock: systemClock });
 
-  const app = createApp(services, { plainHttp: !certificates, accessLog: options.accessLog, reportError });
+  const requests = new RequestLog(options.requestLogSize ?? defaultRequestLogSize);
+  const faults = new FaultInjector();
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const app = createApp(services, { plainHttp: !certificates, requests, faults, accessLog: options.accessLog, warn, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 30_000;
@@ -149,14 +173,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
+  let startState = services.store.snapshot();
   const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
   const reconcilerOptions = () => ({ controllers: options.controllers, caCert: certificates?.caCert ?? '', world, reportError });
   let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions());
   const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
-  const kubeconfig = kubeconfigYaml({ server: url, token, caCert: certificates?.caCert });
-  if (options.kubeconfigPath) await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  const kubeconfig = kubeconfigYaml({ server: options.advertiseUrl ?? url, token, caCert: certificates?.caCert });
+  if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfig, options.kubeconfigMode);
 
   return {
     url,
@@ -178,13 +203,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       setKubeletStages: (stages) => world.setKubeletStages(stages),
       setLogs: (namespace, pod, lines, container) => world.setLogs(namespace, pod, lines, container),
     },
+    requests,
+    faults,
     reset() {
       reconcilers.stop();
       services.watches.closeAll();
-      services.store.clear();
-      seedCluster(services, identity);
+      services.store.restore(startState);
       world = newWorld();
       reconcilers = startReconcilers(services, reconcilerOptions());
+    },
+    captureStartState() {
+      startState = services.store.snapshot();
     },
     async close() {
       reconcilers.stop();

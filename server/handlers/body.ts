@@ -27,7 +27,8 @@ export async function readRawBody(ctx: KubeContext): Promise<Buffer> {
     if (size > maxBodyBytes) tooLarge(ctx);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  ctx.state.requestBody = Buffer.concat(chunks);
+  return ctx.state.requestBody;
 }
 
 /**

@@ -4,6 +4,7 @@
 // which is what the testkit's settle() and clock stepping are built on.
 
 import { performance } from 'node:perf_hooks';
+import { clearImmediate, setImmediate } from 'node:timers';
 import type { CancelTimer } from '../clock.js';
 import { StatusError } from '../errors.js';
 import type { Services } from '../services.js';

@@ -120,6 +120,9 @@ class ResourceTable {
   }
 }
 
+/** Stored versions by resource, kept as they were (stored versions are never changed in place). */
+export type StoreSnapshot = ReadonlyMap<string, readonly StoredObject[]>;
+
 export class MemoryStore {
   private revision = 0;
   private readonly tables = new Map<string, ResourceTable>();
@@ -226,6 +229,20 @@ export class MemoryStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** The objects stored now, to come back to with restore(). */
+  snapshot(): StoreSnapshot {
+    return new Map([...this.tables].map(([resource, table]) => [resource, [...table.objects.values()]]));
+  }
+
+  /** Back to the objects of a snapshot, with no history; resourceVersions keep counting up. */
+  restore(snapshot: StoreSnapshot): void {
+    this.clear();
+    for (const [resource, objects] of snapshot) {
+      const table = this.table(resource);
+      for (const stored of objects) table.objects.set(stored.key, stored);
+    }
+  }
+
   /** Empties the store (a fresh cluster); resourceVersions keep counting up so clients never see one go back. */
   clear(): void {
     this.tables.clear();
@@ -233,7 +250,8 @@ export class MemoryStore {
     this.historyLength = 0;
     this.historyBytesHeld = 0;
     this.history.fill(undefined);
-    this.compactedThrough = this.revision;
+    // The emptying takes a resourceVersion of its own, so a watch resumed from any version before it is too old.
+    this.compactedThrough = ++this.revision;
   }
 
   private serialize(resource: string, key: string, object: KubeObject, revision: number): StoredObject {

@@ -3,6 +3,7 @@
 // buffer passes the limit, so one slow client never holds memory or slows the others.
 
 import type { Clock } from '../clock.js';
+import type { Status } from '../errors.js';
 import type { MemoryStore, StoreEvent } from '../store/memory-store.js';
 import { resourceKey, type ResourceDefinition } from '../registry/types.js';
 import type { KubeObject } from '../store/types.js';
@@ -30,6 +31,7 @@ export class Watcher {
   private cancelBookmark?: () => void;
   /** Bytes of the initial state, which a client may take its time to read. */
   private initialBytes = 0;
+  private readonly closeListeners: Array<() => void> = [];
   closed = false;
 
   constructor(
@@ -89,6 +91,17 @@ export class Watcher {
     }
   }
 
+  /** Ends the stream with an ERROR event carrying a Status (410 Expired, say). */
+  fail(status: Status): void {
+    this.send(this.framer.error(status));
+    this.close();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
   /** Ends the stream; a client cut off for not reading loses its connection and everything queued for it. */
   close(cutOff = false): void {
     if (this.closed) return;
@@ -98,6 +111,7 @@ export class Watcher {
     this.hub.remove(this);
     if (cutOff) this.sink.abort();
     else this.sink.end();
+    for (const listener of this.closeListeners) listener();
   }
 }
 

@@ -72,6 +72,7 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
   if (watcher.closed) return;
 
   services.watches.add(watcher);
+  ctx.state.watcher = watcher;
   const timeoutMs = query.timeoutSeconds !== undefined && query.timeoutSeconds > 0
     ? query.timeoutSeconds * 1000
     : minRequestTimeoutSeconds * 1000 * (1 + Math.random());

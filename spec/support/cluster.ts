@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubemock, type RunningServer, type ServerOptions } from '../../testkit/index.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/server.js';
 
 export interface TestCluster {
   server: RunningServer;
@@ -29,7 +29,8 @@ export interface RawResponse {
 }
 
 export async function startCluster(options: ServerOptions = {}): Promise<TestCluster> {
-  const server = await startKubemock(options);
+  // Specs that ask for unserved APIs on purpose would fill the output with the one-time warnings.
+  const server = await startServer({ port: 0, warn: () => undefined, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'kubemock-spec-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, server.kubeconfig);

@@ -2,7 +2,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { RunningServer } from '../../testkit/index.js';
+import type { RunningServer } from '../../server/server.js';
 
 export interface WatchEventFrame {
   type: string;

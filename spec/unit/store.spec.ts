@@ -63,7 +63,9 @@ describe('MemoryStore', () => {
     store.commit('configmaps', 'ns/a', object('a'));
     store.clear();
     expect(store.list('configmaps')).to.deep.equal([]);
-    expect(store.commit('configmaps', 'ns/a', object('a')).resourceVersion).to.equal(2);
-    expect(() => store.eventsSince(0)).to.throw(HistoryCompactedError);
+    // The clearing takes a resourceVersion, so a watch from the last one before it is too old.
+    expect(store.commit('configmaps', 'ns/a', object('a')).resourceVersion).to.equal(3);
+    expect(() => store.eventsSince(1)).to.throw(HistoryCompactedError);
+    expect(store.eventsSince(2).map((e) => e.resourceVersion)).to.deep.equal([3]);
   });
 });

@@ -361,7 +361,9 @@ describe('watch', () => {
         informer.on('add', (o) => added.push(o.metadata!.name!));
         informer.on('update', (o) => updated.push(o.metadata!.name!));
         informer.on('delete', (o) => deleted.push(o.metadata!.name!));
-        informer.on('error', () => setTimeout(() => informer.start(), 100));
+        // Restart after errors until stopped; a restart after the end would keep the process alive.
+        let stopped = false;
+        informer.on('error', () => !stopped && setTimeout(() => !stopped && informer.start(), 100));
         await informer.start();
         await waitFor(() => added.includes('before'));
         add('live');
@@ -383,6 +385,7 @@ describe('watch', () => {
         for (let i = 0; i < 40; i++) add(`gap-${String(i).padStart(2, '0')}`);
         await waitFor(() => names().includes('gap-39'), 10_000);
         expect(names()).to.deep.equal(ownServices.objects.listNow(cms, 'default').map((s) => s.name).sort());
+        stopped = true;
         await informer.stop();
       } finally {
         await own.stop();

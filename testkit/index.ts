@@ -1,13 +1,27 @@
-// The public test API: start kubemock in process and get what a client needs to reach it.
+// The public test API: start kubemock in process and drive it from a test.
 
-import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
-
-export type { RunningServer, ServerOptions };
-export { ManualClock, type Clock } from '../server/clock.js';
+export {
+  Kubemock,
+  startKubemock,
+  UnexpectedRequestsError,
+  WaitTimeoutError,
+  type ApplyOptions,
+  type Condition,
+  type Fault,
+  type FaultControl,
+  type FaultLimit,
+  type FaultMatch,
+  type FaultSpec,
+  type KubemockOptions,
+  type ObjectRef,
+  type RequestFilter,
+  type RequestLogView,
+  type RequestRecord,
+  type WaitOptions,
+} from './cluster.js';
+export type { ManifestSource } from '../server/seed/manifests.js';
+export type { KubeObject, ObjectMeta } from '../server/store/types.js';
+export { ManualClock, durationMs, type Clock, type Duration } from '../server/clock.js';
 export type { KubeletStage } from '../server/reconcilers/kubelet-stages.js';
 export type { NodeShape } from '../server/reconcilers/world.js';
-
-/** Starts kubemock on a free loopback port; `close()` it when done. */
-export function startKubemock(options: ServerOptions = {}): Promise<RunningServer> {
-  return startServer({ port: 0, ...options });
-}
+export type { ControllerSelection } from '../server/reconcilers/selection.js';

@@ -1,7 +1,8 @@
 // Moves a manual clock through the controllers' delays: to each due time in turn, settling after each,
 // so work happens at the time it was due rather than all at the end.
 
-import type { ManualClock, RunningServer } from '../../testkit/index.js';
+import type { RunningServer } from '../../server/server.js';
+import type { ManualClock } from '../../testkit/index.js';
 
 export async function advance(server: RunningServer, clock: ManualClock, ms: number): Promise<void> {
   const target = clock.now().getTime() + ms;

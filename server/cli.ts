@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { controllerCatalog } from './reconcilers/index.js';
 import { ControllerSelectionError, parseControllerList, selectControllers, type ControllerSelection } from './reconcilers/selection.js';
 import { readStagesFile, StageError, type KubeletStage } from './reconcilers/kubelet-stages.js';
-import { startServer } from './server.js';
+import { SeedWriter, seedFieldManager } from './seed/writer.js';
+import { startServer, writeKubeconfig, type RunningServer } from './server.js';
 
 const usage = `Usage: kubemock [options]
 
@@ -15,7 +16,12 @@ A Kubernetes-API-compatible mock server.
 Options:
   --port PORT         port to listen on; 0 picks a free one (default 6443)
   --host HOST         address to listen on (default 127.0.0.1)
-  --kubeconfig FILE   write a kubeconfig for this server to FILE
+  --kubeconfig FILE   write a kubeconfig for this server to FILE (once seeded)
+  --kubeconfig-mode M file mode of that kubeconfig, in octal (default 0600)
+  --advertise-url URL the server address to write into the kubeconfig, when clients
+                      reach kubemock by another address than it listens on
+  --seed PATH         create the objects of a YAML/JSON file, or of a folder's
+                      .yaml, .yml and .json files, before announcing readiness (repeatable)
   --token TOKEN       bearer token clients must present (default: random per start)
   --insecure-http     serve plain HTTP instead of HTTPS
   --tls-san NAME      extra DNS name or IP for the serving certificate (repeatable)
@@ -55,6 +61,9 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         kubeconfig: { type: 'string' },
+        'kubeconfig-mode': { type: 'string' },
+        'advertise-url': { type: 'string' },
+        seed: { type: 'string', multiple: true },
         token: { type: 'string' },
         'insecure-http': { type: 'boolean' },
         'tls-san': { type: 'string', multiple: true },
@@ -104,21 +113,50 @@ async function main(): Promise<void> {
     }
   }
 
-  const server = await startServer({
-    controllers,
-    nodes: integerFlag('nodes', values.nodes, 0, 10_000),
-    kubeletStages,
-    port: integerFlag('port', values.port, 0, 65535),
-    host: values.host,
-    token: values.token,
-    insecureHttp: values['insecure-http'],
-    tlsSans: values['tls-san'],
-    certDir: values['cert-dir'],
-    kubeconfigPath: values.kubeconfig,
-    historySize: integerFlag('history-size', values['history-size'], 1, 10_000_000),
-    accessLog: values.log ? (line) => process.stderr.write(`${line}\n`) : undefined,
-  });
-  process.stdout.write(`kubemock listening on ${server.url}\n`);
+  const mode = values['kubeconfig-mode'];
+  if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) fail(`--kubeconfig-mode must be an octal file mode such as 0600 or 0644, got "${mode}"`);
+  const advertiseUrl = values['advertise-url'];
+  if (advertiseUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(advertiseUrl)) fail(`--advertise-url must be a scheme, host and port such as https://kubemock:6443, got "${advertiseUrl}"`);
+  const host = values.host ?? '127.0.0.1';
+  const port = integerFlag('port', values.port, 0, 65535);
+
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      controllers,
+      nodes: integerFlag('nodes', values.nodes, 0, 10_000),
+      kubeletStages,
+      port,
+      host,
+      token: values.token,
+      insecureHttp: values['insecure-http'],
+      tlsSans: values['tls-san'],
+      certDir: values['cert-dir'],
+      advertiseUrl: advertiseUrl?.replace(/\/$/, ''),
+      historySize: integerFlag('history-size', values['history-size'], 1, 10_000_000),
+      accessLog: values.log ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`kubemock: ${host}:${port ?? 6443} is already in use (another kubemock or API server?); choose another port with --port, or --port 0 for a free one\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (values.seed) {
+    const writer = new SeedWriter(server.url, server.token, server.caCert, server.services.registry, seedFieldManager);
+    try {
+      for (const path of values.seed) await writer.seed(path);
+    } catch (err) {
+      process.stderr.write(`kubemock: --seed: ${(err as Error).message}\n`);
+      await server.close();
+      process.exit(1);
+    } finally {
+      writer.close();
+    }
+  }
+  if (values.kubeconfig) await writeKubeconfig(values.kubeconfig, server.kubeconfig, mode === undefined ? undefined : parseInt(mode, 8));
+  process.stdout.write(`kubemock listening on ${server.url}${advertiseUrl ? ` (clients use ${advertiseUrl})` : ''}\n`);
 
   let stopping = false;
   const stop = () => {

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ function startCli(args: string[]): Promise<Started> {
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (c) => {
       stdout += c;
-      const match = /^kubemock listening on (\S+)\n/.exec(stdout);
+      const match = /^kubemock listening on (\S+)( \(clients use \S+\))?\n/.exec(stdout);
       if (match) resolve({ child, url: match[1], stderr: () => stderr });
     });
     child.on('exit', (code) => reject(new Error(`kubemock exited with ${code}: ${stderr}`)));
@@ -167,6 +168,66 @@ describe('kubemock command line', () => {
     } finally {
       second.child.kill('SIGTERM');
       await stopped(second.child);
+    }
+  });
+
+  it('seeds files and folders with --seed before it writes the kubeconfig and says it listens', async () => {
+    mkdirSync(join(dir, 'manifests'));
+    writeFileSync(join(dir, 'manifests', 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: seeded}\n');
+    writeFileSync(join(dir, 'manifests', 'cm.json'), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-dir', namespace: 'seeded' } }));
+    writeFileSync(join(dir, 'one.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file}\ndata: {a: "1"}\n');
+    const kubeconfig = join(dir, 'kubeconfig');
+    const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, '--seed', join(dir, 'manifests'), '--seed', join(dir, 'one.yaml')]);
+    try {
+      expect(kubectl(kubeconfig, ['get', 'configmap', 'from-dir', '-n', 'seeded', '-o', 'name']).stdout.trim()).to.equal('configmap/from-dir');
+      const seeded = JSON.parse(kubectl(kubeconfig, ['get', 'configmap', 'from-file', '-o', 'json']).stdout);
+      expect(seeded.data).to.deep.equal({ a: '1' });
+      expect(seeded.metadata.managedFields[0].manager).to.equal('kubemock-seed');
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+  });
+
+  it('exits 1 naming the object when --seed meets one the API refuses', () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Not_Valid}\n');
+    const result = spawnSync(process.execPath, [cli, '--port', '0', '--seed', join(dir, 'bad.yaml')], { encoding: 'utf8' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.match(/^kubemock: --seed: seeding ConfigMap Not_Valid failed: 422 Invalid: /);
+    const missing = spawnSync(process.execPath, [cli, '--port', '0', '--seed', join(dir, 'nowhere')], { encoding: 'utf8' });
+    expect(missing.stderr).to.include('no manifest file or folder at');
+  });
+
+  it('writes the --advertise-url into the kubeconfig, covers its host in the certificate, and sets --kubeconfig-mode', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    const certDir = join(dir, 'certs');
+    const { child, url } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, '--kubeconfig-mode', '0644', '--cert-dir', certDir, '--advertise-url', 'https://kubemock.internal:7443']);
+    try {
+      const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+      expect(config.clusters[0].cluster.server).to.equal('https://kubemock.internal:7443');
+      expect(url).to.match(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(statSync(kubeconfig).mode & 0o777).to.equal(0o644);
+      expect(new X509Certificate(readFileSync(join(certDir, 'apiserver.crt'))).subjectAltName).to.include('DNS:kubemock.internal');
+    } finally {
+      child.kill('SIGTERM');
+      await stopped(child);
+    }
+    for (const args of [['--advertise-url', 'kubemock:6443'], ['--kubeconfig-mode', '999']]) {
+      const bad = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      expect(bad.status, args.join(' ')).to.equal(2);
+    }
+  });
+
+  it('says what to do when the port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const result = spawnSync(process.execPath, [cli, '--port', String(port)], { encoding: 'utf8' });
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.equal(`kubemock: 127.0.0.1:${port} is already in use (another kubemock or API server?); choose another port with --port, or --port 0 for a free one\n`);
+    } finally {
+      taken.close();
     }
   });
 });

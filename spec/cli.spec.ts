@@ -180,7 +180,7 @@ describe('kubemock command line', () => {
     const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, '--seed', join(dir, 'manifests'), '--seed', join(dir, 'one.yaml')]);
     try {
       expect(kubectl(kubeconfig, ['get', 'configmap', 'from-dir', '-n', 'seeded', '-o', 'name']).stdout.trim()).to.equal('configmap/from-dir');
-      const seeded = JSON.parse(kubectl(kubeconfig, ['get', 'configmap', 'from-file', '-o', 'json']).stdout);
+      const seeded = JSON.parse(kubectl(kubeconfig, ['get', 'configmap', 'from-file', '-o', 'json', '--show-managed-fields']).stdout);
       expect(seeded.data).to.deep.equal({ a: '1' });
       expect(seeded.metadata.managedFields[0].manager).to.equal('kubemock-seed');
     } finally {

@@ -99,7 +99,7 @@ describe('testkit', () => {
       const url = cluster.url;
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'from-test' } } });
       await core.patchNamespacedConfigMap({ name: 'initial', namespace: 'team', body: { data: { a: 'changed' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-      await core.deleteNamespace({ name: 'kube-public' });
+      await core.createNamespace({ body: { metadata: { name: 'from-test' } } });
       const before = Number((await core.listNamespace()).metadata!.resourceVersion);
       cluster.reset();
       expect(cluster.url).to.equal(url);
@@ -224,7 +224,8 @@ metadata: { name: shop }
     let cluster: Kubemock;
     let core: k8s.CoreV1Api;
     before(async () => {
-      cluster = await startKubemock();
+      // No controllers, so only the test changes what it waits on.
+      cluster = await startKubemock({ controllers: 'none', nodes: 0 });
       core = cluster.kubeConfig(k8s.KubeConfig).makeApiClient(k8s.CoreV1Api);
     });
     after(() => cluster.close());
@@ -296,6 +297,44 @@ metadata: { name: shop }
       await waitFor(() => ended);
       expect(events.filter((e) => e === 'BOOKMARK').length).to.be.at.least(4);
       request.abort();
+    });
+  });
+
+  describe('controllers and the manual clock together', () => {
+    it("settle() waits for the controllers; advance() steps through a pod's grace period", async function () {
+      this.timeout(30_000);
+      // The container ignores SIGTERM, so only the end of the grace period stops it.
+      const kubeletStages = [{ match: { labels: { app: 'stubborn' } }, stop: { delayMs: 3_600_000 } }];
+      await using cluster = await startKubemock({ clock: new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000)), kubeletStages });
+      await cluster.settle();
+      expect(cluster.get({ kind: 'ServiceAccount', name: 'default' })).to.not.equal(undefined);
+      await cluster.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'graceful', labels: { app: 'stubborn' } }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'nginx' }] } });
+      await cluster.advance('1s');
+      const running = await cluster.waitFor({ kind: 'Pod', name: 'graceful' }, (pod) => (pod.status as any)?.phase === 'Running');
+      expect((running.spec as any).nodeName).to.be.a('string');
+
+      const core = cluster.kubeConfig(k8s.KubeConfig).makeApiClient(k8s.CoreV1Api);
+      await core.deleteNamespacedPod({ name: 'graceful', namespace: 'default' });
+      await cluster.advance('29s');
+      const terminating = cluster.get({ kind: 'Pod', name: 'graceful' });
+      expect(terminating?.metadata.deletionTimestamp).to.be.a('string');
+      await cluster.advance('1s');
+      await cluster.waitForDeletion({ kind: 'Pod', name: 'graceful' }, { timeout: '2s' });
+    });
+
+    it('passes nodes, controllers and kubelet stages through', async () => {
+      await using quiet = await startKubemock({ controllers: 'none', nodes: 0 });
+      await quiet.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'still' } });
+      await quiet.settle();
+      expect(quiet.get({ kind: 'ServiceAccount', namespace: 'still', name: 'default' })).to.equal(undefined);
+
+      await using busy = await startKubemock({ nodes: [{ name: 'big', capacity: { cpu: '64', memory: '256Gi', pods: '110' } }, { name: 'small' }], kubeletStages: [{ match: { image: 'bad:*' }, pull: { error: 'ErrImagePull' } }] });
+      await busy.settle();
+      expect(busy.get({ kind: 'Node', name: 'big' })).to.not.equal(undefined);
+      expect(busy.get({ kind: 'Node', name: 'small' })).to.not.equal(undefined);
+      await busy.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pull-fails' }, spec: { containers: [{ name: 'c', image: 'bad:1' }] } });
+      const failing = await busy.waitFor({ kind: 'Pod', name: 'pull-fails' }, (pod) => (pod.status as any)?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
+      expect((failing.status as any).phase).to.equal('Pending');
     });
   });
 

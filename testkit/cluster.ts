@@ -13,6 +13,9 @@ import type { Fault, FaultMatch } from '../server/requests/faults.js';
 import type { RequestFilter, RequestRecord } from '../server/requests/log.js';
 import type { ManifestSource } from '../server/seed/manifests.js';
 import { resolveTarget, SeedWriter, type ApplyOptions } from '../server/seed/writer.js';
+import type { KubeletStage } from '../server/reconcilers/kubelet-stages.js';
+import type { ControllerSelection } from '../server/reconcilers/selection.js';
+import type { NodeShape } from '../server/reconcilers/world.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { KubeObject } from '../server/store/types.js';
 
@@ -24,6 +27,12 @@ export interface KubemockOptions {
   clock?: 'real' | 'manual' | Clock;
   /** Objects every start and every reset() begin with, created through the API. */
   objects?: ManifestSource;
+  /** Nodes the fake kubelets register and keep Ready: how many (default 1) or their shapes. */
+  nodes?: number | NodeShape[];
+  /** Which controllers run, in kube-controller-manager's grammar (`['*', '-deployment']`); `'none'` runs none, as on envtest. Default all. */
+  controllers?: ControllerSelection;
+  /** What the fake kubelet's containers do (pull, start, readiness, exit, logs), matched by labels, annotations or image. */
+  kubeletStages?: KubeletStage[];
   /** `'token'` (the default): HTTPS with a bearer token. `'none'`: plain HTTP where a request without credentials acts as the administrator. */
   auth?: 'token' | 'none';
   /** The bearer token; random when absent. */
@@ -85,6 +94,17 @@ export interface FaultLimit {
 }
 
 export type { ApplyOptions, Fault, FaultMatch, ManifestSource, RequestFilter, RequestRecord };
+
+/** The simulated machines: what a test can do to nodes and containers. */
+export interface NodeControl {
+  /** The node's kubelet stops renewing its Lease and posting status, as if the machine dropped off the network. */
+  stopHeartbeat(node: string): void;
+  resumeHeartbeat(node: string): void;
+  /** Replaces the kubelet stages; pods admitted from now on follow them. */
+  setKubeletStages(stages: KubeletStage[]): void;
+  /** What `kubectl logs` prints for a pod's container (or every container of the pod). */
+  setLogs(namespace: string, pod: string, lines: string[], container?: string): void;
+}
 
 export class WaitTimeoutError extends Error {
   constructor(
@@ -150,6 +170,7 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
   readonly clock: C;
   readonly requests: RequestLogView;
   readonly faults: FaultControl;
+  readonly nodes: NodeControl;
   private readonly server: RunningServer;
   private readonly writer: SeedWriter;
   private kubeconfigDir?: string;
@@ -179,6 +200,7 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
       since: (mark, filter) => log.since(mark, own(filter)),
       clear: () => log.clear(),
     };
+    this.nodes = server.world;
     const faults = server.faults;
     this.faults = {
       inject(match, fault, limit = {}) {
@@ -220,6 +242,32 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
     this.server.reset();
     this.server.faults.clear();
     this.server.requests.clear();
+  }
+
+  /** Resolves once the controllers have nothing queued, running, or due by now on the clock. */
+  settle(): Promise<void> {
+    return this.server.controllers.settle();
+  }
+
+  /**
+   * With the manual clock: moves it forward by `duration`, stopping at each time controller work
+   * falls due and letting that work settle before going on, so every delay (grace periods,
+   * progress deadlines, lease renewals, CronJob schedules, kubelet stages) happens at its time.
+   */
+  async advance(duration: Duration): Promise<void> {
+    const clock = this.clock as Clock;
+    if (!(clock instanceof ManualClock)) throw new Error("advance() needs startKubemock({ clock: 'manual' })");
+    const target = clock.now().getTime() + durationMs(duration);
+    const controllers = this.server.controllers;
+    await controllers.settle();
+    for (;;) {
+      const due = controllers.nextDue()?.getTime();
+      if (due === undefined || due > target) break;
+      clock.advance(Math.max(0, due - clock.now().getTime()));
+      await controllers.settle();
+    }
+    clock.advance(target - clock.now().getTime());
+    await controllers.settle();
   }
 
   /** Creates objects (YAML or JSON text, files, folders, objects) through the API; returns them as stored. */
@@ -335,6 +383,9 @@ export async function startKubemock(options: KubemockOptions = {}): Promise<Kube
     requestLogSize: options.requestLogSize,
     accessLog: options.log,
     warn: options.warn,
+    nodes: options.nodes,
+    controllers: options.controllers,
+    kubeletStages: options.kubeletStages,
   });
   const cluster = new Kubemock(server, clock);
   if (options.objects !== undefined) {
@@ -344,6 +395,8 @@ export async function startKubemock(options: KubemockOptions = {}): Promise<Kube
       await cluster.close();
       throw err;
     }
+    // What the controllers make of the initial objects belongs to the start-up state too.
+    await server.controllers.settle();
     server.captureStartState();
     server.requests.clear();
   }

@@ -11,10 +11,6 @@ trap 'rm -rf "$work"' EXIT
 
 node_projects=(mocha mocha-tsx nock node-test vitest jest ts-jest)
 other_projects=(python go)
-# Known to fail until the server stops reading @kubernetes/client-node's files at run time: under
-# jest's module registry and tsx those reads answer 500. Each must fail with that 500; one that
-# passes must leave this list.
-expected_500=(jest ts-jest mocha-tsx)
 # A run that outlives this hangs (a server left open keeps mocha alive, say): it fails.
 test_timeout=300
 
@@ -80,18 +76,8 @@ failed=0
 for name in "${node_projects[@]}" "${other_projects[@]}"; do
   status=0
   wait "${pids[$name]}" || status=$?
-  expect_500=no
-  for known in "${expected_500[@]}"; do [ "$known" = "$name" ] && expect_500=yes; done
   cat "$work/$name.log"
-  if [ $expect_500 = yes ]; then
-    if [ $status = 0 ]; then
-      echo "examples: $name passes now: take it off expected_500 in .ci/examples.sh"; failed=1
-    elif grep -qE '"code": ?500|code: 500|statusCode: 500|InternalError|status code 500' "$work/$name.log"; then
-      echo "examples: $name fails with the known 500 (client-node's files read at run time)"
-    else
-      echo "examples: $name failed, and not with the known 500"; failed=1
-    fi
-  elif [ $status != 0 ]; then
+  if [ $status != 0 ]; then
     echo "examples: $name FAILED"; failed=1
   else
     echo "examples: $name passed"

@@ -1,7 +1,7 @@
 // Assembles and starts a kubemock server: store, registry, write path, watch hub, reconcilers,
 // HTTP(S) listener and kubeconfig.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,7 +23,7 @@ import { builtinRegistry } from './registry/registry.js';
 import { FaultInjector } from './requests/faults.js';
 import { defaultRequestLogSize, RequestLog } from './requests/log.js';
 import type { Services } from './services.js';
-import { MemoryStore } from './store/memory-store.js';
+import { MemoryStore, StoredObject, type StoreSnapshot } from './store/memory-store.js';
 import { loadOrCreateCertificates } from './tls.js';
 import { WatchHub, type WatchOptions } from './watch/hub.js';
 
@@ -134,6 +134,19 @@ export function createServices(options: ServicesOptions = {}): Services {
   return { clock, registry, store, admission, objects, watches, credentials };
 }
 
+const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** The start-up state as a fresh cluster has it: the same objects under new uids (ownerReferences follow). */
+function withNewUids(snapshot: StoreSnapshot): StoreSnapshot {
+  const renamed = new Map<string, string>();
+  for (const objects of snapshot.values()) for (const stored of objects) if (stored.object.metadata.uid) renamed.set(stored.object.metadata.uid, randomUUID());
+  const renew = (stored: StoredObject) => {
+    const json = stored.json.replace(uuidPattern, (uid) => renamed.get(uid) ?? uid);
+    return new StoredObject(stored.resource, stored.key, undefined, stored.resourceVersion, json);
+  };
+  return new Map([...snapshot].map(([resource, objects]) => [resource, objects.map(renew)]));
+}
+
 /** Writes a kubeconfig with the given mode, also over an existing file of another mode. */
 export async function writeKubeconfig(path: string, text: string, mode = 0o600): Promise<void> {
   await writeFile(path, text, { mode });
@@ -208,7 +221,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     reset() {
       reconcilers.stop();
       services.watches.closeAll();
-      services.store.restore(startState);
+      services.store.restore(withNewUids(startState));
       world = newWorld();
       reconcilers = startReconcilers(services, reconcilerOptions());
     },

@@ -14,7 +14,6 @@ import type { RequestFilter, RequestRecord } from '../server/requests/log.js';
 import type { ManifestSource } from '../server/seed/manifests.js';
 import { resolveTarget, SeedWriter, type ApplyOptions } from '../server/seed/writer.js';
 import type { KubeletStage } from '../server/reconcilers/kubelet-stages.js';
-import type { ControllerSelection } from '../server/reconcilers/selection.js';
 import type { NodeShape } from '../server/reconcilers/world.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import type { KubeObject } from '../server/store/types.js';
@@ -30,7 +29,7 @@ export interface KubemockOptions {
   /** Nodes the fake kubelets register and keep Ready: how many (default 1) or their shapes. */
   nodes?: number | NodeShape[];
   /** Which controllers run, in kube-controller-manager's grammar (`['*', '-deployment']`); `'none'` runs none, as on envtest. Default all. */
-  controllers?: ControllerSelection;
+  controllers?: 'all' | 'none' | string[];
   /** What the fake kubelet's containers do (pull, start, readiness, exit, logs), matched by labels, annotations or image. */
   kubeletStages?: KubeletStage[];
   /** `'token'` (the default): HTTPS with a bearer token. `'none'`: plain HTTP where a request without credentials acts as the administrator. */
@@ -61,6 +60,13 @@ export interface ObjectRef {
   name: string;
   /** Default `default` for namespaced kinds. */
   namespace?: string;
+}
+
+/** Any object with a kind and a name: a manifest, or a client-node model such as V1Deployment. */
+export interface ObjectLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
 }
 
 /** A condition type that must be `True`, or the type with the status (and reason) it must have. */
@@ -281,7 +287,7 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
   }
 
   /** The object as a client would read it now, or undefined. */
-  get(ref: ObjectRef | KubeObject): KubeObject | undefined {
+  get(ref: ObjectRef | ObjectLike): KubeObject | undefined {
     const { def, namespace, name } = resolveTarget(this.server.services.registry, ref);
     const stored = this.server.services.objects.find(def, namespace, name);
     return stored ? (JSON.parse(presented(def, stored).json) as KubeObject) : undefined;
@@ -292,13 +298,13 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
    * True (`'Available'`, `{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }`).
    * Fails after the timeout with a WaitTimeoutError showing the object's last state.
    */
-  waitFor(ref: ObjectRef | KubeObject, check: ((object: KubeObject) => boolean) | Condition, options: WaitOptions = {}): Promise<KubeObject> {
+  waitFor(ref: ObjectRef | ObjectLike, check: ((object: KubeObject) => boolean) | Condition, options: WaitOptions = {}): Promise<KubeObject> {
     const { test, text } = typeof check === 'function' ? { test: check, text: 'the predicate to hold' } : conditionCheck(check);
     return this.watchObject(ref, options, text, (object) => (object && test(object) ? { done: object } : undefined));
   }
 
   /** Resolves once the object is gone (finalizers and grace periods run out); fails after the timeout. */
-  async waitForDeletion(ref: ObjectRef | KubeObject, options: WaitOptions = {}): Promise<void> {
+  async waitForDeletion(ref: ObjectRef | ObjectLike, options: WaitOptions = {}): Promise<void> {
     await this.watchObject(ref, options, 'deletion', (object) => (object ? undefined : { done: undefined }));
   }
 
@@ -329,7 +335,7 @@ export class Kubemock<C extends Clock = Clock> implements AsyncDisposable {
     return this.close();
   }
 
-  private watchObject<T>(ref: ObjectRef | KubeObject, options: WaitOptions, wanted: string, check: (object: KubeObject | undefined) => { done: T } | undefined): Promise<T> {
+  private watchObject<T>(ref: ObjectRef | ObjectLike, options: WaitOptions, wanted: string, check: (object: KubeObject | undefined) => { done: T } | undefined): Promise<T> {
     const { def, namespace, name } = resolveTarget(this.server.services.registry, ref);
     const timeoutMs = durationMs(options.timeout ?? '5s');
     const store = this.server.services.store;

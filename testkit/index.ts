@@ -13,6 +13,7 @@ export {
   type FaultMatch,
   type FaultSpec,
   type KubemockOptions,
+  type ObjectLike,
   type ObjectRef,
   type RequestFilter,
   type RequestLogView,
@@ -24,4 +25,3 @@ export type { KubeObject, ObjectMeta } from '../server/store/types.js';
 export { ManualClock, durationMs, type Clock, type Duration } from '../server/clock.js';
 export type { KubeletStage } from '../server/reconcilers/kubelet-stages.js';
 export type { NodeShape } from '../server/reconcilers/world.js';
-export type { ControllerSelection } from '../server/reconcilers/selection.js';

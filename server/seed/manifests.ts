@@ -10,7 +10,7 @@ import type { KubeObject } from '../store/types.js';
  * Objects, or YAML/JSON text (several documents split by `---`), or a path to a file or folder
  * (a string without a line break that names an existing path, or a file: URL), or a list of these.
  */
-export type ManifestSource = KubeObject | string | URL | ReadonlyArray<ManifestSource>;
+export type ManifestSource = object | string | URL | ReadonlyArray<ManifestSource>;
 
 const manifestExtensions = new Set(['.yaml', '.yml', '.json']);
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startKubemock } from '../testkit/index.js';
+import { startServer } from '../server/server.js';
 import { publishFigures, type Figure } from './lib/report.js';
 import { percentile, sortedSamples } from './lib/stats.js';
 
@@ -28,7 +28,7 @@ async function main(): Promise<Figure[]> {
   const certDir = await mkdtemp(join(tmpdir(), 'kubemock-inprocess-'));
   try {
     const firstBegin = performance.now();
-    const first = await startKubemock({ certDir });
+    const first = await startServer({ port: 0, certDir });
     const firstMs = performance.now() - firstBegin;
     await first.close();
 
@@ -37,12 +37,12 @@ async function main(): Promise<Figure[]> {
     for (let i = 0; i < starts; i++) {
       baselineSamples.push(await bareServer());
       const begin = performance.now();
-      const server = await startKubemock({ certDir });
+      const server = await startServer({ port: 0, certDir });
       startSamples.push(performance.now() - begin);
       await server.close();
     }
 
-    const server = await startKubemock({ certDir });
+    const server = await startServer({ port: 0, certDir });
     const objects = server.services.store.resources().reduce((n, r) => n + server.services.store.list(r).length, 0);
     const resetSamples: number[] = [];
     for (let i = 0; i < resets; i++) {

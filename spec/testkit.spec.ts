@@ -333,7 +333,8 @@ metadata: { name: shop }
       expect(busy.get({ kind: 'Node', name: 'big' })).to.not.equal(undefined);
       expect(busy.get({ kind: 'Node', name: 'small' })).to.not.equal(undefined);
       await busy.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pull-fails' }, spec: { containers: [{ name: 'c', image: 'bad:1' }] } });
-      const failing = await busy.waitFor({ kind: 'Pod', name: 'pull-fails' }, (pod) => (pod.status as any)?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
+      // ErrImagePull turns into ImagePullBackOff as the kubelet backs off, as a real one does.
+      const failing = await busy.waitFor({ kind: 'Pod', name: 'pull-fails' }, (pod) => /ErrImagePull/.test((pod.status as any)?.containerStatuses?.[0]?.state?.waiting?.message ?? '') || (pod.status as any)?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
       expect((failing.status as any).phase).to.equal('Pending');
     });
   });

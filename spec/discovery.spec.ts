@@ -19,7 +19,6 @@ const notServedYet = [
   'certificates.k8s.io/v1',
   'node.k8s.io/v1',
   'policy/v1',
-  'scheduling.k8s.io/v1',
   'storage.k8s.io/v1',
 ];
 

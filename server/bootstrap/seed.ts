@@ -11,6 +11,7 @@ import { aggregateClusterRole, clusterRoleAggregationIdentity } from '../reconci
 import { flowControlIdentity, flowSchemaCondition } from '../reconcilers/flowschema-status.js';
 import { apiServiceAvailability, apiserverIdentity as apiserverUser, registerAPIService } from '../reconcilers/apiservices.js';
 import type { Services } from '../services.js';
+import { systemPriorityClasses } from '../registry/resources/scheduling.js';
 import { recordedResources } from './objects.js';
 import { clusterTemplate, type TemplateServices } from './template.js';
 
@@ -67,7 +68,13 @@ function apiserverIdentity(host: string): string {
 }
 
 /** What the template keeps (resourceKey form): everything that does not depend on the running server. */
-const templateResources = new Set([...recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)), 'namespaces', 'componentstatuses', 'apiregistration.k8s.io/apiservices']);
+const templateResources = new Set([
+  ...recordedResources.map((r) => (r.group ? `${r.group}/${r.plural}` : r.plural)),
+  'namespaces',
+  'componentstatuses',
+  'apiregistration.k8s.io/apiservices',
+  'scheduling.k8s.io/priorityclasses',
+]);
 
 /**
  * The recorded objects, and what the controllers of a fresh cluster make of them at once (written
@@ -83,6 +90,8 @@ function writeStaticObjects(scratch: TemplateServices): void {
     const def = find(scratch, recorded.group, recorded.plural);
     for (const object of recorded.objects) objects.create(def, object.metadata.namespace ?? '', structuredClone(object), { fieldManager: recorded.manager });
   }
+  // Priority admission needs them; kube-apiserver creates them in a post-start hook.
+  for (const pc of systemPriorityClasses) objects.create(find(scratch, 'scheduling.k8s.io', 'priorityclasses'), '', structuredClone(pc), apiserver);
   const aggregate = aggregateClusterRole(new ControllerClient(scratch, clusterRoleAggregationIdentity));
   // Aggregated roles feed each other (view into edit into admin): repeat until nothing changes.
   const roles = objects.listNow(find(scratch, 'rbac.authorization.k8s.io', 'clusterroles'), '').map((r) => r.name);

@@ -81,7 +81,7 @@ export async function deleteCollection(ctx: KubeContext, services: Services, def
   const { items, meta } = listSnapshotPage(ctx, services, def, namespace);
   for (const item of items) {
     if (services.objects.find(def, namespace || item.namespace, item.name)) {
-      services.objects.delete(def, item.namespace, item.name, options);
+      services.objects.delete(def, item.namespace, item.name, { ...options, collection: true });
     }
   }
   respondList(ctx, def, items, meta);

@@ -30,6 +30,8 @@ export interface WriteOptions {
   baseManagedFields?: ManagedFieldsEntry[];
   /** The subresource written (status, finalize); absent for the main resource. */
   subresource?: string;
+  /** Receives the warnings the strategy answers a write with (sent as Warning headers). */
+  warn?: (message: string) => void;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -39,6 +41,8 @@ export interface DeleteOptions extends WriteOptions {
   /** The older form of propagationPolicy: true orphans, false deletes dependents. */
   orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** Part of a deletecollection, which kube-apiserver runs on the generic store, past a resource's own DELETE rules. */
+  collection?: boolean;
 }
 
 /** An object as a response carries it: the value and its serialization. */
@@ -307,8 +311,12 @@ export class GenericStore {
    * changed since `old` in the object as its Go type decodes it. A create is compared with the kind's
    * empty object: what Go's zero value holds (a Node's `spec: {}`) is nobody's.
    */
-  private ownership(object: KubeObject, old: KubeObject | undefined, def: ResourceDefinition, options: WriteOptions): ManagedFieldsEntry[] {
+  private ownership(stored: KubeObject, storedOld: KubeObject | undefined, storage: ResourceDefinition, options: WriteOptions, view: ResourceDefinition = storage): ManagedFieldsEntry[] {
     if (options.managedFields) return options.managedFields;
+    // A write through another version is owned in that version, as its fields read there (autoscaling/v1).
+    const def = view.storedAs ? view : storage;
+    const object = view.storedAs ? view.storedAs.fromStorage(stored) : stored;
+    const old = view.storedAs && storedOld ? view.storedAs.fromStorage(storedOld) : storedOld;
     const goTypes = resourceSchema(def).goTypes;
     const node = schemaNode(def);
     const decoded = goTypes ? decodedByGo(node, object) : object;
@@ -377,13 +385,14 @@ export class GenericStore {
     strategy.defaults?.(object);
     // The creator owns what it sent and what defaulting filled in; what admission and the strategy add next is nobody's.
     // Ownership is in the version the client wrote (an events.k8s.io/v1 event owns f:note, not f:message).
-    setManagedFields(def, object, view.storedAs ? this.ownership(view.storedAs.fromStorage(object), undefined, view, options) : this.ownership(object, undefined, def, options));
+    setManagedFields(def, object, this.ownership(object, undefined, def, options, view));
     this.admission.admit(admission, context);
     // The name exists before the strategy prepares the object (a Job's selector labels carry it).
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.prepareForCreate?.(object, context);
     this.validate(def, object);
+    for (const warning of strategy.warningsOnCreate?.(object) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
 
     const resource = resourceKey(def);
@@ -476,12 +485,13 @@ export class GenericStore {
     const writeOptions = { ...options, ...given };
     // As on create, ownership is settled before admission and before the strategy keeps what an update may not change.
     const before = given.baseManagedFields ? { ...old, metadata: { ...old.metadata, managedFields: given.baseManagedFields } } : old;
-    const managedFields = this.ownership(object, before, def, writeOptions);
+    const managedFields = this.ownership(object, before, def, writeOptions, view);
     const context = this.context();
     const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
     this.admission.admit(admission, context);
     if (!options.subresource) strategy.prepareForUpdate?.(object, old);
     this.validate(def, object, old, options.subresource);
+    if (!options.subresource) for (const warning of strategy.warningsOnUpdate?.(object, old) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
     return this.commitUpdate(def, existing, object, writeOptions, managedFields);
   }
@@ -598,6 +608,10 @@ export class GenericStore {
 
   delete(view: ResourceDefinition, namespace: string, name: string, options: DeleteOptions = {}): DeleteResult {
     const { def } = this.asStored(view);
+    if (!options.collection) {
+      const refusal = def.strategy.refuseDelete?.(name);
+      if (refusal) throw refusal;
+    }
     const context = this.context();
     const admission = this.admissionRequest(def, 'DELETE', { namespace, name }, options);
     this.admission.admit(admission, context);

@@ -13,6 +13,7 @@ import { networkingResources } from './resources/networking.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
+import { schedulingResources } from './resources/scheduling.js';
 import { appsResources } from './resources/workloads.js';
 import { apiServicePriority, compareKubeAwareVersions, type ApiServicePriority } from './priorities.js';
 import { groupVersion, type ResourceDefinition } from './types.js';
@@ -172,6 +173,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...batchResources,
   ...networkingResources,
   ...rbacResources,
+  ...schedulingResources,
   ...flowcontrolResources,
   customResourceDefinitions,
 ];

@@ -61,6 +61,10 @@ export interface Strategy {
   subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
   /** Checks every write; `old` is the object an update replaces. */
   validate?(object: KubeObject, old?: KubeObject): FieldError[];
+  /** Warnings a create is answered with (WarningsOnCreate), after validation passed. */
+  warningsOnCreate?(object: KubeObject): string[];
+  /** Warnings an update of the main resource is answered with (WarningsOnUpdate). */
+  warningsOnUpdate?(object: KubeObject, old: KubeObject): string[];
   /** Checks only a create makes (a CronJob's name length, rules an update relaxes). */
   validateCreate?(object: KubeObject): FieldError[];
   validateUpdate?(object: KubeObject, old: KubeObject): FieldError[];
@@ -80,6 +84,8 @@ export interface Strategy {
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** What a delete without propagation options does with dependents (DefaultGarbageCollectionPolicy; default DeleteDependents). */
   garbageCollection?: 'DeleteDependents' | 'OrphanDependents' | 'Unsupported';
+  /** A DELETE of this name is refused before anything else (the system PriorityClasses). */
+  refuseDelete?(name: string): StatusError | undefined;
   /** Seconds a delete waits before removal; 0 or undefined deletes at once. Kinds with it delete gracefully. */
   gracePeriod?(object: KubeObject, requested: number | undefined): number;
   /** Whether something besides metadata.finalizers still holds a deleted object (a namespace's spec.finalizers). */

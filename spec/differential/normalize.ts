@@ -1,6 +1,6 @@
 // What legitimately differs between two servers answering the same requests, replaced by
 // placeholders before anything is recorded or compared: uids, timestamps, resourceVersions and
-// continue tokens, generated names, allocated IPs and ports, OpenAPI hashes.
+// continue tokens, generated names, allocated IPs and ports, OpenAPI hashes, Go pointer addresses.
 
 type Json = Record<string, unknown>;
 
@@ -8,6 +8,8 @@ const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 const tokenVolume = /kube-api-access-[a-z0-9]{5}/g;
 const openApiHash = /hash=[0-9A-F]{32,}/g;
+/** Go pointers in field errors that quote a struct (`TerminationGracePeriodSeconds:(*int64)(0xc000a1b2c8)`). */
+const pointerAddress = /\(0x[0-9a-f]+\)/g;
 const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 const ipKeys = new Set(['clusterIP', 'clusterIPs', 'podIP', 'podIPs', 'hostIP', 'hostIPs', 'ip']);
@@ -39,7 +41,7 @@ export class Normalizer {
   private text(value: string): string {
     if (rfc3339.test(value)) return '<time>';
     let out = this.namespace ? value.split(this.namespace).join('{ns}') : value;
-    out = out.replace(uuid, '<uid>').replace(tokenVolume, 'kube-api-access-<random>').replace(openApiHash, 'hash=<hash>');
+    out = out.replace(uuid, '<uid>').replace(tokenVolume, 'kube-api-access-<random>').replace(openApiHash, 'hash=<hash>').replace(pointerAddress, '(<address>)');
     for (const [name, placeholder] of this.generated) if (out.includes(name)) out = out.split(name).join(placeholder);
     return out;
   }

@@ -2,7 +2,6 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ManualClock } from '../../testkit/index.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { replaysAsRecorded } from '../support/reference-fixtures.js';
 import { expectStatus } from '../support/status.js';
 import { aligned } from '../support/tables.js';
 
@@ -19,7 +18,6 @@ describe('autoscaling/v1 and autoscaling/v2', () => {
   });
   after(() => cluster.stop());
 
-  replaysAsRecorded('autoscaling', () => cluster);
 
   it('serves one object in both versions, autoscaling/v2 preferred', async () => {
     const group = (await cluster.request('/apis/autoscaling')).json();

@@ -2,7 +2,6 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ManualClock } from '../../testkit/index.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { replaysAsRecorded } from '../support/reference-fixtures.js';
 import { expectStatus } from '../support/status.js';
 import { aligned, timeAt } from '../support/tables.js';
 
@@ -17,7 +16,6 @@ describe('batch/v1', () => {
   });
   after(() => cluster.stop());
 
-  replaysAsRecorded('batch', () => cluster);
 
   describe('Jobs through BatchV1Api', () => {
     it('creates a Job with its generated selector, reads, lists by label, updates and deletes it', async () => {

@@ -2,7 +2,6 @@ import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ManualClock } from '../../testkit/index.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
-import { replaysAsRecorded } from '../support/reference-fixtures.js';
 import { expectStatus } from '../support/status.js';
 import { aligned } from '../support/tables.js';
 
@@ -19,7 +18,6 @@ describe('networking.k8s.io/v1', () => {
   });
   after(() => cluster.stop());
 
-  replaysAsRecorded('networking', () => cluster);
 
   it('creates, updates, writes the status of and deletes an Ingress through NetworkingV1Api', async () => {
     const created = await networking.createNamespacedIngress({

@@ -384,16 +384,15 @@ function fromV1(hpa: KubeObject): KubeObject {
     ]),
   };
   if (behavior) Object.defineProperty(out, behaviorAsWritten, { value: structuredClone(behavior) });
-  if (status !== undefined) {
-    out.status = present([
-      ['observedGeneration', status.observedGeneration],
-      ['lastScaleTime', status.lastScaleTime],
-      ['currentReplicas', status.currentReplicas],
-      ['desiredReplicas', status.desiredReplicas],
-      ['currentMetrics', currentMetrics],
-      ['conditions', conditions],
-    ]);
-  }
+  // Go's status is a struct: the annotations fill it even when the body has none.
+  out.status = present([
+    ['observedGeneration', status?.observedGeneration],
+    ['lastScaleTime', status?.lastScaleTime],
+    ['currentReplicas', status?.currentReplicas],
+    ['desiredReplicas', status?.desiredReplicas],
+    ['currentMetrics', currentMetrics],
+    ['conditions', conditions],
+  ]);
   return out;
 }
 

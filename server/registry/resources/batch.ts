@@ -7,7 +7,7 @@ import { labelSelectorFromObject } from '../../selectors/labels.js';
 import type { KubeObject } from '../../store/types.js';
 import { goLabelSelector, goPodTemplateSpec } from '../go-literal.js';
 import type { ResourceDefinition } from '../types.js';
-import { isQualifiedName, validateAnnotations, validateLabelSelector, validateLabels } from '../validation.js';
+import { isDNS1123Label, isQualifiedName, validateAnnotations, validateLabelSelector, validateLabels } from '../validation.js';
 import { cronJobColumns, jobColumns } from './batch-printers.js';
 import { cronScheduleError, timeZoneError } from './batch-schedule.js';
 import { define, keepStatus, ownFieldSelectors, statusSubresource } from './common.js';
@@ -23,6 +23,13 @@ export const jobLabels = {
   legacyControllerUid: 'controller-uid',
   legacyJobName: 'job-name',
 };
+
+/** Jobs and CronJobs name their pods: a name that is no DNS label is allowed, with a warning. */
+function nameWarnings(object: KubeObject): string[] {
+  const problems = isDNS1123Label(object.metadata.name ?? '');
+  if (problems.length === 0) return [];
+  return [`metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${problems.join(' ')}]`];
+}
 
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
@@ -333,6 +340,7 @@ export const jobs = define({
     },
     validate: validateJob,
     validateUpdate: validateJobUpdate,
+    warningsOnCreate: nameWarnings,
     subresourceValidation: { status: validateJobStatusUpdate },
   },
 });
@@ -414,6 +422,7 @@ export const cronjobs = define({
       cronJob.status = {};
     },
     prepareForUpdate: keepStatus,
+    warningsOnCreate: nameWarnings,
     validateCreate(cronJob) {
       const out = validateCronJobSpec((cronJob.spec ?? {}) as Json);
       const name = cronJob.metadata.name ?? '';

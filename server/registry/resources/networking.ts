@@ -170,6 +170,10 @@ export const ingresses = define({
       return [];
     },
     subresourceValidation: { status: validateIngressStatus },
+    warningsOnCreate(ingress) {
+      const deprecated = ingress.metadata.annotations?.[ingressClassAnnotation] !== undefined && !isSet((ingress.spec as Json | undefined)?.ingressClassName);
+      return deprecated ? [`annotation ${JSON.stringify(ingressClassAnnotation)} is deprecated, please use 'spec.ingressClassName' instead`] : [];
+    },
   },
 });
 

@@ -322,6 +322,25 @@ metadata: { name: shop }
       await cluster.waitForDeletion({ kind: 'Pod', name: 'graceful' }, { timeout: '2s' });
     });
 
+    it("advance() drives a Deployment past its progress deadline", async function () {
+      this.timeout(30_000);
+      // Its pods never become ready, so the rollout cannot progress.
+      const kubeletStages = [{ match: { labels: { app: 'stuck' } }, ready: { never: true } }];
+      await using cluster = await startKubemock({ clock: new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000)), kubeletStages });
+      await cluster.seed({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'stuck' },
+        spec: { progressDeadlineSeconds: 60, selector: { matchLabels: { app: 'stuck' } }, template: { metadata: { labels: { app: 'stuck' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      });
+      await cluster.advance('30s');
+      const progressing = (d: any) => d.status?.conditions?.find((c: any) => c.type === 'Progressing');
+      expect(progressing(cluster.get({ kind: 'Deployment', name: 'stuck' }))?.status).to.equal('True');
+      await cluster.advance('31s');
+      const stuck = await cluster.waitFor({ kind: 'Deployment', name: 'stuck' }, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }, { timeout: '2s' });
+      expect(progressing(stuck).message).to.match(/^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$/);
+    });
+
     it('passes nodes, controllers and kubelet stages through', async () => {
       await using quiet = await startKubemock({ controllers: 'none', nodes: 0 });
       await quiet.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'still' } });

@@ -3,6 +3,7 @@
 // orphans its selector matches, and releases owned objects it no longer matches.
 
 import { StatusError } from '../errors.js';
+import { jsonEqual } from '../json.js';
 import type { StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import type { ControllerClient } from './client.js';
@@ -141,4 +142,26 @@ export function claim(candidates: StoredObject[], { client, owner, ref, matches 
   }
   if (failure) throw failure;
   return claimed;
+}
+
+/**
+ * The keys of controllers of one kind that an event on a dependent concerns, as the pod handlers of
+ * the StatefulSet and DaemonSet controllers find them: its controller before and after the change,
+ * or for an orphan that appears, changes labels or loses its controller, every controller whose
+ * selector matches it (`matching`).
+ */
+export function controllerKeysFor(event: StoreEvent, apiVersion: string, kind: string, matching: (stored: StoredObject) => string[]): string[] {
+  const keyOf = (stored: StoredObject | undefined) => {
+    const ref = controllerOf(stored);
+    return ref && ref.kind === kind && ref.apiVersion === apiVersion ? `${stored!.namespace}/${ref.name}` : undefined;
+  };
+  const current = keyOf(event.object);
+  const previous = keyOf(event.previous);
+  const keys = new Set<string>();
+  if (previous && previous !== current) keys.add(previous);
+  if (current) keys.add(current);
+  else if (event.type === 'ADDED' || (event.type === 'MODIFIED' && (previous || !jsonEqual(event.object.object.metadata.labels, event.previous?.object.metadata.labels)))) {
+    for (const key of matching(event.object)) keys.add(key);
+  }
+  return [...keys];
 }

@@ -8,12 +8,14 @@ import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
+import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
 import { replicaSetController, replicationControllerController } from './replicaset.js';
+import { statefulSetController } from './statefulset.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
@@ -38,6 +40,8 @@ export const controllerCatalog: ControllerDescriptor[] = [
   deploymentController,
   replicaSetController,
   replicationControllerController,
+  statefulSetController,
+  daemonSetController,
   endpointsController,
   endpointSliceController,
 ];

@@ -47,8 +47,11 @@ function matchesExpression(expr: Json, value: string | undefined): boolean {
   }
 }
 
+/** What node selectors look at. */
+export type SelectableNode = Pick<NodeInfo, 'name' | 'labels'>;
+
 /** A NodeSelectorTerm: its expressions and fields all hold; an empty term matches nothing. */
-export function matchesNodeSelectorTerm(term: Json, node: NodeInfo): boolean {
+export function matchesNodeSelectorTerm(term: Json, node: SelectableNode): boolean {
   const expressions: Json[] = term?.matchExpressions ?? [];
   const fields: Json[] = term?.matchFields ?? [];
   if (!expressions.length && !fields.length) return false;
@@ -60,7 +63,7 @@ export function matchesNodeSelectorTerm(term: Json, node: NodeInfo): boolean {
 }
 
 /** nodeSelector and required node affinity (the NodeAffinity filter). */
-export function matchesNodeSelectors(spec: Json, node: NodeInfo): boolean {
+export function matchesNodeSelectors(spec: Json, node: SelectableNode): boolean {
   const labels = node.labels;
   for (const [key, value] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) if (labels[key] !== value) return false;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;

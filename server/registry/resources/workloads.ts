@@ -166,6 +166,18 @@ export const statefulsets = define({
   },
 });
 
+const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
+
+/** A DaemonSet's spec.templateGeneration, which apps/v1 shows as an annotation. */
+function templateGeneration(ds: KubeObject): number {
+  const value = ds.metadata.annotations?.[templateGenerationAnnotation];
+  return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : 0;
+}
+
+function setTemplateGeneration(ds: KubeObject, generation: number): void {
+  ds.metadata.annotations = { ...ds.metadata.annotations, [templateGenerationAnnotation]: String(generation) };
+}
+
 export const daemonsets = define({
   ...apps,
   kind: 'DaemonSet',
@@ -191,6 +203,12 @@ export const daemonsets = define({
     },
     prepareForCreate(ds) {
       ds.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      setTemplateGeneration(ds, Math.max(1, templateGeneration(ds)));
+    },
+    prepareForUpdate(ds, old) {
+      // Clients cannot set the template generation; a changed template moves it on.
+      const templateChanged = !jsonEqual((ds.spec as Json | undefined)?.template, (old.spec as Json | undefined)?.template);
+      setTemplateGeneration(ds, templateGeneration(old) + (templateChanged ? 1 : 0));
     },
     validate: (ds) => validateSelectorAndTemplate((ds.spec ?? {}) as Json),
     validateUpdate: immutableSelector,

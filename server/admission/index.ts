@@ -7,6 +7,7 @@ import { defaultIngressClass } from './plugins/default-ingress-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
+import { runtimeClass } from './plugins/runtime-class.js';
 import { serviceAccount } from './plugins/service-account.js';
 import type { AdmissionPlugin } from './types.js';
 
@@ -16,6 +17,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     serviceAccount,
     priority,
     defaultTolerationSeconds,
+    runtimeClass,
     defaultIngressClass,
   ];
 }

@@ -289,3 +289,8 @@ export function goLabelSelector(selector: unknown): GoLiteral {
 export function goPodTemplateSpec(template: unknown): GoLiteral {
   return new GoLiteral(renderStruct('core.PodTemplateSpec', template));
 }
+
+/** A core.Toleration as a field error quotes it. */
+export function goToleration(toleration: unknown): GoLiteral {
+  return new GoLiteral(renderStruct('core.Toleration', toleration));
+}

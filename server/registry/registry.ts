@@ -10,6 +10,7 @@ import { authorizationResources } from './resources/authorization.js';
 import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
+import { nodeResources } from './resources/node.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
@@ -174,6 +175,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...networkingResources,
   ...rbacResources,
   ...schedulingResources,
+  ...nodeResources,
   ...flowcontrolResources,
   customResourceDefinitions,
 ];

@@ -3,15 +3,15 @@
 // conversion, pkg/apis/autoscaling/validation). autoscaling/v1 has room for one CPU target only;
 // everything else rides in the annotations kube-apiserver uses for the round trip.
 
-import { field, type FieldError, GoLiteral } from '../../errors.js';
+import { field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, StorageVersion } from '../types.js';
 import { goQuantityLiteral } from '../go-literal.js';
-import { isDNS1123Label, isPathSegmentName, isQualifiedName } from '../validation.js';
+import { isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { horizontalPodAutoscalerColumns } from './autoscaling-printers.js';
 import { define, keepAllButStatus, keepStatus, statusSubresource } from './common.js';
 import { canonicalQuantity } from './printers.js';
-import { isNativeResource, isStandardContainerResource, isStandardResource } from './resource-names.js';
+import { validateContainerResourceName } from './resource-names.js';
 
 type Json = Record<string, any>;
 
@@ -462,20 +462,6 @@ function validateTarget(target: Json | undefined, path: string): FieldError[] {
   return out;
 }
 
-/** ValidateContainerResourceName; resource names print unquoted in these errors. */
-function validateContainerResourceName(name: string, path: string): FieldError[] {
-  const shown = new GoLiteral(name);
-  const qualified = isQualifiedName(name).map((p) => field.invalid(path, name, p));
-  if (qualified.length) return qualified;
-  const out: FieldError[] = [];
-  if (!name.includes('/')) {
-    if (!isStandardResource(name)) out.push(field.invalid(path, shown, 'must be a standard resource type or fully qualified'));
-    if (!isStandardContainerResource(name)) out.push(field.invalid(path, shown, 'must be a standard resource for containers'));
-  } else if (!isNativeResource(name) && (name.startsWith('requests.') || isQualifiedName(`requests.${name}`).length > 0)) {
-    out.push(field.invalid(path, shown, "doesn't follow extended resource name standard"));
-  }
-  return out;
-}
 
 function validateSource(kind: string, source: Json, path: string): FieldError[] {
   const target = (source.target ?? {}) as Json;

@@ -1,5 +1,6 @@
 // Tests against kubemock from Go: TestMain starts `kubemock --port 0 --kubeconfig FILE` (installed
-// with `npm i -D kubemock`), then controller-runtime's envtest uses it as an existing cluster
+// with `npm i -D kubemock`; run from node_modules/.bin, not through npx, which neither forwards
+// SIGINT nor stops the server when it is itself stopped), then controller-runtime's envtest uses it as an existing cluster
 // (USE_EXISTING_CLUSTER=true) and client-go reads the same kubeconfig.
 package example
 
@@ -44,7 +45,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	kubeconfigPath = filepath.Join(dir, "kubeconfig")
 
-	server := exec.Command("npx", "--no-install", "kubemock", "--port", "0", "--kubeconfig", kubeconfigPath)
+	server := exec.Command(filepath.Join("node_modules", ".bin", "kubemock"), "--port", "0", "--kubeconfig", kubeconfigPath)
 	stdout, err := server.StdoutPipe()
 	if err != nil {
 		panic(err)

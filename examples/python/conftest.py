@@ -1,6 +1,7 @@
 """A pytest fixture that starts kubemock on a free port for the test session.
 
-`npm i -D kubemock` puts the command in node_modules; the fixture runs it with
+`npm i -D kubemock` puts the command in node_modules/.bin; the fixture runs it
+from there (npx would leave the server running when stopped) with
 `--port 0 --kubeconfig FILE` and waits for the line that says it listens (the
 kubeconfig is written by then).
 """
@@ -20,7 +21,7 @@ def kubemock_kubeconfig():
     path = os.path.join(folder, "kubeconfig")
     here = os.path.dirname(__file__)
     server = subprocess.Popen(
-        ["npx", "--no-install", "kubemock", "--port", "0", "--kubeconfig", path],
+        [os.path.join(here, "node_modules", ".bin", "kubemock"), "--port", "0", "--kubeconfig", path],
         cwd=here,
         stdout=subprocess.PIPE,
         text=True,

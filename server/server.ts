@@ -1,7 +1,7 @@
 // Assembles and starts a kubemock server: store, registry, write path, watch hub, reconcilers,
 // HTTP(S) listener and kubeconfig.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,7 +23,8 @@ import { builtinRegistry } from './registry/registry.js';
 import { FaultInjector } from './requests/faults.js';
 import { defaultRequestLogSize, RequestLog } from './requests/log.js';
 import type { Services } from './services.js';
-import { MemoryStore, StoredObject, type StoreSnapshot } from './store/memory-store.js';
+import { MemoryStore } from './store/memory-store.js';
+import { StartState } from './store/start-state.js';
 import { loadOrCreateCertificates } from './tls.js';
 import { WatchHub, type WatchOptions } from './watch/hub.js';
 
@@ -134,19 +135,6 @@ export function createServices(options: ServicesOptions = {}): Services {
   return { clock, registry, store, admission, objects, watches, credentials };
 }
 
-const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** The start-up state as a fresh cluster has it: the same objects under new uids (ownerReferences follow). */
-function withNewUids(snapshot: StoreSnapshot): StoreSnapshot {
-  const renamed = new Map<string, string>();
-  for (const objects of snapshot.values()) for (const stored of objects) if (stored.object.metadata.uid) renamed.set(stored.object.metadata.uid, randomUUID());
-  const renew = (stored: StoredObject) => {
-    const json = stored.json.replace(uuidPattern, (uid) => renamed.get(uid) ?? uid);
-    return new StoredObject(stored.resource, stored.key, undefined, stored.resourceVersion, json);
-  };
-  return new Map([...snapshot].map(([resource, objects]) => [resource, objects.map(renew)]));
-}
-
 /** Writes a kubeconfig with the given mode, also over an existing file of another mode. */
 export async function writeKubeconfig(path: string, text: string, mode = 0o600): Promise<void> {
   await writeFile(path, text, { mode });
@@ -186,7 +174,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
-  let startState = services.store.snapshot();
+  let startState = new StartState(services.store.snapshot());
   const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
@@ -221,12 +209,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     reset() {
       reconcilers.stop();
       services.watches.closeAll();
-      services.store.restore(withNewUids(startState));
+      services.store.restore(startState.fresh());
       world = newWorld();
       reconcilers = startReconcilers(services, reconcilerOptions());
     },
     captureStartState() {
-      startState = services.store.snapshot();
+      startState = new StartState(services.store.snapshot());
     },
     async close() {
       reconcilers.stop();

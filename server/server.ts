@@ -178,8 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
-  const reconcilerOptions = () => ({ controllers: options.controllers, caCert: certificates?.caCert ?? '', world, reportError });
-  let reconcilers: ControllerRunner = startReconcilers(services, reconcilerOptions());
+  const reconcilers: ControllerRunner = startReconcilers(services, { controllers: options.controllers, caCert: certificates?.caCert ?? '', world, reportError });
   const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
   const kubeconfig = kubeconfigYaml({ server: options.advertiseUrl ?? url, token, caCert: certificates?.caCert });
   if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfig, options.kubeconfigMode);
@@ -207,11 +206,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     requests,
     faults,
     reset() {
-      reconcilers.stop();
       services.watches.closeAll();
       services.store.restore(startState.fresh());
       world = newWorld();
-      reconcilers = startReconcilers(services, reconcilerOptions());
+      reconcilers.relist(world);
     },
     captureStartState() {
       startState = new StartState(services.store.snapshot());

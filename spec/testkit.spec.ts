@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { RunningServer } from '../server/server.js';
 import { Kubemock, ManualClock, startKubemock, UnexpectedRequestsError, WaitTimeoutError } from '../testkit/index.js';
 import { waitFor } from './support/wait.js';
 
@@ -143,6 +144,72 @@ describe('testkit', () => {
       stopped = true;
       await informer.stop();
       expect(watches).to.be.greaterThan(0);
+    });
+  });
+
+  describe('reset without initial objects', () => {
+    /** Everything stored, as a comparable text: uids by order of appearance, no resourceVersions or times, event names without their time suffix. */
+    function storedState(cluster: Kubemock): string[] {
+      const store = (cluster as unknown as { server: RunningServer }).server.services.store;
+      const uids = new Map<string, string>();
+      const rows: string[] = [];
+      for (const resource of store.resources()) {
+        for (const stored of store.list(resource)) {
+          const json = stored.json
+            .replace(/"resourceVersion":"\d+",?/g, '')
+            .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, 'TIME')
+            .replace(/("name":"[^"]+)\.[0-9a-f]{16,}"/g, '$1.SUFFIX"');
+          rows.push(`${resource} ${json}`);
+        }
+      }
+      return rows.sort().map((row) => row.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (uid) => {
+        if (!uids.has(uid)) uids.set(uid, `uid-${uids.size}`);
+        return uids.get(uid)!;
+      }));
+    }
+    const served = (cluster: Kubemock) => (cluster as unknown as { server: RunningServer }).server.services.registry.all().map((d) => `${d.group}/${d.version}/${d.plural}`).sort();
+
+    it('settles into exactly what the fresh cluster settled into: the controllers redo their start-up work', async function () {
+      this.timeout(30_000);
+      await using cluster = await startKubemock({ clock: 'manual' });
+      await cluster.settle();
+      const fresh = storedState(cluster);
+      const freshResources = served(cluster);
+      expect(fresh.some((row) => row.startsWith('serviceaccounts ') && row.includes('"name":"default","namespace":"kube-system"'))).to.equal(true);
+      expect(fresh.some((row) => row.startsWith('nodes '))).to.equal(true);
+
+      // Change what the controllers keep track of: a namespace, a workload on the node, a custom resource, a node gone quiet.
+      await cluster.seed([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'team' },
+          spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+        },
+        {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'widgets.example.com' },
+          spec: { group: 'example.com', names: { plural: 'widgets', singular: 'widget', kind: 'Widget' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+        },
+      ]);
+      await cluster.advance('5s');
+      await cluster.waitFor({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team', name: 'web' }, 'Available');
+      expect(served(cluster)).to.include('example.com/v1/widgets');
+      cluster.nodes.stopHeartbeat('kubemock-node-0');
+      await cluster.advance('2m');
+      expect(cluster.get({ kind: 'Node', name: 'kubemock-node-0' })!.spec).to.have.property('taints');
+
+      cluster.reset();
+      await cluster.settle();
+      expect(served(cluster)).to.deep.equal(freshResources);
+      expect(storedState(cluster)).to.deep.equal(fresh);
+      // The node's kubelet is back with the world of a fresh cluster: it renews its lease again.
+      const lease = () => (cluster.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-node-lease', name: 'kubemock-node-0' })!.spec as any).renewTime;
+      const renewed = lease();
+      await cluster.advance('10s');
+      expect(lease()).to.not.equal(renewed);
     });
   });
 

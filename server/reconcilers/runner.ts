@@ -55,19 +55,24 @@ export class ControllerRunner {
 
   constructor(
     private readonly services: Services,
-    descriptors: ControllerDescriptor[],
-    caCert: string,
-    world: World,
+    private readonly descriptors: ControllerDescriptor[],
+    private readonly caCert: string,
+    private world: World,
     private readonly reportError: (err: unknown) => void,
   ) {
-    descriptors.forEach((descriptor, index) => {
+    this.createControllers();
+  }
+
+  /** Builds every controller afresh (nothing carried over from what an earlier store held) and wires its sources. */
+  private createControllers(): void {
+    this.descriptors.forEach((descriptor, index) => {
       const env: ControllerEnv = {
-        services,
-        client: (identity) => new ControllerClient(services, identity),
+        services: this.services,
+        client: (identity) => new ControllerClient(this.services, identity),
         owners: this.owners,
         queue: { enqueue: (key) => this.enqueue(index, key), enqueueAfter: (key, ms) => this.enqueueAfter(index, key, ms) },
-        caCert,
-        world,
+        caCert: this.caCert,
+        world: this.world,
       };
       const controller = descriptor.create(env);
       this.controllers.push({ name: descriptor.name, controller, queued: new Set(), failures: new Map() });
@@ -82,9 +87,34 @@ export class ControllerRunner {
 
   /** Builds the owner index from what is stored, subscribes, and queues every primary object and initial key. */
   start(): void {
+    this.unsubscribe = this.services.store.subscribe((event) => this.onEvent(event));
+    this.list();
+  }
+
+  /**
+   * After the store was replaced under the runner (a reset): the controllers are built again for the
+   * new world, forgetting what they learnt from the old store, and list it as at start. The runner
+   * itself stays: its store subscription, and settle() calls waiting, which resolve once the
+   * relisted work is done.
+   */
+  relist(world: World): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.delays.clear();
+    for (const running of this.controllers) running.controller.stop?.();
+    this.controllers.length = 0;
+    this.dispatch.clear();
+    this.dispatchAll.length = 0;
+    this.owners.clear();
+    this.world = world;
+    this.createControllers();
+    this.list();
+  }
+
+  private list(): void {
     const store = this.services.store;
     for (const resource of store.resources()) for (const stored of store.list(resource)) this.owners.add(stored);
-    this.unsubscribe = store.subscribe((event) => this.onEvent(event));
     this.controllers.forEach((running, index) => {
       const { controller } = running;
       if (controller.for) for (const stored of store.list(controller.for)) this.enqueue(index, stored.key);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { corpusNames, loadCorpus } from './differential/corpus.js';
 import { readFixture, scenarioDigest } from './differential/fixtures.js';
 import { runScenario } from './differential/run.js';
-import { startCluster, type TestCluster } from './support/cluster.js';
+import { startCluster, withoutWorkloadControllers, type TestCluster } from './support/cluster.js';
 
 /** Where two JSON values differ, one line per differing path. */
 function differencesOf(expected: unknown, actual: unknown, path = ''): string[] {
@@ -25,7 +25,8 @@ describe('differential: kubemock answers the corpus as kube-apiserver did', () =
     describe(`${name} (recorded from ${fixture?.recordedFrom ?? 'nothing yet'})`, () => {
       let cluster: TestCluster;
       before(async () => {
-        cluster = await startCluster();
+        // kube-apiserver answered the corpus with no controllers running.
+        cluster = await startCluster({ controllers: withoutWorkloadControllers });
       });
       after(() => cluster.stop());
 

@@ -74,6 +74,8 @@ export interface Claim {
   ref: OwnerReference;
   /** Whether the controller's selector (and any other filter) takes the object. */
   matches(object: KubeObject): boolean;
+  /** Finalizers an adopted object gets (a Job's pods get the tracking finalizer). */
+  finalizers?: string[];
 }
 
 function ignoringGone(write: () => void): void {
@@ -102,7 +104,7 @@ export function candidates(owners: OwnerIndex, store: { get(resource: string, ke
  * controls and no longer matches (unless it is being deleted), adopts matching orphans (unless the
  * owner or the orphan is being deleted). Returns the objects owned afterwards, as stored.
  */
-export function claim(candidates: StoredObject[], { client, owner, ref, matches }: Claim): StoredObject[] {
+export function claim(candidates: StoredObject[], { client, owner, ref, matches, finalizers }: Claim): StoredObject[] {
   const claimed: StoredObject[] = [];
   const ownerDeleting = !!owner.object.metadata.deletionTimestamp;
   let failure: unknown;
@@ -132,6 +134,8 @@ export function claim(candidates: StoredObject[], { client, owner, ref, matches 
       ignoringGone(() => {
         client.update(stored, (o) => {
           o.metadata.ownerReferences = [...(o.metadata.ownerReferences ?? []), { ...ref }];
+          const missing = (finalizers ?? []).filter((f) => !(o.metadata.finalizers ?? []).includes(f));
+          if (missing.length) o.metadata.finalizers = [...(o.metadata.finalizers ?? []), ...missing];
         });
         adopted = client.get(stored.resource, stored.namespace, stored.name);
       });

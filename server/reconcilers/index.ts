@@ -10,12 +10,14 @@ import { rootCACertificatePublisher, serviceAccountController } from './namespac
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { jobController } from './job.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
 import { replicaSetController, replicationControllerController } from './replicaset.js';
 import { statefulSetController } from './statefulset.js';
+import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
 import { selectControllers, type ControllerSelection } from './selection.js';
@@ -42,6 +44,8 @@ export const controllerCatalog: ControllerDescriptor[] = [
   replicationControllerController,
   statefulSetController,
   daemonSetController,
+  jobController,
+  ttlAfterFinishedController,
   endpointsController,
   endpointSliceController,
 ];

@@ -139,3 +139,33 @@ export function objectsOf(stored: Iterable<StoredObject | undefined>): KubeObjec
   for (const s of stored) if (s) out.push(s.object);
   return out;
 }
+
+/**
+ * controller.ActivePods order, the one Jobs remove pods in: unassigned, pending, not ready, ready
+ * for less time, restarted more, newer first.
+ */
+export function compareActivePods(pa: KubeObject, pb: KubeObject): number {
+  const nodeA = (pa.spec as Json | undefined)?.nodeName ?? '';
+  const nodeB = (pb.spec as Json | undefined)?.nodeName ?? '';
+  if (!nodeA !== !nodeB) return !nodeA ? -1 : 1;
+  const phaseA = phaseOrdinal[podPhase(pa)] ?? 0;
+  const phaseB = phaseOrdinal[podPhase(pb)] ?? 0;
+  if (phaseA !== phaseB) return phaseA - phaseB;
+  const readyA = isPodReady(pa);
+  const readyB = isPodReady(pb);
+  if (readyA !== readyB) return readyA ? 1 : -1;
+  // A missing time counts as later than any.
+  const later = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : !Number.isNaN(b) && a > b);
+  if (readyA && readyB) {
+    const sinceA = podReadySince(pa);
+    const sinceB = podReadySince(pb);
+    if (sinceA !== sinceB && !(Number.isNaN(sinceA) && Number.isNaN(sinceB))) return later(sinceA, sinceB) ? -1 : 1;
+  }
+  const [restartsA] = maxRestarts(pa);
+  const [restartsB] = maxRestarts(pb);
+  if (restartsA !== restartsB) return restartsB - restartsA;
+  const createdA = Date.parse(pa.metadata.creationTimestamp ?? '');
+  const createdB = Date.parse(pb.metadata.creationTimestamp ?? '');
+  if (createdA !== createdB && !(Number.isNaN(createdA) && Number.isNaN(createdB))) return later(createdA, createdB) ? -1 : 1;
+  return 0;
+}

@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ManualClock } from '../../testkit/index.js';
-import { startCluster, type TestCluster } from '../support/cluster.js';
+import { startCluster, withoutWorkloadControllers, type TestCluster } from '../support/cluster.js';
 import { expectStatus } from '../support/status.js';
 import { aligned, timeAt } from '../support/tables.js';
 
@@ -11,7 +11,7 @@ describe('batch/v1', () => {
   let cluster: TestCluster;
   let batch: k8s.BatchV1Api;
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ controllers: withoutWorkloadControllers });
     batch = cluster.kubeconfig.makeApiClient(k8s.BatchV1Api);
   });
   after(() => cluster.stop());
@@ -127,7 +127,7 @@ describe('batch/v1 printer columns', () => {
   before(async () => {
     clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
     t0 = clock.now().getTime();
-    cluster = await startCluster({ clock });
+    cluster = await startCluster({ clock, controllers: withoutWorkloadControllers });
     const { objects, registry } = cluster.server.services;
     objects.create(registry.find('', 'v1', 'namespaces')!, '', { metadata: { name: ns } });
     const jobs = registry.find('batch', 'v1', 'jobs')!;

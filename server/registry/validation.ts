@@ -194,7 +194,7 @@ export function isQualifiedName(value: string): string[] {
   }
   if (name.length === 0) problems.push('name part must be non-empty');
   else if (name.length > 63) problems.push('name part must be no more than 63 characters');
-  if (name.length > 0 && !qualifiedName.test(name)) {
+  if (!qualifiedName.test(name)) {
     problems.push(
       regexError(
         "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
@@ -315,6 +315,37 @@ export function validateLabelSelector(selector: unknown, path: string): FieldErr
     }
     out.push(...validateLabelKey(String(expr?.key ?? ''), `${at}.key`));
     values.forEach((v, j) => out.push(...validateLabelValue(String(v), `${at}.values[${j}]`)));
+  });
+  return out;
+}
+
+const conditionStatuses = ['False', 'True', 'Unknown'];
+const conditionReason = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** metav1.Condition lists (ValidateConditions): unique qualified types, a known status, a time and a reason. */
+export function validateConditions(conditions: unknown, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  (Array.isArray(conditions) ? conditions : []).forEach((condition: Record<string, any>, i: number) => {
+    const at = `${path}[${i}]`;
+    const type = String(condition?.type ?? '');
+    if (seen.has(type)) out.push(field.duplicate(`${at}.type`, type));
+    seen.add(type);
+    out.push(...validateLabelKey(type, `${at}.type`));
+    if (!conditionStatuses.includes(condition?.status)) out.push(field.notSupported(`${at}.status`, condition?.status ?? '', conditionStatuses));
+    if (typeof condition?.observedGeneration === 'number' && condition.observedGeneration < 0) {
+      out.push(field.invalid(`${at}.observedGeneration`, condition.observedGeneration, 'must be greater than or equal to zero'));
+    }
+    if (!condition?.lastTransitionTime) out.push(field.required(`${at}.lastTransitionTime`, 'must be set'));
+    const reason = String(condition?.reason ?? '');
+    if (!reason) out.push(field.required(`${at}.reason`, 'must be set'));
+    else {
+      if (!conditionReason.test(reason)) {
+        out.push(field.invalid(`${at}.reason`, reason, regexError("a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_'", conditionReason.source.slice(1, -1), ['my_name', 'MY_NAME', 'MyName', 'ReasonA,ReasonB', 'ReasonA:ReasonB'])));
+      }
+      if (reason.length > 1024) out.push(field.tooLong(`${at}.reason`, 1024));
+    }
+    if (String(condition?.message ?? '').length > 32 * 1024) out.push(field.tooLong(`${at}.message`, 32 * 1024));
   });
   return out;
 }

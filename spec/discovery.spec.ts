@@ -17,7 +17,6 @@ const capturedVersions = fixture('api-versions.txt');
  */
 const notServedYet = [
   'certificates.k8s.io/v1',
-  'policy/v1',
   'storage.k8s.io/v1',
 ];
 

@@ -21,7 +21,8 @@ export async function createOnSubresource(ctx: KubeContext, services: Services, 
   const object = (body ?? (await readObjectBody(ctx))) as Json;
   const bodyName = object?.metadata?.name;
   if (bodyName !== undefined && bodyName !== name) throw errors.badRequest(`name in URL does not match name in ${object.kind ?? subresource} object`);
-  services.objects.createSubresource(def, namespace, name, subresource, object, options);
+  if (def.strategy.subresourceActions?.[subresource]) services.objects.actOnSubresource(def, namespace, name, subresource, object, options);
+  else services.objects.createSubresource(def, namespace, name, subresource, object, options);
   sendJson(ctx, 201, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }));
 }
 

@@ -564,6 +564,45 @@ export class GenericStore {
   }
 
   /**
+   * POST to a subresource that acts through the write path (pods/eviction): admission sees the
+   * subresource's body, then the strategy's action writes and deletes like any client would.
+   */
+  actOnSubresource(view: ResourceDefinition, namespace: string, name: string, subresource: string, body: unknown, options: WriteOptions = {}): void {
+    const { def } = this.asStored(view);
+    const act = def.strategy.subresourceActions?.[subresource];
+    if (!act) throw errors.notFoundPath();
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
+    const writeOptions = { ...options, subresource };
+    const context = this.context();
+    const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: body as KubeObject }, writeOptions);
+    this.admission.admit(admission, context);
+    const existing = this.get(def, namespace, name);
+    this.admission.validate(admission, context);
+    const definition = (resource: string) => {
+      const found = this.findDefinition(resource);
+      if (!found) throw errors.internal(`no resource ${resource} is served`);
+      return found;
+    };
+    act({
+      parent: JSON.parse(existing.json) as KubeObject,
+      body: body as KubeObject,
+      context,
+      dryRun: options.dryRun ?? false,
+      writeSubresource: (resource, object, target, fieldManager) => {
+        const d = definition(resource);
+        const current = this.get(d, object.metadata.namespace ?? '', object.metadata.name ?? '');
+        // Without a field manager the write goes straight to storage, as kube-apiserver's own does: ownership stays.
+        const ownership = fieldManager ? { fieldManager } : { managedFields: (current.object.metadata.managedFields ?? []) as ManagedFieldsEntry[] };
+        const written = this.replace(d, current, object, { ...options, ...ownership, subresource: target });
+        return written.object;
+      },
+      delete: (resource, ns, objectName, deleteOptions) => {
+        this.delete(definition(resource), ns, objectName, { user: options.user, fieldManager: options.fieldManager, dryRun: options.dryRun, ...deleteOptions });
+      },
+    });
+  }
+
+  /**
    * CONNECT to a subresource (exec, attach, port-forward, proxy): admission sees the connect options;
    * answers the parent object the connection is for.
    */

@@ -153,6 +153,12 @@ const layouts: Record<string, Layout> = {
     ['TolerationSeconds', 'tolerationSeconds', { pointer: 'int64' }],
   ],
   'core.LocalObjectReference': [['Name', 'name', 'string']],
+  'policy.PodDisruptionBudgetSpec': [
+    ['MinAvailable', 'minAvailable', { pointer: 'intstr.IntOrString' }],
+    ['Selector', 'selector', { pointer: 'v1.LabelSelector' }],
+    ['MaxUnavailable', 'maxUnavailable', { pointer: 'intstr.IntOrString' }],
+    ['UnhealthyPodEvictionPolicy', 'unhealthyPodEvictionPolicy', { pointer: 'policy.UnhealthyPodEvictionPolicyType' }],
+  ],
   'core.Volume': [
     ['Name', 'name', 'string'],
     ['VolumeSource', '', { embedded: 'core.VolumeSource' }],
@@ -293,4 +299,15 @@ export function goPodTemplateSpec(template: unknown): GoLiteral {
 /** A core.Toleration as a field error quotes it. */
 export function goToleration(toleration: unknown): GoLiteral {
   return new GoLiteral(renderStruct('core.Toleration', toleration));
+}
+
+/** A policy.PodDisruptionBudgetSpec as a field error quotes it. */
+export function goPodDisruptionBudgetSpec(spec: unknown): GoLiteral {
+  return new GoLiteral(renderStruct('policy.PodDisruptionBudgetSpec', spec));
+}
+
+/** An intstr.IntOrString as %#v prints it (Type 0 is an int, 1 a string). */
+export function goIntOrString(value: unknown): GoLiteral {
+  if (typeof value === 'number') return new GoLiteral(`intstr.IntOrString{Type:0, IntVal:${value}, StrVal:""}`);
+  return new GoLiteral(`intstr.IntOrString{Type:1, IntVal:0, StrVal:${goString(value)}}`);
 }

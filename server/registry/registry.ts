@@ -11,6 +11,7 @@ import { batchResources } from './resources/batch.js';
 import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
 import { nodeResources } from './resources/node.js';
+import { policyResources } from './resources/policy.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
@@ -176,6 +177,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...rbacResources,
   ...schedulingResources,
   ...nodeResources,
+  ...policyResources,
   ...flowcontrolResources,
   customResourceDefinitions,
 ];

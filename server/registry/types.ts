@@ -96,6 +96,11 @@ export interface Strategy {
   subresourceReads?: Record<string, SubresourceRead>;
   /** POSTs to a subresource (pods/binding) that turn the parent object into its next state. */
   subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
+  /**
+   * POSTs to a subresource that act on the cluster through the write path and answer with a
+   * Success Status (pods/eviction: check the disruption budget, mark the pod, delete it).
+   */
+  subresourceActions?: Record<string, (action: SubresourceAction) => void>;
   /** Resources that answer a create without storing anything (access and token reviews). */
   respond?(object: KubeObject, review: ReviewContext): KubeObject;
   /**
@@ -136,6 +141,28 @@ export interface LogLine {
 export interface NodeAPI {
   /** A container's current (or previous) run's log, undefined when that run does not exist. */
   containerLogs(pod: KubeObject, container: string, previous: boolean): LogLine[] | undefined;
+}
+
+/** What a subresource action is given: the parent as stored now, the body, and writes through the generic store. */
+export interface SubresourceAction {
+  parent: KubeObject;
+  body: KubeObject;
+  context: StrategyContext;
+  dryRun: boolean;
+  /**
+   * Writes a subresource (status) of an object, refusing a stale resourceVersion: as a client named
+   * `fieldManager` would, or without one straight to storage, leaving managedFields as they were.
+   */
+  writeSubresource(resource: string, object: KubeObject, subresource: string, fieldManager?: string): KubeObject;
+  /** Deletes an object as the request's user, with the given delete options. */
+  delete(resource: string, namespace: string, name: string, options: ActionDeleteOptions): void;
+}
+
+export interface ActionDeleteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  orphanDependents?: boolean;
 }
 
 export interface ReviewContext extends StrategyContext {

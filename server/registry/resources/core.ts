@@ -8,6 +8,7 @@ import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
+import { evictPod, evictionSubresource } from './policy.js';
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
@@ -109,7 +110,7 @@ export const pods = define({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  subresources: [{ name: 'binding', verbs: ['create'] }, { name: 'log', verbs: ['get'] }, statusSubresource],
+  subresources: [{ name: 'binding', verbs: ['create'] }, evictionSubresource, { name: 'log', verbs: ['get'] }, statusSubresource],
   strategy: {
     table: podColumns,
     tableRowConditions: podRowConditions,
@@ -132,6 +133,7 @@ export const pods = define({
       pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
     },
     subresourceCreates: { binding: bindPod },
+    subresourceActions: { eviction: evictPod },
     subresourceReads: { log: readPodLog },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {

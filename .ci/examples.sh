@@ -9,7 +9,7 @@ cache=$root/.cache
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-node_projects=(mocha mocha-tsx nock node-test vitest jest ts-jest)
+node_projects=(mocha mocha-tsx nock node-test vitest jest ts-jest website-operator)
 other_projects=(python go)
 # A run that outlives this hangs (a server left open keeps mocha alive, say): it fails.
 test_timeout=300

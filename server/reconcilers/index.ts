@@ -10,6 +10,7 @@ import { rootCACertificatePublisher, serviceAccountController } from './namespac
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { cronJobController } from './cronjob.js';
 import { jobController } from './job.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
@@ -45,6 +46,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   statefulSetController,
   daemonSetController,
   jobController,
+  cronJobController,
   ttlAfterFinishedController,
   endpointsController,
   endpointSliceController,

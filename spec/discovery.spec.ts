@@ -17,7 +17,6 @@ const capturedVersions = fixture('api-versions.txt');
  */
 const notServedYet = [
   'certificates.k8s.io/v1',
-  'storage.k8s.io/v1',
 ];
 
 /** The rows of a kubectl table, cut at its header's column starts (empty cells stay empty). */

@@ -159,6 +159,21 @@ const layouts: Record<string, Layout> = {
     ['MaxUnavailable', 'maxUnavailable', { pointer: 'intstr.IntOrString' }],
     ['UnhealthyPodEvictionPolicy', 'unhealthyPodEvictionPolicy', { pointer: 'policy.UnhealthyPodEvictionPolicyType' }],
   ],
+  'storage.CSINodeDriver': [
+    ['Name', 'name', 'string'],
+    ['NodeID', 'nodeID', 'string'],
+    ['TopologyKeys', 'topologyKeys', { slice: '[]string' }],
+    ['Allocatable', 'allocatable', { pointer: 'storage.VolumeNodeResources' }],
+  ],
+  'storage.VolumeAttachmentSpec': [
+    ['Attacher', 'attacher', 'string'],
+    ['Source', 'source', { struct: 'storage.VolumeAttachmentSource' }],
+    ['NodeName', 'nodeName', 'string'],
+  ],
+  'storage.VolumeAttachmentSource': [
+    ['PersistentVolumeName', 'persistentVolumeName', { pointer: 'string' }],
+    ['InlineVolumeSpec', 'inlineVolumeSpec', { pointer: 'core.PersistentVolumeSpec' }],
+  ],
   'core.Volume': [
     ['Name', 'name', 'string'],
     ['VolumeSource', '', { embedded: 'core.VolumeSource' }],
@@ -310,4 +325,14 @@ export function goPodDisruptionBudgetSpec(spec: unknown): GoLiteral {
 export function goIntOrString(value: unknown): GoLiteral {
   if (typeof value === 'number') return new GoLiteral(`intstr.IntOrString{Type:0, IntVal:${value}, StrVal:""}`);
   return new GoLiteral(`intstr.IntOrString{Type:1, IntVal:0, StrVal:${goString(value)}}`);
+}
+
+/** A storage.CSINodeDriver as a field error quotes it. */
+export function goCSINodeDriver(driver: unknown): GoLiteral {
+  return new GoLiteral(renderStruct('storage.CSINodeDriver', driver));
+}
+
+/** A storage.VolumeAttachmentSpec as a field error quotes it. */
+export function goVolumeAttachmentSpec(spec: unknown): GoLiteral {
+  return new GoLiteral(renderStruct('storage.VolumeAttachmentSpec', spec));
 }

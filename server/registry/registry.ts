@@ -12,6 +12,7 @@ import { coreResources } from './resources/core.js';
 import { networkingResources } from './resources/networking.js';
 import { nodeResources } from './resources/node.js';
 import { policyResources } from './resources/policy.js';
+import { storageResources } from './resources/storage.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
@@ -178,6 +179,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...schedulingResources,
   ...nodeResources,
   ...policyResources,
+  ...storageResources,
   ...flowcontrolResources,
   customResourceDefinitions,
 ];

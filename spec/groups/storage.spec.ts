@@ -1,0 +1,88 @@
+import * as k8s from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { ManualClock } from '../../testkit/index.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+import { expectStatus } from '../support/status.js';
+import { aligned } from '../support/tables.js';
+
+describe('storage.k8s.io/v1', () => {
+  let cluster: TestCluster;
+  let clock: ManualClock;
+  let storage: k8s.StorageV1Api;
+  before(async () => {
+    clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+    cluster = await startCluster({ clock });
+    storage = cluster.kubeconfig.makeApiClient(k8s.StorageV1Api);
+  });
+  after(() => cluster.stop());
+
+  it('defaults StorageClasses, keeps their provisioner and parameters, and prints the default class', async () => {
+    const standard = await storage.createStorageClass({
+      body: { metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' },
+    });
+    expect(standard).to.include({ reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
+    await storage.createStorageClass({
+      body: { metadata: { name: 'fast' }, provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3' }, volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true },
+    });
+    const refused = await expectStatus(storage.patchStorageClass({ name: 'fast', body: [{ op: 'replace', path: '/parameters/type', value: 'io2' }] }), 422, 'Invalid');
+    expect(refused.message).to.equal('StorageClass.storage.k8s.io "fast" is invalid: parameters: Forbidden: updates to parameters are forbidden.');
+    const expanded = await storage.patchStorageClass({ name: 'fast', body: [{ op: 'replace', path: '/allowVolumeExpansion', value: false }] });
+    expect(expanded.allowVolumeExpansion).to.equal(false);
+
+    clock.advance(5_000);
+    const { stdout, stderr } = await cluster.kubectl(['get', 'storageclasses']);
+    expect(stdout, stderr).to.equal(
+      aligned([
+        ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
+        ['fast', 'ebs.csi.aws.com', 'Delete', 'WaitForFirstConsumer', 'false', '5s'],
+        ['standard (default)', 'rancher.io/local-path', 'Delete', 'Immediate', 'false', '5s'],
+      ]),
+    );
+  });
+
+  it('serves CSIDrivers, CSINodes, VolumeAttachments with status and CSIStorageCapacities through StorageV1Api', async () => {
+    const driver = await storage.createCSIDriver({ body: { metadata: { name: 'ebs.csi.aws.com' }, spec: {} } });
+    expect(driver.spec).to.deep.equal({
+      attachRequired: true,
+      podInfoOnMount: false,
+      volumeLifecycleModes: ['Persistent'],
+      storageCapacity: false,
+      fsGroupPolicy: 'ReadWriteOnceWithFSType',
+      requiresRepublish: false,
+      seLinuxMount: false,
+    });
+    await expectStatus(
+      storage.patchCSIDriver({ name: 'ebs.csi.aws.com', body: [{ op: 'replace', path: '/spec/attachRequired', value: false }] }),
+      422,
+      'Invalid',
+      'CSIDriver.storage.k8s.io "ebs.csi.aws.com" is invalid: spec.attachedRequired: Invalid value: false: field is immutable',
+    );
+
+    const node = await storage.createCSINode({ body: { metadata: { name: 'node-1' }, spec: { drivers: [{ name: 'ebs.csi.aws.com', nodeID: 'i-0123', allocatable: { count: 25 } }] } } });
+    expect(node.spec.drivers.map((d) => d.allocatable?.count)).to.deep.equal([25]);
+
+    const attachment = await storage.createVolumeAttachment({
+      body: { metadata: { name: 'csi-0123' }, spec: { attacher: 'ebs.csi.aws.com', nodeName: 'node-1', source: { persistentVolumeName: 'pv-1' } } },
+    });
+    expect(attachment.status).to.deep.equal({ attached: false });
+    const attached = await storage.replaceVolumeAttachmentStatus({ name: 'csi-0123', body: { ...attachment, status: { attached: true, attachmentMetadata: { devicePath: '/dev/xvdba' } } } });
+    expect(attached.status?.attached).to.equal(true);
+    const moved = await expectStatus(storage.patchVolumeAttachment({ name: 'csi-0123', body: [{ op: 'replace', path: '/spec/nodeName', value: 'node-2' }] }), 422, 'Invalid');
+    expect(moved.details.causes[0].message).to.match(/^Invalid value: storage\.VolumeAttachmentSpec\{Attacher:"ebs\.csi\.aws\.com", .*NodeName:"node-2"\}: field is immutable$/);
+
+    await storage.createNamespacedCSIStorageCapacity({
+      namespace: 'kube-system',
+      body: { metadata: { name: 'gp3-zone-a' }, storageClassName: 'fast', nodeTopology: { matchLabels: { 'topology.kubernetes.io/zone': 'a' } }, capacity: '1Ti' },
+    });
+    const capacities = await storage.listNamespacedCSIStorageCapacity({ namespace: 'kube-system' });
+    expect(capacities.items.map((c) => [c.metadata?.name, c.capacity])).to.deep.equal([['gp3-zone-a', '1Ti']]);
+
+    const { stdout, stderr } = await cluster.kubectl(['get', 'volumeattachments']);
+    expect(stdout, stderr).to.equal(
+      aligned([
+        ['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE'],
+        ['csi-0123', 'ebs.csi.aws.com', 'pv-1', 'node-1', 'true', '0s'],
+      ]),
+    );
+  });
+});

@@ -164,7 +164,7 @@ interface SwaggerOperation extends Omit<Operation, 'parameters' | 'requestBody' 
 }
 
 type Operation = OpenAPIV3.OperationObject<OperationExtensions>;
-const httpMethods = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 
 function swaggerParameter(parameter: OpenAPIV3.ParameterObject): SwaggerParameter {
   const out: SwaggerParameter = { name: parameter.name, in: parameter.in, type: (parameter.schema as OpenAPIV3.NonArraySchemaObject).type, uniqueItems: true };
@@ -182,6 +182,8 @@ function swaggerOperation(operation: Operation): SwaggerOperation {
     out.parameters.unshift({ name: 'body', in: 'body', required: body.required ?? false, schema: first.schema });
     out.consumes = Object.keys(body.content);
   }
+  // A connection takes whatever the client sends.
+  if (operation['x-kubernetes-action'] === 'connect') out.consumes = ['*/*'];
   const produces = new Set<string>();
   for (const [code, response] of Object.entries(responses as Record<string, OpenAPIV3.ResponseObject>)) {
     const content = response.content ?? {};

@@ -29,6 +29,8 @@ const messages: Record<string, Fields> = {
     put: [3, 'Operation'],
     post: [4, 'Operation'],
     delete: [5, 'Operation'],
+    options: [6, 'Operation'],
+    head: [7, 'Operation'],
     patch: [8, 'Operation'],
     parameters: [9, 'ParametersItem', 'repeated'],
   },
@@ -154,7 +156,7 @@ function operationMessage(operation: Json): Json {
   return out;
 }
 
-const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 
 /** The Swagger 2.0 document in the shape of gnostic's Document message. */
 function documentMessage(document: Json): Json {

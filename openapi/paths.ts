@@ -5,11 +5,11 @@
 // parameters, so every write operation lists the write options.
 
 import type { OpenAPIV3 } from 'openapi-types';
-import type { ResourceDefinition, SubresourceDefinition } from '../server/registry/types.js';
+import type { Connector, ResourceDefinition, SubresourceDefinition } from '../server/registry/types.js';
 import { builtinSchemaNames as knownSchemaNames } from './kubernetes.js';
 import { type GroupVersionKind, schemaRefPrefix } from './schema.js';
 
-export type KubernetesAction = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist';
+export type KubernetesAction = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist' | 'connect';
 
 export interface OperationExtensions {
   'x-kubernetes-action': KubernetesAction;
@@ -201,11 +201,46 @@ export function resourcePaths(def: ResourceDefinition, schemas: PathSchemas): Re
     }
   }
 
-  for (const sub of def.subresources) paths[`${itemPath}/${sub.name}`] = subresourcePath(sub);
+  for (const sub of def.subresources) {
+    const connector = def.strategy.connect?.[sub.name];
+    if (!connector) paths[`${itemPath}/${sub.name}`] = subresourcePath(sub);
+    else {
+      paths[`${itemPath}/${sub.name}`] = connectPath(sub, connector, false);
+      if (connector.takesPath) paths[`${itemPath}/${sub.name}/{path}`] = connectPath(sub, connector, true);
+    }
+  }
   return paths;
 
+  /** The kind a subresource speaks; an empty group and version are the parent's. */
+  function subresourceKind(sub: SubresourceDefinition): GroupVersionKind {
+    const kind = sub.responseKind;
+    if (!kind) return gvk;
+    return kind.group || kind.version ? { group: kind.group, kind: kind.kind, version: kind.version } : { ...gvk, kind: kind.kind };
+  }
+
+  /** A CONNECT subresource: one operation per HTTP method it takes, answering whatever the backend sends. */
+  function connectPath(sub: SubresourceDefinition, connector: Connector, withPath: boolean): PathItem {
+    const kind = subresourceKind(sub);
+    const query = connector.parameters.map(([name, type]) => queryParameter(name, type, `The ${name} option of ${kind.kind}.`));
+    const all = [pathParameter('name', `The name of the ${kind.kind}.`), ...scopeParameters, ...(withPath ? [pathParameter('path', 'The path to pass on.')] : []), ...query];
+    // Sorted by name, then by where they go, as kube-openapi lists a path's parameters.
+    const path: PathItem = { parameters: all.sort((a, b) => (a.name === b.name ? a.in.localeCompare(b.in) : a.name < b.name ? -1 : 1)) };
+    const item = path as Record<string, unknown>;
+    for (const method of connector.methods) {
+      const word = capitalize(method.toLowerCase());
+      item[method.toLowerCase()] = operation(
+        'connect',
+        `connect${operationPrefix}${word}${scope}${def.kind}${capitalize(sub.name)}${withPath ? 'WithPath' : ''}`,
+        `connect ${method} requests to ${sub.name} of ${def.kind}`,
+        { responses: { '200': { description: 'OK', content: { '*/*': { schema: { type: 'string' } } } }, '401': { description: 'Unauthorized' } } },
+        kind,
+      );
+    }
+    return path;
+  }
+
   function subresourcePath(sub: SubresourceDefinition): PathItem {
-    const subKind = sub.responseKind ? { group: sub.responseKind.group, kind: sub.responseKind.kind, version: sub.responseKind.version } : gvk;
+    const subKind = subresourceKind(sub);
     const subSchema = schemas.schemaOf(subKind);
     const suffix = `${operationPrefix}${scope}${def.kind}${capitalize(sub.name)}`;
     const what = `the ${sub.name} of one ${def.kind}`;

@@ -27,6 +27,7 @@ import { MemoryStore } from './store/memory-store.js';
 import { StartState } from './store/start-state.js';
 import { loadOrCreateCertificates } from './tls.js';
 import { WatchHub, type WatchOptions } from './watch/hub.js';
+import { UpgradeBridge } from './upgrades.js';
 
 export interface ServerOptions {
   /** 0 picks a free port. */
@@ -162,6 +163,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const app = createApp(services, { plainHttp: !certificates, requests, faults, accessLog: options.accessLog, warn, reportError });
   const handler = app.callback();
   const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
+  const upgrades = new UpgradeBridge(server, handler);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -218,6 +220,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       reconcilers.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       services.watches.dispose();
+      upgrades.closeAll();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), 500);
       force.unref();

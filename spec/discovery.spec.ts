@@ -112,6 +112,18 @@ describe('discovery and health', () => {
       storageVersionHash: 'xPOwRZ+Yhw8=',
     });
     expect(byName.get('pods/status')).to.deep.equal({ name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
+    // The CONNECT subresources name their options kind and the verbs of their HTTP methods (kube-apiserver 1.32.13).
+    const connect = (name: string, kind: string, verbs: string[], namespaced = true) => ({ name, singularName: '', namespaced, kind, verbs });
+    const proxyVerbs = ['create', 'delete', 'get', 'patch', 'update'];
+    expect(['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'services/proxy', 'nodes/proxy', 'pods/binding'].map((name) => byName.get(name))).to.deep.equal([
+      connect('pods/attach', 'PodAttachOptions', ['create', 'get']),
+      connect('pods/exec', 'PodExecOptions', ['create', 'get']),
+      connect('pods/portforward', 'PodPortForwardOptions', ['create', 'get']),
+      connect('pods/proxy', 'PodProxyOptions', proxyVerbs),
+      connect('services/proxy', 'ServiceProxyOptions', proxyVerbs),
+      connect('nodes/proxy', 'NodeProxyOptions', proxyVerbs, false),
+      connect('pods/binding', 'Binding', ['create']),
+    ]);
     const hashes = Object.fromEntries(core.resources.filter((r: { storageVersionHash?: string }) => r.storageVersionHash).map((r: { name: string; storageVersionHash: string }) => [r.name, r.storageVersionHash]));
     expect(hashes).to.include({ services: '0/CO1lhkEBI=', namespaces: 'Q3oi5N2YM8M=', configmaps: 'qFsyl6wFWjQ=' });
     expect(byName.get('namespaces')).to.deep.include({ verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] });

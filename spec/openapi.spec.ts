@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { define } from '../server/registry/resources/common.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
 
@@ -120,6 +121,29 @@ describe('OpenAPI documents and field validation', () => {
       const status = paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/status'].patch;
       expect(status['x-kubernetes-group-version-kind']).to.deep.equal({ group: 'apps', kind: 'Deployment', version: 'v1' });
       expect(status.parameters.map((p: { name: string }) => p.name)).to.include('fieldValidation');
+    });
+
+    it('describes the CONNECT subresources as kube-apiserver does: parameters, one operation per method', async () => {
+      const recorded = JSON.parse(readFileSync(new URL('../../spec/fixtures/connect-openapi.json', import.meta.url), 'utf8')).paths;
+      const paths = (await documentOf('api/v1')).paths;
+      const reduced = Object.fromEntries(
+        Object.keys(recorded).map((path) => {
+          const { parameters, ...operations } = paths[path] ?? {};
+          return [
+            path,
+            {
+              parameters: (parameters ?? []).map((p: any) => `${p.in} ${p.name} ${p.schema.type}${p.required ? ' required' : ''}`),
+              operations: Object.fromEntries(
+                Object.entries(operations).map(([method, op]: [string, any]) => {
+                  const content = Object.entries(op.responses).map(([code, r]: [string, any]) => `${code}:${Object.keys(r.content ?? {}).join(',')}`);
+                  return [method, [op.operationId, op['x-kubernetes-action'], op['x-kubernetes-group-version-kind'].kind, ...content].join(' ')];
+                }),
+              ),
+            },
+          ];
+        }),
+      );
+      expect(reduced).to.deep.equal(recorded);
     });
 
     it('names schemas as Kubernetes does and carries the strategic merge facts', async () => {

@@ -26,8 +26,9 @@ function apiResources(entry: GroupVersionEntry): Record<string, unknown>[] {
     out.push(resource);
     for (const sub of def.subresources) {
       const entryOut: Record<string, unknown> = { name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced };
-      if (sub.responseKind) Object.assign(entryOut, { group: sub.responseKind.group, version: sub.responseKind.version, kind: sub.responseKind.kind });
-      else entryOut.kind = def.kind;
+      const kind = sub.responseKind;
+      if (kind?.group || kind?.version) Object.assign(entryOut, { group: kind.group, version: kind.version });
+      entryOut.kind = kind?.kind ?? def.kind;
       entryOut.verbs = sub.verbs;
       out.push(entryOut);
     }

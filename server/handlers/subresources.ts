@@ -12,6 +12,7 @@ import { sendBody, sendJson } from '../http.js';
 import { patchObject } from './patch.js';
 import { respondScale, writeScale } from './scale.js';
 import { validateBodyFields } from '../../openapi/field-validation.js';
+import { connectSubresource } from './connect.js';
 
 type Json = Record<string, any>;
 
@@ -30,6 +31,9 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   const entry = def.subresources.find((s) => s.name === subresource);
   const verb = ctx.state.info.verb;
   if (!entry) throw errors.notFoundPath();
+  const connector = def.strategy.connect?.[subresource];
+  if (connector) return connectSubresource(ctx, services, def, namespace, name, subresource, connector);
+  if (ctx.state.info.subpath) throw errors.notFoundPath();
   if (!(entry.verbs as string[]).includes(verb)) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${subresource}` }, verb);
   if (verb === 'patch') return patchObject(ctx, services, def, namespace, name, subresource);
   if (subresource === 'scale') {
@@ -63,11 +67,17 @@ function respondRead(ctx: KubeContext, services: Services, def: ResourceDefiniti
     query: new URLSearchParams(ctx.querystring),
     now: services.clock.now(),
     nodes: services.nodes,
+    lookup: services.objects.context().lookup,
     watchParent: (listener) =>
       services.store.subscribe((event) => {
         if (event.resource === stored.resource && event.object.key === stored.key) listener(event.type === 'DELETED' ? undefined : event.object.object);
       }),
   });
+  if (result.noContent) {
+    ctx.status = 204;
+    ctx.body = null;
+    return;
+  }
   if (!result.follow) {
     sendBody(ctx, 200, result.body, result.contentType);
     return;

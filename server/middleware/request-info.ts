@@ -15,6 +15,8 @@ export interface RequestInfo {
   resource: string;
   subresource: string;
   name: string;
+  /** What follows the subresource (a proxied path: .../pods/p/proxy/some/path → some/path). */
+  subpath: string;
 }
 
 const namespaceSubresources = new Set(['status', 'finalize']);
@@ -29,6 +31,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     resource: '',
     subresource: '',
     name: '',
+    subpath: '',
   };
   let parts: string[];
   try {
@@ -63,7 +66,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   info.resource = parts[0] ?? '';
   info.name = parts[1] ?? '';
   info.subresource = parts[2] ?? '';
-  if (parts.length > 3) info.isResourceRequest = false;
+  info.subpath = parts.slice(3).join('/');
 
   if (info.verb === 'get' && !info.name) info.verb = 'list';
   if ((info.verb === 'list' || info.verb === 'get') && isTrue(query.get('watch'))) info.verb = 'watch';

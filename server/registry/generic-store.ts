@@ -12,7 +12,7 @@ import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
 import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
-import { groupVersion, resourceKey, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
+import { groupVersion, resourceKey, type ConnectLocation, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
 import type { Credentials } from '../auth/credentials.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { isJsonObject, jsonEqual } from '../json.js';
@@ -232,7 +232,8 @@ export class GenericStore {
     return this.store.get(resourceKey(def), storageKey(def.namespaced ? namespace : '', name));
   }
 
-  private context(): StrategyContext {
+  /** What strategies see of the cluster: the time and reads of other stored objects. */
+  context(): StrategyContext {
     return {
       now: this.clock.now(),
       lookup: (resource, namespace, name) => {
@@ -603,17 +604,18 @@ export class GenericStore {
   }
 
   /**
-   * CONNECT to a subresource (exec, attach, port-forward, proxy): admission sees the connect options;
-   * answers the parent object the connection is for.
+   * CONNECT to a subresource (exec, attach, port-forward, proxy): admission sees the connect options,
+   * then the kind's connector finds where kube-apiserver would connect (or throws what it answers).
    */
-  connect(view: ResourceDefinition, namespace: string, name: string, subresource: string, connectOptions: KubeObject, options: WriteOptions = {}): StoredObject {
+  connect(view: ResourceDefinition, namespace: string, name: string, subresource: string, connectOptions: KubeObject, options: WriteOptions = {}): ConnectLocation {
     const { def } = this.asStored(view);
+    const connector = def.strategy.connect?.[subresource];
+    if (!connector) throw errors.notFoundPath();
     const context = this.context();
     const admission = this.admissionRequest(def, 'CONNECT', { namespace, name, object: connectOptions }, { ...options, subresource });
     this.admission.admit(admission, context);
-    const existing = this.get(def, namespace, name);
     this.admission.validate(admission, context);
-    return existing;
+    return connector.locate({ namespace, name, options: connectOptions }, context);
   }
 
   /** The common tail of every update: generation, managedFields, removal once nothing holds a deleted object. */

@@ -12,7 +12,10 @@ export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | '
 
 export interface SubresourceDefinition {
   name: string;
-  /** The kind the subresource speaks, when it is not the parent's (scale → autoscaling/v1 Scale). */
+  /**
+   * The kind the subresource speaks, when it is not the parent's (scale → autoscaling/v1 Scale); an
+   * empty group and version name a kind of the parent's group-version (pods/exec → PodExecOptions).
+   */
   responseKind?: { group: string; version: string; kind: string };
   verbs: Verb[];
 }
@@ -108,10 +111,49 @@ export interface Strategy {
    * (serviceaccounts/token): given the parent's namespace and name and the request body.
    */
   subresourceResponses?: Record<string, (namespace: string, name: string, body: KubeObject, context: ReviewContext) => KubeObject>;
+  /** Subresources kube-apiserver serves by connecting through to what runs the object (exec, attach, port-forward, proxy). */
+  connect?: Record<string, Connector>;
+}
+
+/** A CONNECT subresource: its options and where kube-apiserver connects for it. */
+export interface Connector {
+  /** The HTTP methods it takes (GET and POST for streams; every method for a proxy). */
+  methods: string[];
+  /** Takes a path after the subresource (.../proxy/some/path). */
+  takesPath: boolean;
+  /** The query parameters its options are read from, with their types (for the OpenAPI documents). */
+  parameters: Array<[string, 'string' | 'boolean' | 'integer']>;
+  /** The options object admission sees (PodExecOptions), read from the query and the path after the subresource. */
+  options(query: URLSearchParams, path: string): KubeObject;
+  /**
+   * Where kube-apiserver connects for the object `name` (the URL's name: `pod`, or `scheme:pod:port`
+   * for proxies); throws the StatusError it answers when there is nowhere to connect.
+   */
+  locate(request: ConnectRequest, context: StrategyContext): ConnectLocation;
+}
+
+export interface ConnectRequest {
+  namespace: string;
+  name: string;
+  options: KubeObject;
+}
+
+/** A backend kube-apiserver dials. */
+export interface ConnectLocation {
+  /** The URL it requests, as Go writes it (https://10.0.0.5:10250/exec/ns/pod/container?command=ls&output=1). */
+  url: string;
+  /** The host:port it dials. */
+  dialAddress: string;
+  /** Streams take only upgrade requests (exec, attach, port-forward); proxies pass any request on. */
+  upgradeRequired: boolean;
+  /** The streams a websocket client of the v5 channel protocol gets, where kube-apiserver translates them (exec, attach). */
+  streams?: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean };
 }
 
 /** What a subresource GET answers: a body of its own type, and for a stream the part still to come. */
 export interface SubresourceReadResult {
+  /** 204 No Content instead of a body (the log of a pod no node runs yet). */
+  noContent?: boolean;
   contentType: string;
   body: string;
   /** Keeps the response open and writes more until `end` is called; returns how to stop early. */
@@ -125,6 +167,8 @@ export interface SubresourceReadRequest {
   now: Date;
   /** What runs on the nodes (the kubelet API kube-apiserver proxies to), when a kubelet runs. */
   nodes?: NodeAPI;
+  /** Reads other stored objects (the pod's node). */
+  lookup: StrategyContext['lookup'];
   /** Calls `listener` on every change of the parent (undefined once it is deleted); returns how to stop. */
   watchParent(listener: (parent: KubeObject | undefined) => void): () => void;
 }

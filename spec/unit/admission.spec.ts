@@ -114,13 +114,13 @@ describe('admission chain', () => {
       ]);
     });
 
-    it('admits connections to a subresource with their options and answers the parent', () => {
+    it('admits connections to a subresource with their options before the connector locates the backend', () => {
       const { services, seen, def } = cluster();
       services.objects.create(def('serviceaccounts'), 'default', { metadata: { name: 'default' } });
       services.objects.create(def('pods'), 'default', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
       seen.length = 0;
-      const parent = services.objects.connect(def('pods'), 'default', 'p', 'exec', { kind: 'PodExecOptions', metadata: {}, command: ['ls'] });
-      expect(parent.name).to.equal('p');
+      const connect = () => services.objects.connect(def('pods'), 'default', 'p', 'exec', { kind: 'PodExecOptions', metadata: {}, command: ['ls'] });
+      expect(connect).to.throw('pod p does not have a host assigned');
       expect(seen).to.deep.equal(['Probe.admit CONNECT pods/exec', 'Probe.validate CONNECT pods/exec']);
     });
   });

@@ -2,13 +2,14 @@
 
 import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
-import type { ResourceDefinition, StrategyContext } from '../types.js';
+import type { Connector, ResourceDefinition, StrategyContext, SubresourceDefinition, Verb } from '../types.js';
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
 import { evictPod, evictionSubresource } from './policy.js';
+import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy } from './connect.js';
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
@@ -18,6 +19,14 @@ import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nod
 type Json = Record<string, any>;
 
 const core = { group: '', version: 'v1' };
+
+const methodVerbs: Record<string, Verb> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/** A CONNECT subresource: discovery names its options kind and the verbs of its HTTP methods. */
+function connectSubresource(name: string, optionsKind: string, connector: Connector): SubresourceDefinition {
+  const verbs = connector.methods.flatMap((m) => (methodVerbs[m] ? [methodVerbs[m]] : [])).sort();
+  return { name, responseKind: { group: '', version: '', kind: optionsKind }, verbs };
+}
 
 // ---------- namespaces ----------
 
@@ -110,8 +119,18 @@ export const pods = define({
   namespaced: true,
   shortNames: ['po'],
   categories: ['all'],
-  subresources: [{ name: 'binding', verbs: ['create'] }, evictionSubresource, { name: 'log', verbs: ['get'] }, statusSubresource],
+  subresources: [
+    connectSubresource('attach', 'PodAttachOptions', podAttach),
+    { name: 'binding', responseKind: { group: '', version: '', kind: 'Binding' }, verbs: ['create'] },
+    evictionSubresource,
+    connectSubresource('exec', 'PodExecOptions', podExec),
+    { name: 'log', verbs: ['get'] },
+    connectSubresource('portforward', 'PodPortForwardOptions', podPortForward),
+    connectSubresource('proxy', 'PodProxyOptions', podProxy),
+    statusSubresource,
+  ],
   strategy: {
+    connect: { attach: podAttach, exec: podExec, portforward: podPortForward, proxy: podProxy },
     table: podColumns,
     tableRowConditions: podRowConditions,
     returnDeletedObject: true,
@@ -220,8 +239,9 @@ export const services = define({
   namespaced: true,
   shortNames: ['svc'],
   categories: ['all'],
-  subresources: [statusSubresource],
+  subresources: [connectSubresource('proxy', 'ServiceProxyOptions', serviceProxy), statusSubresource],
   strategy: {
+    connect: { proxy: serviceProxy },
     table: serviceColumns,
     nameCheck: isDNS1035Label,
     returnDeletedObject: true,
@@ -395,8 +415,9 @@ export const nodes = define({
   plural: 'nodes',
   namespaced: false,
   shortNames: ['no'],
-  subresources: [statusSubresource],
+  subresources: [connectSubresource('proxy', 'NodeProxyOptions', nodeProxy), statusSubresource],
   strategy: {
+    connect: { proxy: nodeProxy },
     table: nodeColumns,
     fieldSelectors: ownFieldSelectors({ 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) }, false),
     defaults(node) {

@@ -5,6 +5,7 @@
 import { errors, field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { LogLine, SubresourceReadRequest, SubresourceReadResult } from '../types.js';
+import { chooseContainer, kubeletAddress } from './connect.js';
 
 type Json = Record<string, any>;
 
@@ -53,21 +54,6 @@ function readOptions(name: string, query: URLSearchParams): LogOptions {
   return options;
 }
 
-/** The container a log request is for: the one named, or the pod's only container. */
-function chooseContainer(pod: KubeObject, asked: string | undefined): string {
-  const spec = (pod.spec ?? {}) as Json;
-  const name = pod.metadata.name ?? '';
-  const all: string[] = [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].map((c: Json) => c.name);
-  if (asked === undefined) {
-    const containers: Json[] = spec.containers ?? [];
-    if (containers.length === 1) return containers[0].name;
-    if (containers.length === 0) throw errors.badRequest(`a container name must be specified for pod ${name}`);
-    throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
-  }
-  if (!all.includes(asked)) throw errors.badRequest(`container ${asked} is not valid for pod ${name}`);
-  return asked;
-}
-
 /** The kubelet's refusal for a container that has no log of the asked-for run yet. */
 function kubeletRefusal(pod: KubeObject, container: string, previous: boolean): string {
   const status = (pod.status ?? {}) as Json;
@@ -107,8 +93,11 @@ export function readPodLog(request: SubresourceReadRequest): SubresourceReadResu
   const pod = request.parent;
   const options = readOptions(pod.metadata.name ?? '', request.query);
   const container = chooseContainer(pod, options.container);
-  // A pod no node runs yet has nothing to show.
-  if (!(pod.spec as Json | undefined)?.nodeName || !request.nodes) return { contentType: 'text/plain', body: '' };
+  // A pod no node runs yet has nothing to show; a node that is gone or has no address has no kubelet to ask.
+  const nodeName = (pod.spec as Json | undefined)?.nodeName;
+  if (!nodeName) return { noContent: true, contentType: '', body: '' };
+  kubeletAddress(request.lookup, nodeName, 'pods');
+  if (!request.nodes) return { contentType: 'text/plain', body: '' };
   const lines = request.nodes.containerLogs(pod, container, options.previous);
   if (!lines) throw errors.badRequest(kubeletRefusal(pod, container, options.previous));
   const result: SubresourceReadResult = { contentType: 'text/plain', body: render(lines, options, request.now) };

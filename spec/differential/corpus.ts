@@ -52,7 +52,16 @@ export interface CollectStep extends Comparison {
   events: number;
 }
 
-export type Step = RequestStep | WaitStep | WatchStep | CollectStep;
+/**
+ * Opens a websocket (`GET /path?query`) offering `protocols`, reads frames until the server closes
+ * and records the protocol chosen, each frame's channel (its first byte) and data, and the close code.
+ */
+export interface WebsocketStep extends Comparison {
+  websocket: string;
+  protocols: string[];
+}
+
+export type Step = RequestStep | WaitStep | WatchStep | CollectStep | WebsocketStep;
 
 export interface Scenario {
   name: string;
@@ -77,6 +86,7 @@ export function stepLabel(step: Step): string {
   if ('request' in step) return step.request;
   if ('wait' in step) return `wait ${step.wait}`;
   if ('watch' in step) return `watch ${step.as}: ${step.watch}`;
+  if ('websocket' in step) return `websocket ${step.websocket}`;
   return `collect ${step.collect}`;
 }
 

@@ -3,8 +3,9 @@
 
 import http from 'node:http';
 import https from 'node:https';
+import WebSocket from 'ws';
 import { parse as parseYaml, stringify } from 'yaml';
-import { type CollectStep, type Corpus, namespaceFor, type RequestStep, type Scenario, stepLabel, type Step } from './corpus.js';
+import { type Corpus, namespaceFor, type RequestStep, type Scenario, stepLabel, type Step, type WebsocketStep } from './corpus.js';
 import { Normalizer, parsePath, shape } from './normalize.js';
 
 export interface Target {
@@ -164,6 +165,43 @@ class Watch {
   }
 }
 
+interface WebsocketAnswer {
+  status: number;
+  rawHeaders: string[];
+  /** The body of a refused upgrade. */
+  text?: string;
+  frames: Array<{ channel: number; data: string }>;
+  close?: number;
+}
+
+/** A websocket session: the handshake's answer, then every frame until the server closes. */
+function websocket(target: Target, path: string, protocols: string[]): Promise<WebsocketAnswer> {
+  const url = new URL(path, target.url.replace(/^http/, 'ws'));
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { ca: target.ca, headers: { Authorization: `Bearer ${target.token}`, 'User-Agent': 'kubemock-differential/1.0' } });
+    const answer: WebsocketAnswer = { status: 0, rawHeaders: [], frames: [] };
+    const timer = setTimeout(() => ws.terminate(), stepTimeoutMs);
+    ws.on('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ ...answer, status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    ws.on('upgrade', (res) => Object.assign(answer, { status: res.statusCode ?? 0, rawHeaders: res.rawHeaders }));
+    ws.on('message', (data: Buffer) => answer.frames.push({ channel: data[0], data: data.subarray(1).toString('utf8') }));
+    ws.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ ...answer, close: code });
+    });
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      if (!answer.status) reject(err);
+    });
+  });
+}
+
 /** Runs one scenario; the namespace it gets is created first and deleted after (not waited for). */
 export async function runScenario(target: Target, corpus: Corpus, index: number): Promise<Recorded[]> {
   const scenario: Scenario = corpus.scenarios[index];
@@ -206,7 +244,7 @@ async function waitFor(target: Target, agent: http.Agent, path: string, status: 
   }
 }
 
-function compared(step: RequestStep | CollectStep, normalizer: Normalizer, body: unknown): unknown {
+function compared(step: Parameters<typeof shape>[1], normalizer: Normalizer, body: unknown): unknown {
   normalizer.learn(body);
   return shape(normalizer.normalize(body), step);
 }
@@ -236,6 +274,7 @@ async function runStep(target: Target, agent: http.Agent, step: Step, vars: Reco
     });
     return { step: label, status: watch.status, headers, events };
   }
+  if ('websocket' in step) return runWebsocket(target, step, vars, normalizer);
   const [method, path] = splitRequest(substitute(step.request, vars) as string);
   const headers = substitute(step.send ?? {}, vars) as Record<string, string>;
   const payload = encodeBody({ ...step, body: substitute(step.body, vars) }, headers);
@@ -252,4 +291,14 @@ async function runStep(target: Target, agent: http.Agent, step: Step, vars: Reco
   const body = compared(step, normalizer, decoded);
   const recordedHeaders = normalizer.normalize(headerMap(response.rawHeaders, [...defaultHeaders, ...(step.headers ?? [])])) as Recorded['headers'];
   return { step: label, status: response.status, headers: recordedHeaders, body };
+}
+
+async function runWebsocket(target: Target, step: WebsocketStep, vars: Record<string, string>, normalizer: Normalizer): Promise<Recorded> {
+  const [, path] = splitRequest(substitute(step.websocket, vars) as string);
+  const answer = await websocket(target, path, step.protocols);
+  const headers = normalizer.normalize(headerMap(answer.rawHeaders, [...defaultHeaders, ...(step.headers ?? [])])) as Recorded['headers'];
+  const label = stepLabel(step);
+  if (answer.text !== undefined) return { step: label, status: answer.status, headers, body: compared(step, normalizer, decode(answer.text)) };
+  const frames = answer.frames.map(({ channel, data }) => ({ channel, data: compared(step, normalizer, decode(data)) }));
+  return { step: label, status: answer.status, headers, events: [...frames, { close: answer.close }] };
 }

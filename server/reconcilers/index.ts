@@ -10,6 +10,7 @@ import { rootCACertificatePublisher, serviceAccountController } from './namespac
 import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption.js';
 import { cronJobController } from './cronjob.js';
 import { jobController } from './job.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
@@ -48,6 +49,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   jobController,
   cronJobController,
   ttlAfterFinishedController,
+  disruptionController,
   endpointsController,
   endpointSliceController,
 ];

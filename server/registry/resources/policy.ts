@@ -117,7 +117,7 @@ function setPodCondition(pod: KubeObject, condition: Json, now: Date): void {
 }
 
 /** apimeta.SetStatusCondition of the DisruptionAllowed condition (pdbhelper.UpdateDisruptionAllowedCondition). */
-function setDisruptionAllowed(status: Json, now: Date): void {
+export function setDisruptionAllowed(status: Json, now: Date): void {
   const allowed = (status.disruptionsAllowed ?? 0) > 0;
   const wanted = { type: 'DisruptionAllowed', status: allowed ? 'True' : 'False', reason: allowed ? 'SufficientPods' : 'InsufficientPods', message: '', observedGeneration: status.observedGeneration ?? 0 };
   const conditions: Json[] = status.conditions ?? [];

@@ -34,7 +34,8 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
   const connector = def.strategy.connect?.[subresource];
   if (connector) return connectSubresource(ctx, services, def, namespace, name, subresource, connector);
   if (ctx.state.info.subpath) throw errors.notFoundPath();
-  if (!(entry.verbs as string[]).includes(verb)) throw errors.methodNotSupported({ group: def.group, resource: `${def.plural}/${subresource}` }, verb);
+  // A method the subresource has no route for, answered as go-restful answers it.
+  if (!(entry.verbs as string[]).includes(verb)) throw errors.methodNotAllowed();
   if (verb === 'patch') return patchObject(ctx, services, def, namespace, name, subresource);
   if (subresource === 'scale') {
     if (verb === 'get') return respondScale(ctx, def, services.objects.get(def, namespace, name));

@@ -280,6 +280,7 @@ export const field = {
   invalid: (path: string, value: unknown, detail: string) => new FieldError('FieldValueInvalid', path, detail, value),
   forbidden: (path: string, detail: string) => new FieldError('FieldValueForbidden', path, detail),
   duplicate: (path: string, value: unknown) => new FieldError('FieldValueDuplicate', path, '', value),
+  notFound: (path: string, value: unknown) => new FieldError('FieldValueNotFound', path, '', value),
   notSupported: (path: string, value: unknown, supported: string[]) =>
     new FieldError('FieldValueNotSupported', path, `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`, value),
   tooLong: (path: string, max: number) => new FieldError('FieldValueTooLong', path, `may not be more than ${max} bytes`),

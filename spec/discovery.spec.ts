@@ -115,6 +115,7 @@ describe('discovery and health', () => {
     // The CONNECT subresources name their options kind and the verbs of their HTTP methods (kube-apiserver 1.32.13).
     const connect = (name: string, kind: string, verbs: string[], namespaced = true) => ({ name, singularName: '', namespaced, kind, verbs });
     const proxyVerbs = ['create', 'delete', 'get', 'patch', 'update'];
+    expect(byName.get('pods/ephemeralcontainers')).to.deep.equal({ name: 'pods/ephemeralcontainers', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] });
     expect(['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'services/proxy', 'nodes/proxy', 'pods/binding'].map((name) => byName.get(name))).to.deep.equal([
       connect('pods/attach', 'PodAttachOptions', ['create', 'get']),
       connect('pods/exec', 'PodExecOptions', ['create', 'get']),

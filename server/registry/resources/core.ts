@@ -8,6 +8,7 @@ import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
+import { ephemeralContainersSubresource, keepAllButEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainers } from './pod-ephemeral.js';
 import { evictPod, evictionSubresource } from './policy.js';
 import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy } from './connect.js';
 import { timestamp } from '../../clock.js';
@@ -122,6 +123,7 @@ export const pods = define({
   subresources: [
     connectSubresource('attach', 'PodAttachOptions', podAttach),
     { name: 'binding', responseKind: { group: '', version: '', kind: 'Binding' }, verbs: ['create'] },
+    ephemeralContainersSubresource,
     evictionSubresource,
     connectSubresource('exec', 'PodExecOptions', podExec),
     { name: 'log', verbs: ['get'] },
@@ -154,7 +156,10 @@ export const pods = define({
     subresourceCreates: { binding: bindPod },
     subresourceActions: { eviction: evictPod },
     subresourceReads: { log: readPodLog },
+    subresourceUpdates: { ephemeralcontainers: keepAllButEphemeralContainers },
+    subresourceValidation: { ephemeralcontainers: validateEphemeralContainersUpdate },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
+    validateCreate: validateNoEphemeralContainers,
     validateUpdate(pod, old) {
       if (jsonEqual(frozenPodSpec(pod.spec as Json), frozenPodSpec(old.spec as Json))) return [];
       return [field.forbidden('spec', `pod updates may not change fields other than ${podUpdatableSpec.join(',')}`)];

@@ -24,7 +24,7 @@ function defaultProbe(probe: Json | undefined): void {
   }
 }
 
-function defaultContainer(container: Json): void {
+export function defaultContainer(container: Json): void {
   container.resources ??= {};
   container.terminationMessagePath ??= '/dev/termination-log';
   container.terminationMessagePolicy ??= 'File';
@@ -66,7 +66,7 @@ export function defaultPodSpec(spec: Json | undefined): void {
   // serviceAccount is the deprecated alias of serviceAccountName, which wins when both are given.
   if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
   if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
-  for (const list of [spec.containers, spec.initContainers]) {
+  for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) {
     if (Array.isArray(list)) for (const c of list) if (c && typeof c === 'object') defaultContainer(c);
   }
   if (Array.isArray(spec.volumes)) for (const v of spec.volumes) if (v && typeof v === 'object') defaultVolume(v);
@@ -120,6 +120,46 @@ function validateContainers(list: unknown, path: string, required: boolean, name
   return out;
 }
 
+/** Fields of an ephemeral container that must keep their zero value, in the Go struct's order. */
+const ephemeralForbidden = ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
+
+function isZero(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === false || value === 0) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  // An empty ResourceRequirements is its zero value; an empty list inside it is not.
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+/**
+ * Ephemeral containers: named uniquely among all containers, targeting a regular or init container,
+ * and free of what the pod's own services rely on (ports, resources, probes, lifecycle, subPaths).
+ */
+function validateEphemeralContainers(list: unknown, path: string, names: Set<string>, targets: Set<string>, volumes: Set<string>): FieldError[] {
+  if (!Array.isArray(list) || list.length === 0) return [];
+  const out: FieldError[] = [];
+  list.forEach((c: Json, i) => {
+    const at = `${path}[${i}]`;
+    if (!c || typeof c !== 'object') {
+      out.push(field.invalid(at, c, 'must be an object'));
+      return;
+    }
+    if (!c.name) out.push(field.required(`${at}.name`));
+    else out.push(...isDNS1123Label(c.name).map((p) => field.invalid(`${at}.name`, c.name, p)));
+    if (!c.image) out.push(field.required(`${at}.image`));
+    (Array.isArray(c.volumeMounts) ? c.volumeMounts : []).forEach((mount: Json, j: number) => {
+      if (mount?.name && !volumes.has(mount.name)) out.push(field.notFound(`${at}.volumeMounts[${j}].name`, mount.name));
+    });
+    if (c.name && names.has(c.name)) out.push(field.duplicate(`${at}.name`, c.name));
+    else if (c.name) names.add(c.name);
+    if (c.targetContainerName && !targets.has(c.targetContainerName)) out.push(field.notFound(`${at}.targetContainerName`, c.targetContainerName));
+    for (const key of ephemeralForbidden) if (!isZero(c[key])) out.push(field.forbidden(`${at}.${key}`, 'cannot be set for an Ephemeral Container'));
+    (Array.isArray(c.volumeMounts) ? c.volumeMounts : []).forEach((mount: Json, j: number) => {
+      for (const key of ['subPath', 'subPathExpr']) if (mount?.[key]) out.push(field.forbidden(`${at}.volumeMounts[${j}].${key}`, 'cannot be set for an Ephemeral Container'));
+    });
+  });
+  return out;
+}
+
 export function validatePodSpec(spec: Json | undefined, path: string): FieldError[] {
   if (!spec || typeof spec !== 'object') return [field.required(`${path}.containers`)];
   const names = new Set<string>();
@@ -127,6 +167,8 @@ export function validatePodSpec(spec: Json | undefined, path: string): FieldErro
     ...validateContainers(spec.containers, `${path}.containers`, true, names),
     ...validateContainers(spec.initContainers, `${path}.initContainers`, false, names),
   ];
+  const volumeNames = new Set<string>((Array.isArray(spec.volumes) ? spec.volumes : []).map((v: Json) => v?.name));
+  out.push(...validateEphemeralContainers(spec.ephemeralContainers, `${path}.ephemeralContainers`, names, new Set(names), volumeNames));
   if (spec.restartPolicy && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) {
     out.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'Never', 'OnFailure']));
   }

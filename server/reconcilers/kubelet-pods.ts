@@ -8,6 +8,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { timestamp } from '../clock.js';
+import { jsonEqual } from '../json.js';
 import type { LogLine } from '../registry/types.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -534,9 +535,9 @@ export class PodWorker {
     if (initStatuses.length) status.initContainerStatuses = initStatuses;
     status.containerStatuses = mainStatuses;
     if (old.qosClass) status.qosClass = old.qosClass;
-    this.deps.clientFor(run.node).updateStatus(pod, (p) => {
-      p.status = { ...status, ...(old.nominatedNodeName ? { nominatedNodeName: old.nominatedNodeName } : {}) };
-    });
+    if (old.nominatedNodeName) status.nominatedNodeName = old.nominatedNodeName;
+    // The status manager only writes when the status changed.
+    if (!jsonEqual(status, old)) this.deps.clientFor(run.node).updateStatus(pod, (p) => (p.status = status));
     return status;
   }
 }

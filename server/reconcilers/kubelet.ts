@@ -105,7 +105,15 @@ export const kubelet: ControllerDescriptor = {
     return {
       watches: [
         { resource: 'nodes', map: (event) => [nodeKey(event.object.name)] },
-        { resource: 'coordination.k8s.io/leases', map: (event) => (event.object.namespace === nodeLeaseNamespace ? [nodeKey(event.object.name)] : []) },
+        {
+          resource: 'coordination.k8s.io/leases',
+          // Its own renewals need no second look; a lease deleted or taken by someone else does.
+          map: (event) => {
+            if (event.object.namespace !== nodeLeaseNamespace) return [];
+            const holder = (event.object.object.spec as Json | undefined)?.holderIdentity;
+            return event.type === 'DELETED' || holder !== event.object.name ? [nodeKey(event.object.name)] : [];
+          },
+        },
         {
           resource: 'pods',
           map: (event) => {

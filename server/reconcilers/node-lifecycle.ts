@@ -59,15 +59,31 @@ export const nodeIpamController: ControllerDescriptor = {
   aliases: ['nodeipam'],
   create(env) {
     const client = env.client(controllerManagerIdentity('node-controller'));
+    /** CIDRs in use by node name, kept from node events so a node's allocation costs no listing. */
+    const used = new Map<string, string>();
+    const cidrOf = (node: StoredObject | undefined): string | undefined => (node?.object.spec as Json | undefined)?.podCIDR;
+    for (const node of env.services.store.list('nodes')) if (cidrOf(node)) used.set(node.name, cidrOf(node)!);
     return {
       for: 'nodes',
+      watches: [
+        {
+          resource: 'nodes',
+          map(event) {
+            used.delete(event.object.name);
+            if (event.type !== 'DELETED' && cidrOf(event.object)) used.set(event.object.name, cidrOf(event.object)!);
+            return [];
+          },
+        },
+      ],
       reconcile(name) {
         const node = client.get('nodes', '', name);
-        if (!node || (node.object.spec as Json | undefined)?.podCIDR) return;
-        const used = new Set(client.list('nodes').map((n) => (n.object.spec as Json | undefined)?.podCIDR).filter(Boolean));
+        if (!node || cidrOf(node)) return;
+        const taken = new Set(used.values());
+        // /24s of 10.244.0.0/16, as --cluster-cidr=10.244.0.0/16 with --node-cidr-mask-size=24 hands them out.
         for (let i = 0; i < 256; i++) {
           const cidr = `10.244.${i}.0/24`;
-          if (used.has(cidr)) continue;
+          if (taken.has(cidr)) continue;
+          used.set(name, cidr);
           client.update(node, (n) => {
             n.spec = { ...(n.spec as Json), podCIDR: cidr, podCIDRs: [cidr] };
           });
@@ -182,6 +198,8 @@ export const nodeLifecycleController: ControllerDescriptor = {
     /** The NoExecute taint for an unready node, unless every zone is down or the node's zone is mostly down. */
     const noExecuteTaint = (node: StoredObject): number | undefined => {
       const ready = conditionOf(node, 'Ready')?.status;
+      // A healthy node needs no look at the zones, unless it carries a taint to take off.
+      if ((ready === 'True' || ready === undefined) && !masterDisruption && !taintsOf(node).some(noExecuteOurs)) return undefined;
       const zones = zoneStates();
       const allDown = zones.size > 0 && [...zones.values()].every((z) => z.state === 'FullDisruption');
       if (allDown !== masterDisruption) {

@@ -129,6 +129,13 @@ function unchanged(path: string, value: string, before: Map<string, string>): bo
   return path.endsWith(`${separator}${nodeMarker}`) && before.has(path.slice(0, -2));
 }
 
+/** Whether an entry owns any field of the scope a write touches (status alone, or all but a status subresource). */
+function ownsInScope(entry: ManagedFieldsEntry, scope: ManagedScope): boolean {
+  const tops = Object.keys(entry.fieldsV1 ?? {});
+  if (scope.subresource === 'status') return tops.includes('f:status');
+  return scope.statusIsSubresource ? tops.some((t) => t !== 'f:status') : tops.length > 0;
+}
+
 /**
  * The managedFields after a write by `info.manager`: it owns what it set or changed; other managers
  * lose the fields it changed; fields that no longer exist are owned by nobody. A create compares
@@ -144,6 +151,11 @@ export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: 
   let mine: ManagedFieldsEntry | undefined;
   for (const entry of previous) {
     const sameManager = entry.manager === info.manager && entry.operation === 'Update' && (entry.subresource ?? '') === (info.subresource ?? '');
+    // An entry that owns nothing in the written scope (a creator's spec, on a status write) stays as it is.
+    if (!sameManager && !ownsInScope(entry, info)) {
+      entries.push(entry);
+      continue;
+    }
     const owned = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !changed.has(p) || sameManager);
     const kept = owned.filter((p) => now.has(p) || !before.has(p));
     if (sameManager) {

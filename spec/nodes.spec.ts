@@ -34,6 +34,7 @@ describe('nodes', () => {
         'kubernetes.io/hostname': 'kubemock-node-1',
         'kubernetes.io/os': 'linux',
       });
+      expect(node.metadata.annotations).to.deep.equal({ 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' });
       expect(node.spec).to.deep.equal({ podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] });
       expect(node.status.capacity).to.deep.equal({ cpu: '32', 'ephemeral-storage': '100Gi', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '256Gi', pods: '110' });
       expect(node.status.allocatable).to.deep.equal(node.status.capacity);

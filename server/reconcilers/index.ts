@@ -7,7 +7,7 @@ import { garbageCollector } from './garbage-collector.js';
 import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
-import { nodeIpamController, nodeLifecycleController, taintEvictionController } from './node-lifecycle.js';
+import { nodeIpamController, nodeLifecycleController, taintEvictionController, ttlController } from './node-lifecycle.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { disruptionController } from './disruption.js';
@@ -35,6 +35,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   clusterRoleAggregationController,
   flowSchemaStatusController,
   nodeIpamController,
+  ttlController,
   nodeLifecycleController,
   taintEvictionController,
   scheduler,

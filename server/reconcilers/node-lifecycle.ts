@@ -1,4 +1,5 @@
-// kube-controller-manager's node controllers: node-ipam hands out pod CIDRs; node-lifecycle turns a
+// kube-controller-manager's node controllers: node-ipam hands out pod CIDRs; ttl annotates how long
+// kubelets may cache objects for the cluster's size; node-lifecycle turns a
 // node whose kubelet stopped renewing its Lease Unknown, taints nodes by their conditions and marks
 // their pods not ready; taint-eviction deletes pods a NoExecute taint no longer lets stay.
 
@@ -89,6 +90,55 @@ export const nodeIpamController: ControllerDescriptor = {
           });
           return;
         }
+      },
+    };
+  },
+};
+
+/** Cluster sizes and the object cache TTL the ttl controller gives them, with overlaps for hysteresis. */
+const ttlBoundaries = [
+  { sizeMin: 0, sizeMax: 100, ttlSeconds: 0 },
+  { sizeMin: 90, sizeMax: 500, ttlSeconds: 15 },
+  { sizeMin: 450, sizeMax: 1000, ttlSeconds: 30 },
+  { sizeMin: 900, sizeMax: 2000, ttlSeconds: 60 },
+  { sizeMin: 1800, sizeMax: Infinity, ttlSeconds: 300 },
+];
+const ttlAnnotation = 'node.alpha.kubernetes.io/ttl';
+
+export const ttlController: ControllerDescriptor = {
+  name: 'ttl-controller',
+  aliases: ['ttl'],
+  create(env) {
+    const client = env.client(controllerManagerIdentity('ttl-controller'));
+    let step = 0;
+    let count = env.services.store.list('nodes').length;
+    const desired = () => {
+      while (count > ttlBoundaries[step].sizeMax) step++;
+      while (step > 0 && count < ttlBoundaries[step].sizeMin) step--;
+      return String(ttlBoundaries[step].ttlSeconds);
+    };
+    let last = desired();
+    return {
+      for: 'nodes',
+      watches: [
+        {
+          resource: 'nodes',
+          map(event) {
+            if (event.type === 'ADDED') count++;
+            if (event.type === 'DELETED') count--;
+            const next = desired();
+            if (next === last) return [];
+            last = next;
+            // A new TTL concerns every node.
+            return env.services.store.list('nodes').map((n) => n.name);
+          },
+        },
+      ],
+      reconcile(name) {
+        const node = client.get('nodes', '', name);
+        const ttl = desired();
+        if (!node || node.object.metadata.annotations?.[ttlAnnotation] === ttl) return;
+        client.update(node, (n) => (n.metadata.annotations = { ...n.metadata.annotations, [ttlAnnotation]: ttl }));
       },
     };
   },

@@ -173,6 +173,76 @@ describe('nodes', () => {
     });
   });
 
+  describe('pods whose node is gone', () => {
+    it('are failed and force-deleted by the pod garbage collector after the 40 s quarantine', async () => {
+      const clock = new ManualClock(wallClockStart());
+      const cluster = await startCluster({ clock });
+      try {
+        const seen: Json[] = [];
+        cluster.server.services.store.subscribe((event) => {
+          if (event.resource === 'pods' && event.object.name === 'stranded') seen.push(event.object.object);
+        });
+        await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'stranded' }, spec: { nodeName: 'vanished', containers: [{ name: 'c', image: 'nginx' }] } } });
+        await advance(cluster.server, clock, 39_000);
+        expect((await cluster.request('/api/v1/namespaces/default/pods/stranded')).status).to.equal(200);
+        await advance(cluster.server, clock, 1_000);
+        expect((await cluster.request('/api/v1/namespaces/default/pods/stranded')).status).to.equal(404);
+        const failed = seen.find((p) => p.status?.phase === 'Failed')!;
+        expect(failed.status.conditions.find((c: Json) => c.type === 'DisruptionTarget')).to.deep.include({ status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' });
+      } finally {
+        await cluster.stop();
+      }
+    });
+    it('fails an unscheduled pod held by a finalizer once deleted, and force-deletes it', async () => {
+      const cluster = await startCluster({ clock: new ManualClock(wallClockStart()) });
+      try {
+        const path = '/api/v1/namespaces/default/pods/held';
+        await cluster.core.createNamespacedPod({
+          namespace: 'default',
+          body: { metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: { nodeSelector: { nowhere: 'true' }, containers: [{ name: 'c', image: 'nginx' }] } },
+        });
+        await cluster.server.controllers.settle();
+        expect((await (await cluster.request(path)).json()).status.phase).to.equal('Pending');
+        await cluster.request(path, { method: 'DELETE' });
+        await cluster.server.controllers.settle();
+        const held = await (await cluster.request(path)).json();
+        expect(held.status.phase).to.equal('Failed');
+        expect(held.metadata.deletionGracePeriodSeconds).to.equal(0);
+        await cluster.request(path, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { finalizers: null } }) });
+        await cluster.server.controllers.settle();
+        expect((await cluster.request(path)).status).to.equal(404);
+      } finally {
+        await cluster.stop();
+      }
+    });
+
+    it('force-deletes pods terminating on a not-ready node tainted out-of-service', async () => {
+      const clock = new ManualClock(wallClockStart());
+      const cluster = await startCluster({ clock, nodes: 2 });
+      try {
+        await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'stuck' }, spec: { nodeName: 'kubemock-node-1', containers: [{ name: 'c', image: 'nginx' }] } } });
+        await cluster.server.controllers.settle();
+        cluster.server.world.stopHeartbeat('kubemock-node-1');
+        await advance(cluster.server, clock, 60_000);
+        await cluster.request('/api/v1/namespaces/default/pods/stuck', { method: 'DELETE' });
+        await advance(cluster.server, clock, 60_000);
+        const stuck = await (await cluster.request('/api/v1/namespaces/default/pods/stuck')).json();
+        expect(stuck.metadata.deletionTimestamp, 'its kubelet is gone, so it stays Terminating').to.be.a('string');
+        const taint = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
+        const node = await (await cluster.request('/api/v1/nodes/kubemock-node-1')).json();
+        await cluster.request('/api/v1/nodes/kubemock-node-1', {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/merge-patch+json' },
+          body: JSON.stringify({ spec: { taints: [...node.spec.taints, taint] } }),
+        });
+        await cluster.server.controllers.settle();
+        expect((await cluster.request('/api/v1/namespaces/default/pods/stuck')).status).to.equal(404);
+      } finally {
+        await cluster.stop();
+      }
+    });
+  });
+
   describe('when every node is down', () => {
     it('keeps pods where they are, as the node controller does in full disruption', async () => {
       const clock = new ManualClock(wallClockStart());

@@ -8,6 +8,7 @@ import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
 import { rootCACertificatePublisher, serviceAccountController } from './namespace-defaults.js';
 import { nodeIpamController, nodeLifecycleController, taintEvictionController, ttlController } from './node-lifecycle.js';
+import { podGarbageCollector } from './pod-gc.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { disruptionController } from './disruption.js';
@@ -38,6 +39,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   ttlController,
   nodeLifecycleController,
   taintEvictionController,
+  podGarbageCollector,
   scheduler,
   kubelet,
   apiServiceRegistrationController,

@@ -3,6 +3,7 @@
 import type { Services } from '../services.js';
 import type { ControllerDescriptor } from './controller.js';
 import { customResourceDefinitionController } from './custom-resource-definitions.js';
+import { eventTTL } from './event-ttl.js';
 import { garbageCollector } from './garbage-collector.js';
 import { kubelet } from './kubelet.js';
 import { namespaceController } from './namespace-deletion.js';
@@ -55,6 +56,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   disruptionController,
   endpointsController,
   endpointSliceController,
+  eventTTL,
 ];
 
 export interface ReconcilerOptions {

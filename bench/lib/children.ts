@@ -11,7 +11,7 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export type ServerScript = 'kubemock-server' | 'baseline-server';
+export type ServerScript = 'kubemock-server' | 'baseline-server' | 'cluster-server';
 
 export class ServerChild {
   private nextId = 1;

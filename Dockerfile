@@ -11,6 +11,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY server server
 COPY openapi openapi
 COPY testkit testkit
+COPY tools/start-objects tools/start-objects
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}

@@ -13,7 +13,8 @@ import { apiServiceAvailability, apiserverIdentity as apiserverUser, registerAPI
 import type { Services } from '../services.js';
 import { systemPriorityClasses } from '../registry/resources/scheduling.js';
 import { recordedResources } from './objects.js';
-import { clusterTemplate, type TemplateServices } from './template.js';
+import type { Registry } from '../registry/registry.js';
+import { clusterTemplate, writeTemplate, type TemplateFile, type TemplateServices } from './template.js';
 
 export interface ClusterIdentity {
   /** The port kube-apiserver serves on, which the `kubernetes` Service targets. */
@@ -107,6 +108,11 @@ function writeStaticObjects(scratch: TemplateServices): void {
   const available = apiServiceAvailability(scratch);
   for (const group of scratch.registry.groups()) for (const entry of group.versions) register(`${entry.version}.${entry.group}`);
   for (const service of objects.listNow(find(scratch, 'apiregistration.k8s.io', 'apiservices'), '')) available(service.name);
+}
+
+/** The start-up template written through the write path (the build keeps it, tools/start-objects). */
+export function writeStartTemplate(registry: Registry): TemplateFile {
+  return writeTemplate(registry, templateResources, writeStaticObjects);
 }
 
 const identities = new Map<string, string>();

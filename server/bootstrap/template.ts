@@ -1,9 +1,12 @@
-// The objects every fresh cluster starts with that do not depend on the running server, written once
-// per process through the write path into a scratch store, then copied into each new or reset store
-// with fresh uids and times. Writing ~150 objects through defaulting, validation and managedFields
-// takes tens of milliseconds; copying them takes a few.
+// The objects every fresh cluster starts with that do not depend on the running server, written
+// through the write path into a scratch store, then copied into each new or reset store with fresh
+// uids and times. Writing ~150 objects through defaulting, validation and managedFields (and loading
+// the schemas that takes) costs a first start well over a hundred milliseconds; copying them takes a
+// few. So the build writes the template once (tools/start-objects) and a process reads that file,
+// writing the template itself only when the registry serves other group-versions than the build's.
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { builtinAdmissionChain } from '../admission/index.js';
 import { ManualClock, timestamp } from '../clock.js';
 import { GenericStore } from '../registry/generic-store.js';
@@ -20,7 +23,7 @@ export type TemplateServices = Pick<Services, 'clock' | 'registry' | 'store' | '
 /** What differs between copies, in the order it occurs in a template object's JSON. */
 type Slot = 'uid' | 'resourceVersion' | 'time';
 
-interface TemplateObject {
+export interface TemplateObject {
   resource: string;
   key: string;
   /** The serialized object cut where a slot goes: parts[i] precedes slots[i]. */
@@ -52,8 +55,14 @@ function cut(json: string, uid: string, resourceVersion: string): Pick<TemplateO
   return { parts, slots };
 }
 
+/** A template as the build writes it: the served group-versions it was written for, and its objects. */
+export interface TemplateFile {
+  key: string;
+  objects: TemplateObject[];
+}
+
 export class ClusterTemplate {
-  constructor(private readonly objects: readonly TemplateObject[]) {}
+  constructor(readonly objects: readonly TemplateObject[]) {}
 
   copyInto(target: GenericStore, now: Date): void {
     const time = JSON.stringify(timestamp(now));
@@ -69,30 +78,57 @@ export class ClusterTemplate {
   }
 }
 
-const templates = new Map<string, ClusterTemplate>();
+/** Where the build leaves its template, beside this module. */
+export const templateFileUrl = new URL('./start-objects.json', import.meta.url);
 
-/**
- * The template `write` produces against this registry, made on first use. `write` runs on a scratch
- * store and may create what it needs besides (namespaces); only `resources` are kept.
- */
-export function clusterTemplate(registry: Registry, resources: ReadonlySet<string>, write: (scratch: TemplateServices) => void): ClusterTemplate {
-  // What the template holds follows the served group-versions (an APIService each).
-  const key = registry
+const templates = new Map<string, ClusterTemplate>();
+let built: TemplateFile | null | undefined;
+
+/** The build's template, read once; null when there is none (sources run without a build). */
+function builtTemplate(): TemplateFile | null {
+  if (built === undefined) {
+    try {
+      built = JSON.parse(readFileSync(templateFileUrl, 'utf8')) as TemplateFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      built = null;
+    }
+  }
+  return built;
+}
+
+/** What the template holds follows the served group-versions (an APIService each). */
+export function templateKey(registry: Registry): string {
+  return registry
     .allGroupVersions()
     .map((e) => `${e.group}/${e.version}`)
     .join(',');
+}
+
+/**
+ * Writes the template through the write path against this registry. `write` runs on a scratch store
+ * and may create what it needs besides (namespaces); only `resources` are kept.
+ */
+export function writeTemplate(registry: Registry, resources: ReadonlySet<string>, write: (scratch: TemplateServices) => void): TemplateFile {
+  const store = new MemoryStore({ historySize: 1, historyBytes: 1 });
+  const clock = new ManualClock(writtenAt);
+  const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), builtinAdmissionChain());
+  write({ clock, registry, store, objects });
+  const kept = [...resources].flatMap((resource) => store.list(resource));
+  kept.sort((a, b) => a.resourceVersion - b.resourceVersion);
+  return {
+    key: templateKey(registry),
+    objects: kept.map((s) => ({ resource: s.resource, key: s.key, ...cut(s.json, s.object.metadata.uid ?? '', String(s.resourceVersion)) })),
+  };
+}
+
+/** The template for this registry, made on first use: the build's when it fits, else written now. */
+export function clusterTemplate(registry: Registry, resources: ReadonlySet<string>, write: (scratch: TemplateServices) => void): ClusterTemplate {
+  const key = templateKey(registry);
   let template = templates.get(key);
   if (!template) {
-    const store = new MemoryStore({ historySize: 1, historyBytes: 1 });
-    const clock = new ManualClock(writtenAt);
-    const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), builtinAdmissionChain());
-    const scratch = { clock, registry, store, objects };
-    write(scratch);
-    const kept = [...resources].flatMap((resource) => store.list(resource));
-    kept.sort((a, b) => a.resourceVersion - b.resourceVersion);
-    template = new ClusterTemplate(
-      kept.map((s) => ({ resource: s.resource, key: s.key, ...cut(s.json, s.object.metadata.uid ?? '', String(s.resourceVersion)) })),
-    );
+    const file = builtTemplate();
+    template = new ClusterTemplate((file?.key === key ? file : writeTemplate(registry, resources, write)).objects);
     templates.set(key, template);
   }
   return template;

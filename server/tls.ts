@@ -17,6 +17,35 @@ const files = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'apiserver.crt', key: '
 /** Names every kubemock serving certificate covers, besides the listen host and --tls-san values. */
 export const defaultSubjectAltNames = ['localhost', '127.0.0.1', '::1', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', '10.96.0.1'];
 
+type Generated = ServingCertificates & { caKey: string };
+
+/**
+ * Every server gets certificates of its own (a CA no other server uses), but making them costs more
+ * than the rest of a warm start. A process that starts a second server for the same names is one
+ * that starts many (a cluster per test): from then on one set is made ahead in the background, for
+ * the next server to take.
+ */
+const spares = new Map<string, Promise<Generated>>();
+const namesSeen = new Set<string>();
+
+function certificatesFor(sans: string[], clock: Clock): Promise<Generated> {
+  const names = [...new Set(sans)];
+  const key = names.join(',');
+  const make = () => import('./certificates.js').then(({ generateCertificates }) => generateCertificates(names, clock.now()));
+  const taken = spares.get(key) ?? make();
+  spares.delete(key);
+  if (namesSeen.has(key)) {
+    // Made once this server's are done, so as not to slow it.
+    const spare = taken.then(make, make);
+    spare.catch(() => {
+      if (spares.get(key) === spare) spares.delete(key);
+    });
+    spares.set(key, spare);
+  }
+  namesSeen.add(key);
+  return taken;
+}
+
 export async function loadOrCreateCertificates(options: { certDir?: string; sans: string[]; clock: Clock }): Promise<ServingCertificates> {
   const { certDir } = options;
   const paths = certDir ? Object.fromEntries(Object.entries(files).map(([k, f]) => [k, join(certDir, f)])) : undefined;
@@ -24,8 +53,7 @@ export async function loadOrCreateCertificates(options: { certDir?: string; sans
     const [caCert, cert, key] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
     return { caCert, cert, key };
   }
-  const { generateCertificates } = await import('./certificates.js');
-  const generated = await generateCertificates([...defaultSubjectAltNames, ...options.sans], options.clock.now());
+  const generated = await certificatesFor([...defaultSubjectAltNames, ...options.sans], options.clock);
   if (paths) {
     await mkdir(certDir!, { recursive: true });
     await Promise.all([

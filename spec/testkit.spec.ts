@@ -4,7 +4,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -475,6 +476,27 @@ metadata: { name: shop }
       expect(err!.message).to.include('create /api/v1/namespaces/default/configmaps -> 201');
     });
 
+    it('decodes the body of a protobuf write, as typed clients send it', async () => {
+      const vectors = JSON.parse(readFileSync(new URL('../../spec/fixtures/protobuf-vectors.json', import.meta.url), 'utf8')) as Array<{ name: string; protobufBase64: string; json: Record<string, unknown> }>;
+      const vector = vectors.find((v) => v.name === 'configmap')!;
+      const code = await new Promise<number>((resolve, reject) => {
+        const request = https.request(
+          `${cluster.url}/api/v1/namespaces/default/configmaps`,
+          { method: 'POST', ca: cluster.caCert, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/json' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        request.on('error', reject);
+        request.end(Buffer.from(vector.protobufBase64, 'base64'));
+      });
+      expect(code).to.equal(201);
+      const [create] = cluster.requests.find({ verb: 'create', resource: 'configmaps' });
+      expect(create.body).to.deep.equal(vector.json);
+      expect((create.object!.data as Record<string, string>).a).to.equal('b');
+    });
+
     it('marks positions to ask what came since', async () => {
       await core.listNamespace();
       const mark = cluster.requests.mark();
@@ -489,12 +511,10 @@ metadata: { name: shop }
       await using cluster = await startKubemock({ warn: (message) => warnings.push(message) });
       const headers = { Authorization: `Bearer ${cluster.token}` };
       const get = (path: string) => new Promise<number>((resolve, reject) => {
-        import('node:https').then(({ default: https }) =>
-          https.get(`${cluster.url}${path}`, { headers, ca: cluster.caCert }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode!));
-          }).on('error', reject),
-        );
+        https.get(`${cluster.url}${path}`, { headers, ca: cluster.caCert }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        }).on('error', reject);
       });
       expect(await get('/apis/metrics.k8s.io/v1beta1/pods')).to.equal(404);
       expect(await get('/apis/metrics.k8s.io/v1beta1/nodes')).to.equal(404);

@@ -4,6 +4,7 @@
 import type { Middleware } from 'koa';
 import { createRequire } from 'node:module';
 import type { KubeContext, KubeState } from '../context.js';
+import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
 import type { Registry } from '../registry/registry.js';
 import { httpLogLine, type RequestLog, type RequestRecord, writeVerbs } from '../requests/log.js';
 import type { KubeObject } from '../store/types.js';
@@ -34,6 +35,16 @@ const load = createRequire(import.meta.url);
 function decoded(text: string, type: string): unknown {
   try {
     return type.includes('yaml') ? (load('yaml') as typeof import('yaml')).parse(text) : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A request body as the object it carried: JSON, YAML or Kubernetes protobuf (typed clients such as kubectl's create commands send that). */
+function decodedBody(bytes: Buffer, type: string): unknown {
+  if (!type.includes(protobufMediaType)) return decoded(bytes.toString('utf8'), type);
+  try {
+    return decodeKubernetesProtobuf(bytes);
   } catch {
     return undefined;
   }
@@ -103,7 +114,7 @@ export function requestLog(options: RequestLogOptions): Middleware<KubeState> {
           return object;
         },
         get body() {
-          if (body === null) body = write && requestBody && !/protobuf/.test(requestType) ? decoded(requestBody.toString('utf8'), requestType) : undefined;
+          if (body === null) body = write && requestBody ? decodedBody(requestBody, requestType) : undefined;
           return body;
         },
         fault: ctx.state.fault,

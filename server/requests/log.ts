@@ -29,7 +29,7 @@ export interface RequestRecord {
   latencyMs: number;
   /** The object a successful write answered with, as stored. */
   readonly object?: KubeObject;
-  /** The body a write sent, when it was JSON or YAML. */
+  /** The body a write sent, decoded from JSON, YAML or Kubernetes protobuf. */
   readonly body?: unknown;
   /** The fault injected into this request, if one was. */
   fault?: string;

@@ -122,7 +122,7 @@ function validationCost(): Figure[] {
     const run = () => {
       const copy = structuredClone(object);
       def.strategy.decode!(copy);
-      const problems = def.strategy.validate!(copy);
+      const problems = def.strategy.validate!(copy, undefined, { now: new Date(), lookup: () => undefined, list: () => [], warn: () => {} });
       if (problems.length) throw new Error(`the bench object is invalid: ${problems.join(', ')}`);
     };
     for (let i = 0; i < 200; i++) run();

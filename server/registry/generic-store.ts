@@ -232,10 +232,11 @@ export class GenericStore {
     return this.store.get(resourceKey(def), storageKey(def.namespaced ? namespace : '', name));
   }
 
-  /** What strategies see of the cluster: the time and reads of other stored objects. */
-  context(): StrategyContext {
+  /** What strategies see of the cluster: the time, reads of other stored objects, and the write's warnings. */
+  context(options: WriteOptions = {}): StrategyContext {
     return {
       now: this.clock.now(),
+      warn: options.warn ?? (() => {}),
       lookup: (resource, namespace, name) => {
         const def = this.findDefinition(resource);
         return def && this.find(def, namespace, name)?.object;
@@ -287,10 +288,10 @@ export class GenericStore {
   }
 
   /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
-  private validate(def: ResourceDefinition, object: KubeObject, old?: KubeObject, subresource?: string): void {
+  private validate(def: ResourceDefinition, context: StrategyContext, object: KubeObject, old?: KubeObject, subresource?: string): void {
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
     const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
-    problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old) : def.strategy.validate?.(object, old)) ?? []));
+    problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old, context) : def.strategy.validate?.(object, old, context)) ?? []));
     if (!old) problems.push(...(def.strategy.validateCreate?.(object) ?? []));
     if (old) {
       if (!subresource) problems.push(...(def.strategy.validateUpdate?.(object, old) ?? []));
@@ -360,7 +361,7 @@ export class GenericStore {
     if (meta.resourceVersion && /^\d+$/.test(meta.resourceVersion) && meta.resourceVersion !== '0') {
       throw errors.badRequest('resourceVersion should not be set on objects to be created');
     }
-    const context = this.context();
+    const context = this.context(options);
     const strategy = def.strategy;
     const admission = this.admissionRequest(def, 'CREATE', { namespace: meta.namespace ?? '', name: meta.name ?? '', object: input }, options);
 
@@ -392,7 +393,7 @@ export class GenericStore {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.prepareForCreate?.(object, context);
-    this.validate(def, object);
+    this.validate(def, context, object);
     for (const warning of strategy.warningsOnCreate?.(object) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
 
@@ -487,11 +488,11 @@ export class GenericStore {
     // As on create, ownership is settled before admission and before the strategy keeps what an update may not change.
     const before = given.baseManagedFields ? { ...old, metadata: { ...old.metadata, managedFields: given.baseManagedFields } } : old;
     const managedFields = this.ownership(object, before, def, writeOptions, view);
-    const context = this.context();
+    const context = this.context(writeOptions);
     const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
     this.admission.admit(admission, context);
     if (!options.subresource) strategy.prepareForUpdate?.(object, old);
-    this.validate(def, object, old, options.subresource);
+    this.validate(def, context, object, old, options.subresource);
     if (!options.subresource) for (const warning of strategy.warningsOnUpdate?.(object, old) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
     return this.commitUpdate(def, existing, object, writeOptions, managedFields);
@@ -520,13 +521,13 @@ export class GenericStore {
     if (!create) throw errors.notFoundPath();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
     const writeOptions = { ...options, subresource };
-    const context = this.context();
+    const context = this.context(writeOptions);
     const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: body as KubeObject }, writeOptions);
     this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
     this.admission.validate(admission, context);
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
-    this.validate(def, next, existing.object, subresource);
+    this.validate(def, context, next, existing.object, subresource);
     return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
   }
 
@@ -541,7 +542,7 @@ export class GenericStore {
     const request = body as KubeObject;
     request.metadata ??= {};
     const writeOptions = { ...options, subresource };
-    const context = this.context();
+    const context = this.context(writeOptions);
     const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: request }, writeOptions);
     this.admission.admit(admission, context);
     this.admission.validate(admission, context);
@@ -574,7 +575,7 @@ export class GenericStore {
     if (!act) throw errors.notFoundPath();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest(`the body of a ${def.plural}/${subresource} request must be an object`);
     const writeOptions = { ...options, subresource };
-    const context = this.context();
+    const context = this.context(writeOptions);
     const admission = this.admissionRequest(def, 'CREATE', { namespace, name, object: body as KubeObject }, writeOptions);
     this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
@@ -611,7 +612,7 @@ export class GenericStore {
     const { def } = this.asStored(view);
     const connector = def.strategy.connect?.[subresource];
     if (!connector) throw errors.notFoundPath();
-    const context = this.context();
+    const context = this.context(options);
     const admission = this.admissionRequest(def, 'CONNECT', { namespace, name, object: connectOptions }, { ...options, subresource });
     this.admission.admit(admission, context);
     this.admission.validate(admission, context);
@@ -653,7 +654,7 @@ export class GenericStore {
       const refusal = def.strategy.refuseDelete?.(name);
       if (refusal) throw refusal;
     }
-    const context = this.context();
+    const context = this.context(options);
     const admission = this.admissionRequest(def, 'DELETE', { namespace, name }, options);
     this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);

@@ -36,6 +36,11 @@ export interface StrategyContext {
   lookup(resource: string, namespace: string, name: string): KubeObject | undefined;
   /** Every stored object of a resource (for allocators such as service cluster IPs). */
   list(resource: string): KubeObject[];
+  /**
+   * Sends a Warning header to the client of this write (kube-apiserver's warning recorder): admission
+   * and validation warn here. Writes with no client to tell (controllers) drop them.
+   */
+  warn(text: string): void;
 }
 
 export interface Strategy {
@@ -63,7 +68,7 @@ export interface Strategy {
   /** Per writable subresource (status, finalize): keeps what a write there may not change. */
   subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
   /** Checks every write; `old` is the object an update replaces. */
-  validate?(object: KubeObject, old?: KubeObject): FieldError[];
+  validate?(object: KubeObject, old: KubeObject | undefined, context: StrategyContext): FieldError[];
   /** Warnings a create is answered with (WarningsOnCreate), after validation passed. */
   warningsOnCreate?(object: KubeObject): string[];
   /** Warnings an update of the main resource is answered with (WarningsOnUpdate). */
@@ -74,7 +79,7 @@ export interface Strategy {
   /** Per writable subresource (jobs/status): the checks a write there makes instead of validateUpdate. */
   subresourceValidation?: Record<string, (object: KubeObject, old: KubeObject) => FieldError[]>;
   /** Checks a /status write in place of validate (a custom resource's status schema). */
-  validateStatus?(object: KubeObject, old: KubeObject): FieldError[];
+  validateStatus?(object: KubeObject, old: KubeObject, context: StrategyContext): FieldError[];
   /** The label selector /scale reports, in string form (default: spec.selector as a metav1.LabelSelector). */
   scaleSelector?(object: KubeObject): string | undefined;
   /** Where /scale reads and writes replicas, as dotted paths (default: spec.replicas and status.replicas). */

@@ -282,7 +282,7 @@ describe('CustomResourceDefinitions', () => {
   });
 
   describe('validation ratcheting', () => {
-    it('lets an update leave a field that a tightened schema now refuses, and refuses changing it', async () => {
+    it('lets an update leave a field that a tightened schema now refuses, warning about its rules, and refuses changing it', async () => {
       const crd = (a: Record<string, unknown>) =>
         JSON.stringify({
           apiVersion: 'apiextensions.k8s.io/v1',
@@ -296,7 +296,9 @@ describe('CustomResourceDefinitions', () => {
       expect((await cluster.kubectl(['apply', '-f', '-'], crd({ type: 'string', maxLength: 3, 'x-kubernetes-validations': [{ rule: 'self.size() < 4' }] }))).code).to.equal(0);
       const probe = JSON.stringify({ apiVersion: 'ex.kubemock.dev/v1', kind: 'Rat', metadata: { name: 'probe' }, spec: { a: 'long' } });
       await waitFor(async () => (await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], probe)).code !== 0);
-      await kubectl('patch', 'rat', 'r', '--type=merge', '-p', '{"spec":{"b":"y"}}');
+      const kept = await cluster.kubectl(['patch', 'rat', 'r', '--type=merge', '-p', '{"spec":{"b":"y"}}']);
+      expect(kept.code).to.equal(0);
+      expect(kept.stderr).to.equal('Warning: spec.a: Invalid value: "string": failed rule: self.size() < 4\n');
       const refused = await kubectlFails(['patch', 'rat', 'r', '--type=merge', '-p', '{"spec":{"a":"toolongvalue2"}}']);
       expect(refused).to.include('* spec.a: Too long: may not be more than 3 bytes');
       expect(refused).to.include('* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');

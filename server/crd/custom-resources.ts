@@ -7,7 +7,7 @@ import { field, type FieldError, GoLiteral, StatusError } from '../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../json.js';
 import { age, creationAge } from '../registry/printing.js';
 import { baseStrategy, keepAllButStatus, scaleSubresource, statusSubresource } from '../registry/resources/common.js';
-import type { ResourceDefinition, StorageVersion, Strategy, SubresourceDefinition, TableColumn, Verb } from '../registry/types.js';
+import type { ResourceDefinition, StorageVersion, Strategy, StrategyContext, SubresourceDefinition, TableColumn, Verb } from '../registry/types.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
 import { hasRules, validateRules } from './cel/rules.js';
@@ -149,6 +149,12 @@ function blocking(problems: FieldError[]): boolean {
   return problems.some((p) => ['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid'].includes(p.type));
 }
 
+/** Rule failures refuse the write; ratcheted ones (on values the update did not change) only warn. */
+function rulesOutcome(findings: { errors: FieldError[]; warnings: string[] }, context: StrategyContext): FieldError[] {
+  for (const warning of findings.warnings) context.warn(warning);
+  return findings.errors;
+}
+
 const rulesSkipped = () => field.invalid('<nil>', new GoLiteral('"null"'), 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');
 
 function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, gv: string): Partial<Strategy> {
@@ -163,7 +169,7 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
   const kind = crd.spec.names.kind;
   const columns = version.additionalPrinterColumns?.length ? version.additionalPrinterColumns : [ageColumn];
 
-  const check = (object: KubeObject, old: KubeObject | undefined): FieldError[] => {
+  const check = (object: KubeObject, old: KubeObject | undefined, context: StrategyContext): FieldError[] => {
     const typeProblems = typeMetaProblems(object, kind, gv);
     if (typeProblems.length) return typeProblems;
     const problems = ratchet(validator.validate(object), object, old);
@@ -172,7 +178,7 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
     if (!old || validateListTypes(old, schema).length === 0) problems.push(...listProblems);
     if (withRules) {
       if (blocking(problems)) problems.push(rulesSkipped());
-      else problems.push(...ratchet(validateRules(schema, object, old), object, old));
+      else problems.push(...rulesOutcome(validateRules(schema, object, old), context));
     }
     return problems;
   };
@@ -188,7 +194,7 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
       applyDefaults(object, schema);
     },
     generationChanged: (object, old) => !jsonEqual(withoutMetadata(object), withoutMetadata(old)),
-    validate: (object, old) => check(object, old),
+    validate: (object, old, context) => check(object, old, context),
     subresourceUpdates: {
       ...(hasStatus
         ? {
@@ -206,12 +212,12 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
     };
     strategy.prepareForUpdate = keepStatusOf;
     // A /status write is checked against the status schema only.
-    strategy.validateStatus = (object, old) => {
+    strategy.validateStatus = (object, old, context) => {
       const typeProblems = typeMetaProblems(object, kind, gv);
       if (typeProblems.length) return typeProblems;
       const problems = object.status !== undefined && statusValidator ? statusValidator.validate(object.status, 'status') : [];
       if (scalePaths) problems.push(...scaleProblems(object, { status: scalePaths.status, selector: scalePaths.selector }));
-      if (withRules && statusSchema && !blocking(problems)) problems.push(...validateRules(statusSchema, object.status, old.status, 'status'));
+      if (withRules && statusSchema && !blocking(problems)) problems.push(...rulesOutcome(validateRules(statusSchema, object.status, old.status, 'status'), context));
       return problems;
     };
   }

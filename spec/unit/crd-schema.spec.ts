@@ -132,10 +132,10 @@ describe('x-kubernetes-validations', () => {
           maxReplicas: { type: 'integer' },
           backup: { type: 'object', properties: { schedule: { type: 'string' } } },
           size: { type: 'string', 'x-kubernetes-validations': [{ rule: "quantity(self).compareTo(quantity('1Gi')) >= 0" }] },
-          cidrs: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'isCIDR(self) && cidr(self).containsIP(ip("10.0.0.1"))', message: 'must contain 10.0.0.1' }] } },
-          name: { type: 'string', 'x-kubernetes-validations': [{ rule: '!format.dns1123Label().validate(self).hasValue()', message: 'must be a DNS label' }] },
+          cidrs: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 64, 'x-kubernetes-validations': [{ rule: 'isCIDR(self) && cidr(self).containsIP(ip("10.0.0.1"))', message: 'must contain 10.0.0.1' }] } },
+          name: { type: 'string', maxLength: 63, 'x-kubernetes-validations': [{ rule: '!format.dns1123Label().validate(self).hasValue()', message: 'must be a DNS label' }] },
           count: { type: 'integer', 'x-kubernetes-validations': [{ rule: '!oldSelf.hasValue() || self >= oldSelf.value()', message: 'may only grow', optionalOldSelf: true }] },
-          hosts: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'self.all(h, h.lowerAscii() == h) && self.isSorted()', message: 'sorted lowercase hosts' }] },
+          hosts: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 253 }, 'x-kubernetes-validations': [{ rule: 'self.all(h, h.lowerAscii() == h) && self.isSorted()', message: 'sorted lowercase hosts' }] },
         },
       },
     },
@@ -151,7 +151,7 @@ describe('x-kubernetes-validations', () => {
 
   it('reports failed rules with message, messageExpression, reason and fieldPath', () => {
     const object = { spec: { engine: 'sqlite', minReplicas: 5, maxReplicas: 3, backup: { schedule: 'daily' }, size: '512Mi', cidrs: ['10.0.0.0/8', '192.168.0.0/16'], name: 'Bad_Name', hosts: ['b.example', 'a.example'] } };
-    expect(texts(validateRules(schema, object, undefined))).to.have.members([
+    expect(texts(validateRules(schema, object, undefined).errors)).to.have.members([
       'spec: Invalid value: "object": minReplicas must not exceed maxReplicas',
       'spec.backup: Forbidden: backups are not supported for sqlite',
       `spec.size: Invalid value: "string": failed rule: quantity(self).compareTo(quantity('1Gi')) >= 0`,
@@ -163,16 +163,23 @@ describe('x-kubernetes-validations', () => {
 
   it('runs transition rules only against a correlated old value, and optionalOldSelf rules always', () => {
     const before = { spec: { engine: 'postgres', minReplicas: 1, maxReplicas: 3, count: 5 } };
-    expect(validateRules(schema, { spec: { engine: 'mysql', minReplicas: 1, maxReplicas: 3 } }, undefined)).to.deep.equal([]);
-    expect(texts(validateRules(schema, { spec: { engine: 'mysql', minReplicas: 1, maxReplicas: 3, count: 4 } }, before))).to.have.members([
+    expect(validateRules(schema, { spec: { engine: 'mysql', minReplicas: 1, maxReplicas: 3 } }, undefined).errors).to.deep.equal([]);
+    expect(texts(validateRules(schema, { spec: { engine: 'mysql', minReplicas: 1, maxReplicas: 3, count: 4 } }, before).errors)).to.have.members([
       'spec.engine: Invalid value: "string": engine is immutable',
       'spec.count: Invalid value: "integer": may only grow',
     ]);
-    expect(validateRules(schema, { spec: { engine: 'postgres', minReplicas: 1, maxReplicas: 3, count: 1 } }, { spec: {} })).to.deep.equal([]);
+    expect(validateRules(schema, { spec: { engine: 'postgres', minReplicas: 1, maxReplicas: 3, count: 1 } }, { spec: {} }).errors).to.deep.equal([]);
+  });
+
+  it('warns, without refusing, about failures on values an update left unchanged', () => {
+    const before = { spec: { engine: 'postgres', minReplicas: 1, maxReplicas: 3, size: '512Mi', name: 'Bad_Name' } };
+    const outcome = validateRules(schema, { spec: { ...before.spec, maxReplicas: 4, name: 'Still_Bad' } }, before);
+    expect(texts(outcome.errors)).to.deep.equal(['spec.name: Invalid value: "string": must be a DNS label']);
+    expect(outcome.warnings).to.deep.equal([`spec.size: Invalid value: "string": failed rule: quantity(self).compareTo(quantity('1Gi')) >= 0`]);
   });
 
   it('reports evaluation errors against the node', () => {
-    expect(texts(validateRules(schema, { spec: { engine: 'postgres', maxReplicas: 3 } }, undefined))).to.deep.equal(['spec: Invalid value: "object": No such key: minReplicas']);
+    expect(texts(validateRules(schema, { spec: { engine: 'postgres', maxReplicas: 3 } }, undefined).errors)).to.deep.equal(['spec: Invalid value: "object": No such key: minReplicas']);
   });
 });
 
@@ -192,8 +199,8 @@ describe('CEL quantities and JSONPath', () => {
         },
       },
     };
-    expect(validateRules(schema, { q: '1Gi' }, undefined)).to.deep.equal([]);
-    expect(texts(validateRules(schema, { q: '1G' }, undefined))).to.deep.equal(['q: Invalid value: "string": 1Gi in bytes']);
+    expect(validateRules(schema, { q: '1Gi' }, undefined).errors).to.deep.equal([]);
+    expect(texts(validateRules(schema, { q: '1G' }, undefined).errors)).to.deep.equal(['q: Invalid value: "string": 1Gi in bytes']);
   });
 
   it('reads printer-column paths with filters', () => {

@@ -3,9 +3,12 @@
 // apiextensions-apiserver's CEL validator words its findings.
 
 import { field, type FieldError, GoLiteral } from '../../errors.js';
-import { isJsonObject, type JsonObject } from '../../json.js';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../json.js';
 import { childPath, indexPath, type JSONSchemaProps, propertySchema, type ValidationRule } from '../schema/types.js';
 import { celEnvironments, Optional } from './library.js';
+import { CostEstimator } from './cost.js';
+import { CostLimitExceeded, type CostPlan, costPlan, CostTracker, evaluateCounted, perCallLimit, runtimeBudget } from './runtime-cost.js';
+import { type CelType, maxRequestBytes, optionalOf, schemaCelType } from './types.js';
 
 type Program = (context: Record<string, unknown>) => unknown;
 
@@ -15,9 +18,35 @@ interface CompiledRule {
   message?: Program;
   /** Whether the rule compares with oldSelf (a transition rule). */
   transition: boolean;
+  /** The estimated worst-case cost of one evaluation of the rule and of its messageExpression. */
+  cost: number;
+  messageCost: number;
 }
 
-const compiled = new WeakMap<JSONSchemaProps, CompiledRule[]>();
+interface CompiledNode {
+  rules: CompiledRule[];
+  /** The CEL type of the node's values, whose fewest bytes bound how often an unbounded rule can run. */
+  type: CelType | undefined;
+  /** What compiling the node's rules found wrong (reported with the CRD's path they were compiled under). */
+  problems: FieldError[];
+}
+
+const compiled = new WeakMap<JSONSchemaProps, CompiledNode>();
+
+/** kube-apiserver's limits on estimated costs: per rule (times how often it may run) and for all of a schema's rules. */
+export const ruleCostLimit = 10_000_000;
+export const schemaCostLimit = 100_000_000;
+
+type ProgramWithAst = Program & { ast: Parameters<CostEstimator['estimate']>[0] };
+
+function estimatedCost(program: Program, type: CelType | undefined, optionalOldSelf: boolean): number {
+  if (!type) return 0;
+  const variables = new Map([
+    ['self', type],
+    ['oldSelf', optionalOldSelf ? optionalOf(type) : type],
+  ]);
+  return new CostEstimator(type, variables).estimate((program as ProgramWithAst).ast).max;
+}
 
 const usesOldSelf = (expression: string) => /\boldSelf\b/.test(expression);
 
@@ -30,9 +59,11 @@ function ruleLiteral(rule: ValidationRule): string {
   return `apiextensions.ValidationRule{${parts.join(', ')}, Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:${JSON.stringify(rule.fieldPath ?? '')}, OptionalOldSelf:(*bool)(nil)}`;
 }
 
-function compileNode(schema: JSONSchemaProps, path: string, problems: FieldError[]): CompiledRule[] {
+function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolean): CompiledNode {
   const rules = schema['x-kubernetes-validations'] ?? [];
   const out: CompiledRule[] = [];
+  const problems: FieldError[] = [];
+  const type = schemaCelType(schema, resourceRoot);
   rules.forEach((rule, i) => {
     const at = `${path}.x-kubernetes-validations[${i}]`;
     if (!rule.rule?.trim()) {
@@ -64,22 +95,82 @@ function compileNode(schema: JSONSchemaProps, path: string, problems: FieldError
         return;
       }
     }
-    out.push({ rule, program, message, transition });
+    const optional = !!rule.optionalOldSelf;
+    out.push({ rule, program, message, transition, cost: estimatedCost(program, type, optional), messageCost: message ? estimatedCost(message, type, optional) : 0 });
   });
-  return out;
+  return { rules: out, type, problems };
 }
 
-function walkSchema(schema: JSONSchemaProps, path: string, problems: FieldError[]): void {
-  if (schema['x-kubernetes-validations']?.length && !compiled.has(schema)) compiled.set(schema, compileNode(schema, path, problems));
-  for (const [key, child] of Object.entries(schema.properties ?? {})) walkSchema(child, `${path}.properties[${key}]`, problems);
-  if (isJsonObject(schema.additionalProperties)) walkSchema(schema.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, problems);
-  if (schema.items) walkSchema(schema.items, `${path}.items`, problems);
+/** How many times more an estimate is than its limit, in kube-apiserver's words. */
+function exceeds(what: string, cost: number, limit: number): string {
+  const ratio = cost / limit;
+  const times = ratio > 100 ? 'more than 100x' : ratio < 1.5 ? `${ratio.toFixed(6)}x` : `${ratio.toFixed(1)}x`;
+  return `${what} exceeds budget by factor of ${times} (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`;
 }
 
-/** Compiles every rule of a schema; the problems are what a CRD create or update is refused for. */
+const saturated = 2 ** 64 - 1;
+const times = (cost: number, count: number) => (cost === 0 ? 0 : count > saturated / cost ? saturated : cost * count);
+
+/** The factor by which a node multiplies how often its children's rules may run; undefined when nothing bounds it. */
+function childCount(schema: JSONSchemaProps): number | undefined {
+  if (schema.type === 'object') return schema.additionalProperties === undefined ? 1 : schema.maxProperties !== undefined ? Math.max(0, schema.maxProperties) : undefined;
+  if (schema.type === 'array') return schema.maxItems !== undefined ? Math.max(0, schema.maxItems) : undefined;
+  return 1;
+}
+
+interface CostTotal {
+  total: number;
+  /** The four costliest rules (of at least 1% of the schema's limit), costliest first. */
+  costliest: Array<{ path: string; cost: number }>;
+}
+
+function observe(total: CostTotal, path: string, cost: number): void {
+  total.total = Math.min(saturated, total.total + cost);
+  if (cost < schemaCostLimit / 100) return;
+  total.costliest.push({ path, cost });
+  total.costliest.sort((a, b) => b.cost - a.cost);
+  total.costliest.length = Math.min(total.costliest.length, 4);
+}
+
+/**
+ * Compiles the rules of a node and below it, children first as kube-apiserver walks them, with each
+ * rule's cost times how often it may run: `count` is that bound from the enclosing lists and maps.
+ */
+function walkSchema(schema: JSONSchemaProps, path: string, root: boolean, count: number | undefined, problems: FieldError[], total: CostTotal): void {
+  const below = ((factor) => (count === undefined || factor === undefined ? undefined : times(count, factor)))(childCount(schema));
+  if (isJsonObject(schema.additionalProperties)) walkSchema(schema.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, below, problems, total);
+  for (const [key, child] of Object.entries(schema.properties ?? {})) walkSchema(child, `${path}.properties[${key}]`, false, below, problems, total);
+  if (schema.items) walkSchema(schema.items, `${path}.items`, false, below, problems, total);
+  if (!schema['x-kubernetes-validations']?.length) return;
+  let node = compiled.get(schema);
+  if (!node) compiled.set(schema, (node = compileNode(schema, path, root || !!schema['x-kubernetes-embedded-resource'])));
+  const runs = count ?? (node.type ? Math.floor(maxRequestBytes / (node.type.minSize + 1)) : 0);
+  const validations = `${path}.x-kubernetes-validations`;
+  node.rules.forEach((compiledRule) => {
+    const i = (schema['x-kubernetes-validations'] ?? []).indexOf(compiledRule.rule);
+    const cost = times(compiledRule.cost, runs);
+    if (cost > ruleCostLimit) problems.push(field.forbidden(`${validations}[${i}].rule`, exceeds('estimated rule cost', cost, ruleCostLimit)));
+    observe(total, `${validations}[${i}].rule`, cost);
+    if (compiledRule.message) {
+      if (compiledRule.messageCost > ruleCostLimit) problems.push(field.forbidden(`${validations}[${i}].messageExpression`, exceeds('estimated messageExpression cost', compiledRule.messageCost, ruleCostLimit)));
+      observe(total, `${validations}[${i}].messageExpression`, compiledRule.messageCost);
+    }
+  });
+  problems.push(...node.problems);
+}
+
+/**
+ * Compiles every rule of a schema and checks its estimated costs; the problems are what a CRD create
+ * or update is refused for.
+ */
 export function compileRules(schema: JSONSchemaProps, path: string): { problems: FieldError[] } {
   const problems: FieldError[] = [];
-  walkSchema(schema, path, problems);
+  const total: CostTotal = { total: 0, costliest: [] };
+  walkSchema(schema, path, true, 1, problems, total);
+  if (total.total > schemaCostLimit) {
+    for (const { path: at } of total.costliest) problems.push(field.forbidden(at, 'contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema'));
+    problems.push(field.forbidden(path, exceeds('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', total.total, schemaCostLimit)));
+  }
   return { problems };
 }
 
@@ -140,44 +231,110 @@ function failure(rule: ValidationRule, path: string, type: string, message: stri
   }
 }
 
-function evaluateNode(schema: JSONSchemaProps, value: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[]): void {
-  const rules = compiled.get(schema);
+/** What evaluating an object's rules found, and the cost budget left for its remaining rules. */
+export interface Evaluation {
+  errors: FieldError[];
+  /** Failures of rules on values an update left as they were: reported, not refused (validation ratcheting). */
+  warnings: string[];
+  /** RuntimeCELCostBudget left; negative once validation stopped. */
+  remaining: number;
+}
+
+const outOfBudget = 'validation failed due to running out of cost budget, no further validation rules will be run';
+
+/** Evaluates one program, counting its cost; `failed` holds what it threw. */
+function run(program: Program, context: Record<string, unknown>): { result?: unknown; failed?: unknown; cost: number; overLimit: boolean } {
+  const tracker = new CostTracker(perCallLimit, planOf(program));
+  try {
+    const result = evaluateCounted(program as Parameters<typeof evaluateCounted>[0], context, tracker);
+    return { result, cost: tracker.cost, overLimit: tracker.cost > perCallLimit };
+  } catch (failed) {
+    return { failed, cost: tracker.cost, overLimit: tracker.cost > perCallLimit };
+  }
+}
+
+const plans = new WeakMap<Program, CostPlan>();
+
+function planOf(program: Program): CostPlan {
+  let plan = plans.get(program);
+  if (!plan) plans.set(program, (plan = costPlan((program as ProgramWithAst).ast as Parameters<typeof costPlan>[0])));
+  return plan;
+}
+
+/** `ratchets`: the value (or its nearest correlated ancestor) is what the replaced object had. */
+function evaluateNode(schema: JSONSchemaProps, value: unknown, old: unknown, hasOld: boolean, ratchets: boolean, path: string, root: boolean, state: Evaluation): void {
+  const rules = compiled.get(schema)?.rules;
   if (!rules?.length) return;
+  const type = schemaType(schema);
+  if (state.remaining <= 0) {
+    state.errors.push(field.invalid(path, type, outOfBudget));
+    state.remaining = -1;
+    return;
+  }
   const self = celValue(value, schema, root);
   const oldValue = hasOld ? celValue(old, schema, root) : undefined;
-  const type = schemaType(schema);
   for (const compiledRule of rules) {
     const { rule, program, message, transition } = compiledRule;
     if (transition && !hasOld && !rule.optionalOldSelf) continue;
     const context: Record<string, unknown> = { self };
     if (transition) context.oldSelf = rule.optionalOldSelf ? (hasOld ? Optional.of(oldValue) : Optional.none()) : oldValue;
-    let result: unknown;
-    try {
-      result = program(context);
-    } catch (err) {
-      out.push(field.invalid(path, type, firstLine(err)));
+    const evaluated = run(program, context);
+    if (evaluated.cost > state.remaining) {
+      state.errors.push(field.invalid(path, type, outOfBudget));
+      state.remaining = -1;
+      return;
+    }
+    state.remaining -= evaluated.cost;
+    if (evaluated.overLimit) {
+      state.errors.push(field.invalid(path, type, `'${new CostLimitExceeded().message}': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleText(rule)}`));
+      state.remaining = -1;
+      return;
+    }
+    if (evaluated.failed !== undefined) {
+      state.errors.push(field.invalid(path, type, firstLine(evaluated.failed)));
       continue;
     }
+    const result = evaluated.result;
     if (result === true) continue;
     if (typeof result !== 'boolean') {
-      out.push(field.invalid(path, type, 'rule did not evaluate to a bool'));
+      state.errors.push(field.invalid(path, type, 'rule did not evaluate to a bool'));
       continue;
     }
+    const report = (problem: FieldError) => {
+      if (!transition && ratchets) state.warnings.push(problem.toString());
+      else state.errors.push(problem);
+    };
     let text = rule.message ?? `failed rule: ${rule.rule.trim().replace(/\s*\n\s*/g, ' ')}`;
     if (message) {
-      try {
-        const produced = message(context);
-        if (typeof produced !== 'string') {
-          out.push(field.invalid(path, type, 'messageExpression did not evaluate to a string'));
+      const produced = run(message, context);
+      const at = withFieldPath(path, rule.fieldPath);
+      if (produced.cost > state.remaining) {
+        report(field.invalid(at, type, 'messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run'));
+        state.remaining = -1;
+        return;
+      }
+      if (produced.overLimit) {
+        report(field.invalid(at, type, `no further validation rules will be run due to call cost exceeds limit for messageExpression: ${JSON.stringify(rule.messageExpression)}`));
+        state.remaining = -1;
+        return;
+      }
+      state.remaining -= produced.cost;
+      if (produced.failed === undefined) {
+        if (typeof produced.result !== 'string') {
+          state.errors.push(field.invalid(path, type, 'messageExpression did not evaluate to a string'));
           continue;
         }
-        if (produced.trim() && !produced.includes('\n')) text = produced;
-      } catch {
-        // A messageExpression that cannot be evaluated falls back to the message.
+        // A messageExpression that cannot be evaluated, or gives nothing usable, falls back to the message.
+        if (produced.result.trim() && !produced.result.includes('\n')) text = produced.result;
       }
     }
-    out.push(failure(rule, path, type, text));
+    report(failure(rule, path, type, text));
   }
+}
+
+/** A rule as kube-apiserver names it in errors: its message, else its expression. */
+function ruleText(rule: ValidationRule): string {
+  return (rule.message ?? '').trim() || rule.rule.trim();
 }
 
 function keyOf(item: unknown, keys: string[]): string | undefined {
@@ -185,9 +342,15 @@ function keyOf(item: unknown, keys: string[]): string | undefined {
   return JSON.stringify(keys.map((k) => item[k] ?? null));
 }
 
-function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[]): void {
-  if (!schema || value === undefined) return;
-  evaluateNode(schema, value, old, hasOld, path, root, out);
+/**
+ * Evaluates the rules of a node, then of its children, as long as the budget lasts. `hasOld` says the
+ * node is correlated with the replaced object's (by property name or map-list key); an uncorrelated
+ * node ratchets as its nearest correlated ancestor does (`parentRatchets`).
+ */
+function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown, hasOld: boolean, parentRatchets: boolean, path: string, root: boolean, state: Evaluation): void {
+  if (!schema || value === undefined || state.remaining < 0) return;
+  const ratchets = hasOld ? jsonEqual(value, old) : parentRatchets;
+  evaluateNode(schema, value, old, hasOld, ratchets, path, root, state);
   if (Array.isArray(value)) {
     const items = schema.items;
     if (!items) return;
@@ -197,7 +360,7 @@ function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown,
     value.forEach((item, i) => {
       const key = listKeys ? keyOf(item, listKeys) : undefined;
       const correlated = key !== undefined && oldByKey.has(key);
-      walk(items, item, correlated ? oldByKey.get(key) : undefined, correlated, indexPath(path, i), false, out);
+      walk(items, item, correlated ? oldByKey.get(key) : undefined, correlated, ratchets, indexPath(path, i), false, state);
     });
     return;
   }
@@ -206,7 +369,7 @@ function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown,
     if (root && (key === 'metadata' || key === 'apiVersion' || key === 'kind')) continue;
     const property = propertySchema(schema, key);
     const oldHas = hasOld && isJsonObject(old) && Object.hasOwn(old, key);
-    walk(property, value[key], oldHas ? (old as JsonObject)[key] : undefined, oldHas, childPath(path, key), false, out);
+    walk(property, value[key], oldHas ? (old as JsonObject)[key] : undefined, oldHas, ratchets, childPath(path, key), false, state);
   }
 }
 
@@ -217,13 +380,14 @@ export function hasRules(schema: JSONSchemaProps): boolean {
 }
 
 /**
- * Evaluates every rule against an object (and, for updates, the object it replaces). `base` names the
- * value's path when only part of an object is checked (the status of a /status write).
+ * Evaluates every rule against an object (and, for updates, the object it replaces) within a cost
+ * budget. `base` names the value's path when only part of an object is checked (the status of a
+ * /status write).
  */
-export function validateRules(schema: JSONSchemaProps, object: unknown, old: unknown | undefined, base = ''): FieldError[] {
+export function validateRules(schema: JSONSchemaProps, object: unknown, old: unknown | undefined, base = '', budget = runtimeBudget): Evaluation {
   compileRules(schema, '');
-  const out: FieldError[] = [];
-  walk(schema, object, old, old !== undefined, base, base === '', out);
-  return out;
+  const state: Evaluation = { errors: [], warnings: [], remaining: budget };
+  walk(schema, object, old, old !== undefined, false, base, base === '', state);
+  return state;
 }
 

@@ -147,6 +147,17 @@ describe('CustomResourceDefinitions', () => {
       expect(strict).to.include('BackupJob in version "v1" cannot be handled as a BackupJob: strict decoding error: unknown field "spec.nope"');
     });
 
+    it('warns about added finalizers that are not domain-qualified', async () => {
+      const manifest = backupJob('kept', { schedule: 'x', storage: { bucket: 'b' } });
+      const created = await cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...manifest, metadata: { ...manifest.metadata, finalizers: ['cleanup', 'kubemock.dev/cleanup', 'orphan'] } }));
+      expect(created.code, created.stderr).to.equal(0);
+      expect(created.stderr).to.equal('Warning: metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers\n');
+      const patched = await cluster.kubectl(['patch', 'bj', 'kept', '--type=merge', '-p', '{"metadata":{"finalizers":["cleanup","backup.kubemock.dev"]}}']);
+      expect(patched.stderr).to.equal('Warning: metadata.finalizers: "backup.kubemock.dev": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers\n');
+      await kubectl('patch', 'bj', 'kept', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+      await kubectl('delete', 'bj', 'kept');
+    });
+
     it('scales through /scale and keeps status apart from spec', async () => {
       expect(await kubectl('scale', 'bj', 'nightly', '--replicas=3')).to.equal('backupjob.batch.kubemock.dev/nightly scaled\n');
       await kubectl('patch', 'bj', 'nightly', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":3,"selector":"app=backup","conditions":[{"type":"Ready","status":"True"}]}}');

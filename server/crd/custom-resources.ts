@@ -155,6 +155,18 @@ function rulesOutcome(findings: { errors: FieldError[]; warnings: string[] }, co
   return findings.errors;
 }
 
+const standardFinalizers = ['orphan', 'foregroundDeletion', 'kubernetes'];
+
+/** What kube-apiserver warns about finalizers a write adds to a custom resource: names that may clash with other writers'. */
+function finalizerWarnings(object: KubeObject, old: KubeObject | undefined): string[] {
+  const before = new Set(old?.metadata.finalizers ?? []);
+  // Names that are not qualified names never get here: metadata validation refuses them.
+  return [...new Set(object.metadata.finalizers ?? [])]
+    .filter((f) => !before.has(f) && !f.includes('/') && !standardFinalizers.includes(f))
+    .sort()
+    .map((f) => `metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name${f.includes('.') ? ' including a path (/)' : ''} to avoid accidental conflicts with other finalizer writers`);
+}
+
 const rulesSkipped = () => field.invalid('<nil>', new GoLiteral('"null"'), 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation');
 
 function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, gv: string): Partial<Strategy> {
@@ -195,6 +207,8 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
     },
     generationChanged: (object, old) => !jsonEqual(withoutMetadata(object), withoutMetadata(old)),
     validate: (object, old, context) => check(object, old, context),
+    warningsOnCreate: (object) => finalizerWarnings(object, undefined),
+    warningsOnUpdate: (object, old) => finalizerWarnings(object, old),
     subresourceUpdates: {
       ...(hasStatus
         ? {

@@ -317,7 +317,7 @@ describe('CustomResourceDefinitions', () => {
   });
 
   describe('deleting a definition', () => {
-    it('marks it Terminating, deletes its resources (waiting for their finalizers), then removes it and its routes', async () => {
+    it('marks it Terminating, refuses new resources, deletes its resources (waiting for their finalizers), then removes it and its routes', async () => {
       const held = { ...backupJob('held', { schedule: '@daily', storage: { bucket: 'h' } }), metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } };
       await cluster.kubectl(['create', '-f', '-'], JSON.stringify(held));
       const watch = await WatchStream.open(cluster.server, '/apis/batch.kubemock.dev/v1/backupjobs?watch=true');
@@ -328,6 +328,18 @@ describe('CustomResourceDefinitions', () => {
       expect(crd.status.conditions.find((c: any) => c.type === 'Terminating')).to.include({ status: 'True', message: 'CustomResource deletion is in progress' });
       const heldNow = JSON.parse(await kubectl('get', 'bj', 'held', '-o', 'json'));
       expect(heldNow.metadata.deletionTimestamp).to.be.a('string');
+      const refused = await cluster.request('/apis/batch.kubemock.dev/v1/namespaces/default/backupjobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(backupJob('late', { schedule: '@daily', storage: { bucket: 'l' } })) });
+      expect(refused.status).to.equal(405);
+      expect(refused.json()).to.deep.equal({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'create not allowed while custom resource definition is terminating',
+        reason: 'MethodNotAllowed',
+        details: { group: 'batch.kubemock.dev', kind: 'backupjobs' },
+        code: 405,
+      });
       await kubectl('patch', 'bj', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
       await waitFor(async () => (await cluster.kubectl(['get', 'crd', 'backupjobs.batch.kubemock.dev'])).code !== 0);
       expect((await cluster.request('/apis/batch.kubemock.dev/v1/namespaces/default/backupjobs')).status).to.equal(404);

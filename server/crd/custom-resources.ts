@@ -12,6 +12,7 @@ import type { FieldSelectorSupport } from '../selectors/fields.js';
 import type { KubeObject } from '../store/types.js';
 import { hasRules, validateRules } from './cel/rules.js';
 import { compileJsonPath } from './jsonpath.js';
+import { condition } from './definition.js';
 import { applyDefaults, prune, validateListTypes } from './schema/structural.js';
 import type { JSONSchemaProps } from './schema/types.js';
 import { schemaValidator } from './schema/validator.js';
@@ -286,7 +287,17 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           // kubemock calls no conversion webhooks: the view answers the 500 kube-apiserver gives when the webhook cannot be reached.
           conversionError: webhook && new StatusError(500, undefined, `conversion webhook for ${group}/${storage.name}, Kind=${names.kind} failed: ${unreachable(webhook)}`),
         };
-  const strategy: Strategy = { ...baseStrategy, ...crStrategy(crd, version, gv) } as Strategy;
+  const crdName = crd.metadata.name!;
+  const strategy: Strategy = {
+    ...baseStrategy,
+    ...crStrategy(crd, version, gv),
+    // As apiextensions-apiserver's handler does for the create verb only: apply can still create.
+    refuseCreate: (context) => {
+      const current = context.lookup('apiextensions.k8s.io/customresourcedefinitions', '', crdName) as CustomResourceDefinition | undefined;
+      if (!current || condition(current, 'Terminating')?.status !== 'True') return undefined;
+      return new StatusError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating', { group, kind: names.plural });
+    },
+  } as Strategy;
   return {
     group,
     version: version.name,

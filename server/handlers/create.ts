@@ -10,6 +10,8 @@ import { readWriteOptions } from './write-options.js';
 
 export async function createObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string): Promise<void> {
   const options = readWriteOptions(ctx, 'CreateOptions');
+  const refusal = def.strategy.refuseCreate?.(services.objects.context(options));
+  if (refusal) throw refusal;
   const body = await readObjectBody(ctx);
   validateBodyFields(ctx, def, body);
   const result = services.objects.create(def, namespace, body, options);

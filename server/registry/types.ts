@@ -92,6 +92,8 @@ export interface Strategy {
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** What a delete without propagation options does with dependents (DefaultGarbageCollectionPolicy; default DeleteDependents). */
   garbageCollection?: 'DeleteDependents' | 'OrphanDependents' | 'Unsupported';
+  /** A POST create is refused before its body is read (a custom resource whose definition is terminating); apply still creates. */
+  refuseCreate?(context: StrategyContext): StatusError | undefined;
   /** A DELETE of this name is refused before anything else (the system PriorityClasses). */
   refuseDelete?(name: string): StatusError | undefined;
   /** Seconds a delete waits before removal; 0 or undefined deletes at once. Kinds with it delete gracefully. */

@@ -60,6 +60,23 @@ export class Normalizer {
   }
 }
 
+/**
+ * managedFields with the entries of one operation ordered by manager, apiVersion and subresource.
+ * kube-apiserver orders them by the second each was written in first, and the times are
+ * normalized away: two writes that fell in one second on one server may not on the other.
+ */
+export function withTimeFreeManagedFields(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => withTimeFreeManagedFields(item));
+    if (key !== 'managedFields' && !key.endsWith('.managedFields')) return items;
+    const text = (entry: unknown, field: string) => String((entry as Json)?.[field] ?? '');
+    const order = (entry: unknown) => ['operation', 'manager', 'apiVersion', 'subresource'].map((f) => text(entry, f)).join('\u0000');
+    return items.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTimeFreeManagedFields(v, k)]));
+  return value;
+}
+
 /** `items[0].metadata.name`, `paths[/api/v1]`, `items[*].kind` → segments; `*` is every item. */
 export function parsePath(path: string): Array<string | number> {
   const segments: Array<string | number> = [];

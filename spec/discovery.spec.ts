@@ -51,6 +51,19 @@ describe('discovery and health', () => {
     expect(tableRows(resources.stdout)).to.deep.equal(expectedRows);
   });
 
+  it('puts the API extension kinds in the api-extensions category', async () => {
+    const listed = await cluster.kubectl(['api-resources', '--categories=api-extensions', '-o', 'name']);
+    // kubectl v1.32 against kube-apiserver 1.32.13.
+    expect(listed.stdout.split('\n').filter(Boolean)).to.deep.equal([
+      'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+      'validatingadmissionpolicies.admissionregistration.k8s.io',
+      'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+      'validatingwebhookconfigurations.admissionregistration.k8s.io',
+      'customresourcedefinitions.apiextensions.k8s.io',
+      'apiservices.apiregistration.k8s.io',
+    ]);
+  });
+
   it('serves aggregated discovery v2 and v2beta1 by Accept, with the media type echoed', async () => {
     for (const version of ['v2', 'v2beta1']) {
       const accept = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList,application/json`;
@@ -135,6 +148,13 @@ describe('discovery and health', () => {
     expect(apps.resources.find((r: { name: string }) => r.name === 'deployments').storageVersionHash).to.equal('8aSe+NMegvE=');
     const leases = (await cluster.request('/apis/coordination.k8s.io/v1')).json();
     expect(leases.resources[0].storageVersionHash).to.equal('gqkMMb/YqFM=');
+    // What kube-apiserver does not store has no storage version: reviews, bindings, component statuses.
+    const unhashed = async (groupVersion: string) =>
+      (await cluster.request(groupVersion)).json().resources.filter((r: { name: string; storageVersionHash?: string }) => !r.name.includes('/') && !r.storageVersionHash).map((r: { name: string }) => r.name);
+    expect(await unhashed('/api/v1')).to.deep.equal(['bindings', 'componentstatuses']);
+    expect(await unhashed('/apis/authentication.k8s.io/v1')).to.deep.equal(['selfsubjectreviews', 'tokenreviews']);
+    expect(await unhashed('/apis/authorization.k8s.io/v1')).to.deep.equal(['localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
+    expect(await unhashed('/apis/apps/v1')).to.deep.equal([]);
   });
 
   it('answers /version with the v1.32.0 build', async () => {

@@ -22,7 +22,8 @@ function apiResources(entry: GroupVersionEntry): Record<string, unknown>[] {
     const resource: Record<string, unknown> = { name: def.plural, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: def.verbs };
     if (def.shortNames.length) resource.shortNames = def.shortNames;
     if (def.categories.length) resource.categories = def.categories;
-    resource.storageVersionHash = storageVersionHash(def);
+    // Only what kube-apiserver stores has a storage version: not reviews, bindings or component statuses.
+    if (!def.strategy.respond && !def.createVia && !def.strategy.computedOnRead) resource.storageVersionHash = storageVersionHash(def);
     out.push(resource);
     for (const sub of def.subresources) {
       const entryOut: Record<string, unknown> = { name: `${def.plural}/${sub.name}`, singularName: '', namespaced: def.namespaced };

@@ -118,6 +118,8 @@ export interface Strategy {
    * (serviceaccounts/token): given the parent's namespace and name and the request body.
    */
   subresourceResponses?: Record<string, (namespace: string, name: string, body: KubeObject, context: ReviewContext) => KubeObject>;
+  /** kube-apiserver keeps no objects of the kind but makes them on each read (component statuses); it has no storage version. */
+  computedOnRead?: boolean;
   /** Subresources kube-apiserver serves by connecting through to what runs the object (exec, attach, port-forward, proxy). */
   connect?: Record<string, Connector>;
 }

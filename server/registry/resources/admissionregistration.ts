@@ -11,7 +11,8 @@ import { define, statusSubresource } from './common.js';
 
 type Json = Record<string, any>;
 
-const admissionregistration = { group: 'admissionregistration.k8s.io', version: 'v1' };
+// Every admissionregistration kind is in the api-extensions category, as on a real cluster.
+const admissionregistration = { group: 'admissionregistration.k8s.io', version: 'v1', categories: ['api-extensions'] };
 
 const list = (value: unknown): any[] => (Array.isArray(value) ? value : []);
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);

@@ -52,6 +52,7 @@ export const apiservices = define({
   kind: 'APIService',
   plural: 'apiservices',
   namespaced: false,
+  categories: ['api-extensions'],
   subresources: [statusSubresource],
   strategy: {
     nameCheck: isPathSegmentName,

@@ -609,7 +609,7 @@ export const componentstatuses = define({
   namespaced: false,
   shortNames: ['cs'],
   verbs: ['get', 'list'],
-  strategy: { table: componentStatusColumns },
+  strategy: { table: componentStatusColumns, computedOnRead: true },
 });
 
 export const coreResources: ResourceDefinition[] = [

@@ -51,7 +51,7 @@ describe('Table printer columns', () => {
     cluster = await startCluster({
       clock,
       nodes: 0,
-      controllers: [...withoutWorkloadControllers, '-kube-scheduler', '-kubelet', '-node-lifecycle-controller', '-node-ipam-controller', '-garbage-collector-controller', '-pod-garbage-collector-controller'],
+      controllers: [...withoutWorkloadControllers, '-kube-scheduler', '-kubelet', '-node-lifecycle-controller', '-node-ipam-controller', '-garbage-collector-controller', '-pod-garbage-collector-controller', '-service-lb-controller'],
     });
     const pods = def('', 'v1', 'pods');
     const container = (name: string, image = 'nginx:1.27') => ({ name, image });

@@ -11,6 +11,8 @@ import type { KubeContext } from '../server/context.js';
 import { errors } from '../server/errors.js';
 import { queryParam } from '../server/handlers/query.js';
 import { isJsonObject, type JsonObject } from '../server/json.js';
+import { strictDecodingErrors } from '../server/json-decode.js';
+import { addWarning } from '../server/warnings.js';
 import type { ResourceDefinition } from '../server/registry/types.js';
 import type { KubeObject } from '../server/store/types.js';
 import { builtinSchemaNames, resourceSchema } from './kubernetes.js';
@@ -73,7 +75,8 @@ function goTypeName(node: SchemaNode | undefined): string {
   return 'interface {}';
 }
 
-class UndecodableValue extends Error {}
+/** A value the kind's Go type cannot decode, worded as encoding/json says it. */
+export class UndecodableValue extends Error {}
 
 interface Place {
   /** Field names from the root, without indices or map keys: what encoding/json reports. */
@@ -123,33 +126,32 @@ function collectUnknown(value: unknown, node: SchemaNode, path: string, place: P
  * from their CRD's structural schema.
  */
 export function dropUnknownFields(def: ResourceDefinition, object: JsonObject): string[] {
-  const schema = resourceSchema(def);
-  if (!schema.goTypes) return def.strategy.prune?.(object as KubeObject) ?? [];
-  const unknown: string[] = [];
   try {
-    collectUnknown(object, schema.components.node(schema.name)!, '', { path: '', struct: def.kind }, unknown);
+    return removeUnknownFields(def, object);
   } catch (err) {
     if (!(err instanceof UndecodableValue)) throw err;
     throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${err.message}`);
   }
-  return unknown;
 }
 
-/** A Warning header value: code 299, no agent, the text quoted with non-ASCII escaped (headers carry ASCII). */
-export function warningHeader(text: string): string {
-  const quoted = JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `299 - ${quoted}`;
+/** dropUnknownFields, throwing UndecodableValue where a body is a 400 (a patch's result answers it as a 422). */
+export function removeUnknownFields(def: ResourceDefinition, object: JsonObject): string[] {
+  const schema = resourceSchema(def);
+  if (!schema.goTypes) return def.strategy.prune?.(object as KubeObject) ?? [];
+  const unknown: string[] = [];
+  collectUnknown(object, schema.components.node(schema.name)!, '', { path: '', struct: def.kind }, unknown);
+  return unknown;
 }
 
 /** Applies the request's fieldValidation directive (already checked by readWriteOptions) to a decoded body. */
 export function validateBodyFields(ctx: KubeContext, def: ResourceDefinition, body: unknown): void {
   // A body of another kind is refused by the store with its own message.
   if (!isJsonObject(body) || (body.kind !== undefined && body.kind !== def.kind)) return;
-  const problems = dropUnknownFields(def, body).map((path) => `unknown field "${path}"`);
+  const problems = strictDecodingErrors(dropUnknownFields(def, body), ctx.state.decodedBody);
   if (!problems.length) return;
   const directive = queryParam(ctx, 'fieldValidation') || 'Warn';
   if (directive === 'Strict') {
     throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${problems.join(', ')}`);
   }
-  if (directive === 'Warn') for (const problem of problems) ctx.append('Warning', warningHeader(problem));
+  if (directive === 'Warn') for (const problem of problems) addWarning(ctx, problem);
 }

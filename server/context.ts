@@ -7,6 +7,7 @@ import type { UserInfo } from './registry/types.js';
 import type { Credentials } from './auth/credentials.js';
 import type { RequestRecord } from './requests/log.js';
 import type { Watcher } from './watch/hub.js';
+import type { DecodedJson } from './json-decode.js';
 
 export interface KubeState {
   requestId: string;
@@ -27,6 +28,8 @@ export interface KubeState {
   connectionReset?: boolean;
   /** This request's entry in the request log, once it is written. */
   record?: RequestRecord;
+  /** The request body as decoded from JSON, when it repeated fields (strict decoding reports them). */
+  decodedBody?: DecodedJson;
 }
 
 export type KubeContext = ParameterizedContext<KubeState>;

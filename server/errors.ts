@@ -170,8 +170,8 @@ export const errors = {
     );
   },
 
-  requestEntityTooLarge(limit: number): StatusError {
-    return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  requestEntityTooLarge(detail: string): StatusError {
+    return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${detail}`);
   },
 
   expired(message: string, continueToken?: string): StatusError {

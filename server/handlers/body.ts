@@ -3,6 +3,7 @@
 import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
 import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
+import { decodeJsonText, JsonSyntaxError } from '../json-decode.js';
 
 /** kube-apiserver's default limit for a request body. */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -14,7 +15,7 @@ function tooLarge(ctx: KubeContext): never {
   // Answer at once and drop the connection after it, without reading (or holding) the rest.
   ctx.set('Connection', 'close');
   ctx.req.resume();
-  throw errors.requestEntityTooLarge(maxBodyBytes);
+  throw errors.requestEntityTooLarge(`limit is ${maxBodyBytes}`);
 }
 
 export async function readRawBody(ctx: KubeContext): Promise<Buffer> {
@@ -35,7 +36,7 @@ export async function readRawBody(ctx: KubeContext): Promise<Buffer> {
  * Refuses values nested past the decoder's limit, walking without recursion, and drops `__proto__`
  * keys: no Go struct has such a field, and merged into an object it would replace its prototype.
  */
-function checkDecoded(value: unknown): void {
+export function checkDecoded(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
@@ -50,15 +51,33 @@ export function mediaTypeOf(ctx: KubeContext): string {
   return (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
 }
 
+/** A JSON body that is not an object of a kind (patches, DeleteOptions); throws Go's syntax error text. */
 export function decodeJson(text: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
-  }
+  const { value } = decodeJsonText(text);
   checkDecoded(value);
   return value;
+}
+
+/** rest.go's summarizeData: the first 30 bytes of a body, as text when it looks like JSON, else hex. */
+function summary(raw: Buffer): string {
+  if (raw.length === 0) return '<empty>';
+  const head = raw.subarray(0, 30);
+  const text = raw[0] === 0x7b ? head.toString('utf8') : head.toString('hex');
+  return raw.length > 30 ? `${text} ...` : text;
+}
+
+/** A JSON object body of `kind`: Go's words for what does not parse; repeated fields kept for strict decoding. */
+function decodeObjectJson(ctx: KubeContext, raw: Buffer, kind: string): unknown {
+  let decoded;
+  try {
+    decoded = decodeJsonText(raw.toString('utf8'));
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${err.message} (${summary(raw)})`);
+  }
+  if (decoded.duplicates.length > 0) ctx.state.decodedBody = decoded;
+  checkDecoded(decoded.value);
+  return decoded.value;
 }
 
 export async function decodeYaml(text: string): Promise<unknown> {
@@ -75,13 +94,13 @@ export async function decodeYaml(text: string): Promise<unknown> {
 
 const objectMediaTypes = ['application/json', 'application/yaml', protobufMediaType];
 
-/** The body of a POST or PUT: JSON, YAML or protobuf (kubectl's typed clients), anything else is 415. */
-export async function readObjectBody(ctx: KubeContext): Promise<unknown> {
+/** The body of a POST or PUT of a `kind`: JSON, YAML or protobuf (kubectl's typed clients), anything else is 415. */
+export async function readObjectBody(ctx: KubeContext, kind: string): Promise<unknown> {
   // Without a Content-Type kube-apiserver reads the body as its first media type, JSON.
   const type = mediaTypeOf(ctx) || 'application/json';
   if (!objectMediaTypes.includes(type)) throw errors.unsupportedMediaType(objectMediaTypes);
   const raw = await readRawBody(ctx);
   if (type === protobufMediaType) return decodeKubernetesProtobuf(raw);
-  const text = raw.toString('utf8');
-  return type === 'application/json' ? decodeJson(text) : decodeYaml(text);
+  if (type === 'application/json') return decodeObjectJson(ctx, raw, kind);
+  return decodeYaml(raw.toString('utf8'));
 }

@@ -12,7 +12,7 @@ export async function createObject(ctx: KubeContext, services: Services, def: Re
   const options = readWriteOptions(ctx, 'CreateOptions');
   const refusal = def.strategy.refuseCreate?.(services.objects.context(options));
   if (refusal) throw refusal;
-  const body = await readObjectBody(ctx);
+  const body = await readObjectBody(ctx, def.kind);
   validateBodyFields(ctx, def, body);
   const result = services.objects.create(def, namespace, body, options);
   respondObject(ctx, def, result, 201);

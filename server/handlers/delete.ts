@@ -7,6 +7,7 @@ import { parseDryRun, type DeleteOptions } from '../registry/generic-store.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
 import { decodeJson, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
+import { JsonSyntaxError } from '../json-decode.js';
 import { listSnapshotPage } from './list.js';
 import { queryParam, queryParams } from './query.js';
 import { respondList, respondObject } from './respond.js';
@@ -29,7 +30,15 @@ async function readDeleteBody(ctx: KubeContext): Promise<DeleteOptionsBody> {
   let body: unknown;
   if (type === protobufMediaType) body = decodeKubernetesProtobuf(raw);
   else if (type === 'application/yaml') body = await decodeYaml(raw.toString('utf8'));
-  else body = decodeJson(raw.toString('utf8'));
+  else {
+    try {
+      body = decodeJson(raw.toString('utf8'));
+    } catch (err) {
+      // kube-apiserver answers this with a 500; bad input is a 400 here.
+      if (err instanceof JsonSyntaxError) throw errors.badRequest(`couldn't get version/kind; json parse error: ${err.message}`);
+      throw err;
+    }
+  }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the body of a delete must be a DeleteOptions object');
   return body as DeleteOptionsBody;
 }

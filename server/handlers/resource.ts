@@ -15,7 +15,7 @@ import { readObjectBody } from './body.js';
 import { updateObject } from './update.js';
 import { patchObject } from './patch.js';
 import { pathNotFound } from './not-found.js';
-import { warningHeader } from '../../openapi/field-validation.js';
+import { addWarning } from '../warnings.js';
 
 export function resourceRequests(services: Services): Middleware<KubeState> {
   return async (ctx, next) => {
@@ -23,7 +23,7 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     if (!info.isResourceRequest || !info.resource) return next();
     const def = services.registry.find(info.group, info.version, info.resource);
     if (!def) throw pathNotFound(services.registry, ctx.path);
-    if (def.deprecationWarning) ctx.append('Warning', warningHeader(def.deprecationWarning));
+    if (def.deprecationWarning) addWarning(ctx, def.deprecationWarning);
     if (def.storedAs?.conversionError) throw def.storedAs.conversionError;
     const gr = { group: def.group, resource: def.plural };
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
@@ -39,7 +39,7 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     const verb = info.verb as Verb;
     if (def.createVia && verb === 'create' && !name) {
       const target = services.registry.find(def.group, def.version, def.createVia.plural)!;
-      const body = (await readObjectBody(ctx)) as { metadata?: { name?: string } };
+      const body = (await readObjectBody(ctx, def.kind)) as { metadata?: { name?: string } };
       const targetName = body?.metadata?.name;
       if (!targetName) throw errors.badRequest(`${def.kind} must name the ${target.kind.toLowerCase()} in metadata.name`);
       return createOnSubresource(ctx, services, target, namespace, targetName, def.createVia.subresource, body);

@@ -67,6 +67,6 @@ export function scaleTo(services: Services, def: ResourceDefinition, existing: S
 
 export async function writeScale(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string): Promise<void> {
   const options = readWriteOptions(ctx, 'UpdateOptions');
-  const body = (await readObjectBody(ctx)) as Json;
+  const body = (await readObjectBody(ctx, 'Scale')) as Json;
   respondScale(ctx, def, scaleTo(services, def, services.objects.get(def, namespace, name), body, options));
 }

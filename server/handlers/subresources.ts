@@ -19,7 +19,8 @@ type Json = Record<string, any>;
 /** POST to a subresource such as pods/binding; answers with a Success Status as kube-apiserver does. */
 export async function createOnSubresource(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource: string, body?: unknown): Promise<void> {
   const options = readWriteOptions(ctx, 'CreateOptions');
-  const object = (body ?? (await readObjectBody(ctx))) as Json;
+  const kind = def.subresources.find((s) => s.name === subresource)?.responseKind?.kind ?? def.kind;
+  const object = (body ?? (await readObjectBody(ctx, kind))) as Json;
   const bodyName = object?.metadata?.name;
   if (bodyName !== undefined && bodyName !== name) throw errors.badRequest(`name in URL does not match name in ${object.kind ?? subresource} object`);
   if (def.strategy.subresourceActions?.[subresource]) services.objects.actOnSubresource(def, namespace, name, subresource, object, options);
@@ -52,7 +53,7 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
     return respondObject(ctx, def, services.objects.get(def, namespace, name));
   } else if (verb === 'update') {
     const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource };
-    const body = await readObjectBody(ctx);
+    const body = await readObjectBody(ctx, def.kind);
     validateBodyFields(ctx, def, body);
     const { result } = services.objects.update(def, namespace, name, body, options);
     return respondObject(ctx, def, result);

@@ -10,7 +10,7 @@ import { readWriteOptions } from './write-options.js';
 
 export async function updateObject(ctx: KubeContext, services: Services, def: ResourceDefinition, namespace: string, name: string, subresource = ''): Promise<void> {
   const options = { ...readWriteOptions(ctx, 'UpdateOptions'), subresource: subresource || undefined };
-  const body = await readObjectBody(ctx);
+  const body = await readObjectBody(ctx, def.kind);
   validateBodyFields(ctx, def, body);
   const { result, created } = services.objects.update(def, namespace, name, body, options);
   respondObject(ctx, def, result, created ? 201 : 200);

@@ -109,10 +109,29 @@ function write(value: unknown, node: SchemaNode | undefined, stored: boolean): u
   if (plan) return writeStruct(value, plan, stored);
   const values = node.values;
   if (!values) return value;
-  // Go writes a map's keys sorted.
+  // Go writes a map's keys sorted; a null value of a map of strings or numbers decodes as the zero value (a JSON patch can leave one).
+  const zero = values.goFields ? undefined : scalarZero(values);
   const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) out[key] = values.goFields ? write(value[key], values, stored) : value[key];
+  for (const key of Object.keys(value).sort()) {
+    const given = value[key];
+    out[key] = values.goFields ? write(given, values, stored) : given === null && zero !== undefined ? zero : given;
+  }
   return out;
+}
+
+/** The zero value of a scalar Go type, if the schema is one. */
+function scalarZero(node: SchemaNode): unknown {
+  switch (node.schema.type) {
+    case 'string':
+      return node.schema.format === 'byte' ? null : '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    default:
+      return undefined;
+  }
 }
 
 /** A built-in object as JSON-decoding it into its Go type and encoding it again gives it back. */

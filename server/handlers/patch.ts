@@ -1,12 +1,14 @@
 // PATCH: JSON patch, merge patch, strategic merge patch and server-side apply of an object or of
 // its status or scale subresource. The result goes through the same create or replace path as any write.
 
-import { dropUnknownFields, validateBodyFields } from '../../openapi/field-validation.js';
+import { dropUnknownFields, removeUnknownFields, UndecodableValue, validateBodyFields } from '../../openapi/field-validation.js';
 import { builtinKindSchema, kubernetesComponents, resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import type { SchemaNode } from '../../openapi/schema.js';
 import type { KubeContext } from '../context.js';
 import { errors, field, invalidOptions } from '../errors.js';
-import { applyJsonPatch } from '../patch/json-patch.js';
+import { applyJsonPatch, checkPatchOperations, goText, type PatchedDocument } from '../patch/json-patch.js';
+import { decodeJsonText, JsonSyntaxError, strictDecodingErrors, type DecodedJson } from '../json-decode.js';
+import { addWarning } from '../warnings.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { serverSideApply } from '../patch/apply.js';
@@ -15,7 +17,7 @@ import { timestamp } from '../clock.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
 import type { KubeObject } from '../store/types.js';
-import { decodeJson, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
+import { checkDecoded, decodeYaml, mediaTypeOf, readRawBody } from './body.js';
 import { queryParam } from './query.js';
 import { presented, respondObject } from './respond.js';
 import { respondScale, scaleOf, scaleTo } from './scale.js';
@@ -38,14 +40,74 @@ function scaleSchema(): SchemaNode {
   return kubernetesComponents.node(builtinKindSchema({ group: 'autoscaling', version: 'v1', kind: 'Scale' })!)!;
 }
 
-function patched(type: string, current: Json, body: unknown, schema: SchemaNode, goTypes: boolean): Json {
+/** The objects of a merge patch's result that went through a Go map (the patch's own, and those it merged into). */
+function mergedObjects(result: unknown, patch: unknown, out: Set<object>): Set<object> {
+  if (isJsonObject(patch) && isJsonObject(result)) {
+    out.add(result);
+    for (const key of Object.keys(patch)) mergedObjects(result[key], patch[key], out);
+  } else if (Array.isArray(patch) && Array.isArray(result)) {
+    result.forEach((item, i) => mergedObjects(item, patch[i], out));
+  }
+  return out;
+}
+
+/** The patched object, and its JSON as kube-apiserver holds it before decoding it into the kind's type. */
+function patched(type: string, current: Json, body: unknown, schema: SchemaNode, goTypes: boolean): PatchedDocument {
   if (type === jsonPatch) return applyJsonPatch(current, body);
   if (!isJsonObject(body)) {
     throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
   }
-  if (type === mergePatch) return applyMergePatch(current, body) as Json;
+  if (type === mergePatch) {
+    const result = applyMergePatch(current, body) as Json;
+    const text = goText(result, mergedObjects(result, body, new Set()));
+    return { object: JSON.parse(text), text };
+  }
   if (!goTypes) throw errors.unsupportedMediaType(patchTypes(false));
-  return applyStrategicMergePatch(current, body, schema);
+  const result = applyStrategicMergePatch(current, body, schema);
+  return { object: result, text: JSON.stringify(result) };
+}
+
+/**
+ * The patch body decoded as kube-apiserver does, and the strict decoding errors of the body itself
+ * (a JSON patch's operations are decoded into their struct; a merge patch's repeated fields).
+ */
+function decodePatchBody(type: string, text: string, directive: string): { body: unknown; problems: string[] } {
+  const strict = directive !== 'Ignore' && (type === jsonPatch || type === mergePatch);
+  let decoded: DecodedJson;
+  try {
+    decoded = decodeJsonText(text);
+    checkDecoded(decoded.value);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    if (strict) throw errors.badRequest(`error decoding patch: ${err.message}`);
+    throw errors.badRequest(type === mergePatch ? 'Invalid JSON Patch' : err.message);
+  }
+  if (!strict) return { body: decoded.value, problems: [] };
+  if (type === mergePatch) return { body: decoded.value, problems: strictDecodingErrors([], decoded) };
+  const unknown = checkPatchOperations(decoded.value);
+  return { body: decoded.value, problems: strictDecodingErrors(unknown, decoded).map((problem) => `json patch ${problem}`) };
+}
+
+/**
+ * Decodes a JSON or merge patch's result into the kind's type as kube-apiserver does: a value the
+ * type cannot take is a 422 on the patch; unknown fields join the body's strict errors, a 422
+ * under Strict and warnings under Warn.
+ */
+function decodePatchedObject(ctx: KubeContext, def: ResourceDefinition, result: PatchedDocument, problems: string[], directive: string): void {
+  const invalid = (why: string) => errors.invalid({ group: '', kind: '' }, '', [field.invalid('patch', result.text, why)]);
+  let unknown: string[] = [];
+  if (isJsonObject(result.object)) {
+    try {
+      unknown = removeUnknownFields(def, result.object);
+    } catch (err) {
+      if (err instanceof UndecodableValue) throw invalid(err.message);
+      throw err;
+    }
+  }
+  const all = directive === 'Ignore' ? [] : [...problems, ...strictDecodingErrors(unknown, undefined)];
+  if (all.length === 0) return;
+  if (directive === 'Strict') throw invalid(`strict decoding error: ${all.join(', ')}`);
+  for (const problem of all) addWarning(ctx, problem);
 }
 
 /** Server-side apply: creates the object when it is missing (201), else applies to it. */
@@ -106,17 +168,21 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
     throw invalidOptions('PatchOptions', [field.forbidden('force', 'may not be specified for non-apply patch')]);
   }
   const options = readWriteOptions(ctx, 'PatchOptions');
-  const body = decodeJson((await readRawBody(ctx)).toString('utf8'));
+  const directive = queryParam(ctx, 'fieldValidation') || 'Warn';
+  const text = (await readRawBody(ctx)).toString('utf8');
   // Everything from reading the current object to writing happens without yielding, so no write can come between.
+  // The object is looked up before the patch is decoded, as kube-apiserver does (a missing object is a 404 first).
   const existing = services.objects.get(def, namespace, name);
+  const { body, problems } = decodePatchBody(type, text, directive);
 
   if (subresource === 'scale') {
-    const scale = patched(type, scaleOf(def, existing) as Json, body, scaleSchema(), true);
+    const scale = patched(type, scaleOf(def, existing) as Json, body, scaleSchema(), true).object as Json;
     return respondScale(ctx, def, scaleTo(services, def, existing, scale, options));
   }
   const current = JSON.parse(presented(def, existing).json) as Json;
   const result = patched(type, current, body, schemaNode(def), goTypes);
-  validateBodyFields(ctx, def, result);
-  const written = services.objects.replace(def, existing, result as KubeObject, { ...options, subresource: subresource || undefined });
+  if (type === strategicMergePatch) validateBodyFields(ctx, def, result.object);
+  else decodePatchedObject(ctx, def, result, problems, directive);
+  const written = services.objects.replace(def, existing, result.object as KubeObject, { ...options, subresource: subresource || undefined });
   respondObject(ctx, def, written);
 }

@@ -180,6 +180,12 @@ function compareEntries(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
   return text(a.operation, b.operation) || seconds(a) - seconds(b) || text(a.manager, b.manager) || text(a.apiVersion, b.apiVersion) || text(a.subresource, b.subresource);
 }
 
+/** An update's object must carry the name on the URL (checkName in kube-apiserver's rest handlers). */
+function checkName(given: string | undefined, name: string): void {
+  if (!given) throw errors.badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+  if (given !== name) throw errors.badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
+}
+
 /** Sets metadata.managedFields in encoding order (keys sorted for unstructured objects), leaving an empty list out as Go's omitempty does. */
 function setManagedFields(def: ResourceDefinition, object: KubeObject, entries: ManagedFieldsEntry[]): void {
   const ordered = [...entries].sort(compareEntries);
@@ -422,13 +428,10 @@ export class GenericStore {
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
     const meta = input.metadata;
-    if (meta.name && meta.name !== name) {
-      throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
-    }
+    checkName(meta.name, name);
     if (def.namespaced && meta.namespace && meta.namespace !== namespace) {
       throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
     }
-    meta.name = name;
     const existing = this.find(def, namespace, name);
     if (!existing) {
       if (!def.strategy.allowCreateOnUpdate || options.subresource) throw errors.notFound({ group: def.group, resource: def.plural }, name);
@@ -452,7 +455,7 @@ export class GenericStore {
     const old = existing.object;
     const meta = input.metadata;
     const name = existing.name;
-    if (meta.name !== name) throw errors.badRequest(`the name of the object (${meta.name ?? ''}) does not match the name on the URL (${name})`);
+    checkName(meta.name, name);
     if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) {
       throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${existing.namespace})`);
     }

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 /** What a step compares besides status: body paths to keep or drop, and headers to record. */
 interface Comparison {
-  /** Only these paths of the body are compared (`items[0].metadata.name`, `paths[/api/v1]`). */
+  /** Only these paths of the body are compared (`items[0].metadata.name`, `paths[/api/v1]`); a Status is compared whole unless they name its fields (`details.causes`). */
   select?: string[];
   /** These paths are removed before comparing; say why in `note`. */
   ignore?: string[];

@@ -244,9 +244,20 @@ async function waitFor(target: Target, agent: http.Agent, path: string, status: 
   }
 }
 
+/** Fields only a Status has. */
+const statusFields = new Set(['message', 'reason', 'details', 'code']);
+
+/** Whether select or ignore name a field of a Status (else they were written for the object a step answers when it succeeds). */
+function shapesStatus(step: Parameters<typeof shape>[1]): boolean {
+  return [...(step.select ?? []), ...(step.ignore ?? [])].some((path) => statusFields.has(String(parsePath(path)[0])));
+}
+
+/** The normalized body as the step compares it; a Status (an error) is compared whole unless the step shapes it. */
 function compared(step: Parameters<typeof shape>[1], normalizer: Normalizer, body: unknown): unknown {
   normalizer.learn(body);
-  return shape(normalizer.normalize(body), step);
+  const normalized = normalizer.normalize(body);
+  const isStatus = (normalized as { kind?: unknown } | null)?.kind === 'Status';
+  return isStatus && !shapesStatus(step) ? normalized : shape(normalized, step);
 }
 
 async function runStep(target: Target, agent: http.Agent, step: Step, vars: Record<string, string>, normalizer: Normalizer, watches: Map<string, Watch>): Promise<Recorded | undefined> {

@@ -303,11 +303,13 @@ function validateConfigKeys(data: unknown, path: string): FieldError[] {
   const out: FieldError[] = [];
   if (!data || typeof data !== 'object') return out;
   for (const key of Object.keys(data)) {
-    if (key.length > 253) out.push(field.invalid(path, key, 'must be no more than 253 characters'));
+    // Each key's errors name the key: data[a/b], as field.NewPath("data").Key(key) prints.
+    const at = `${path}[${key}]`;
+    if (key.length > 253) out.push(field.invalid(at, key, 'must be no more than 253 characters'));
     if (!configKey.test(key)) {
       out.push(
         field.invalid(
-          path,
+          at,
           key,
           "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
         ),
@@ -346,7 +348,7 @@ export const configmaps = define({
     validate(cm) {
       const out = [...validateConfigKeys(cm.data, 'data'), ...validateConfigKeys(cm.binaryData, 'binaryData')];
       for (const key of Object.keys((cm.binaryData as Json) ?? {})) {
-        if (Object.prototype.hasOwnProperty.call(cm.data ?? {}, key)) out.push(field.invalid('data', key, 'duplicate of key present in binaryData'));
+        if (Object.prototype.hasOwnProperty.call(cm.data ?? {}, key)) out.push(field.invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
       }
       if (configSize(cm, ['data', 'binaryData']) > maxConfigSize) out.push(field.tooLong('', maxConfigSize));
       return out;

@@ -43,7 +43,8 @@ export async function handleSubresource(ctx: KubeContext, services: Services, de
     if (verb === 'update') return writeScale(ctx, services, def, namespace, name);
   } else if (verb === 'create' && def.strategy.subresourceResponses?.[subresource]) {
     const options = readWriteOptions(ctx, 'CreateOptions');
-    const result = services.objects.respondSubresource(def, namespace, name, subresource, await readObjectBody(ctx), options);
+    const kind = def.subresources.find((s) => s.name === subresource)?.responseKind?.kind ?? def.kind;
+    const result = services.objects.respondSubresource(def, namespace, name, subresource, await readObjectBody(ctx, kind), options);
     return write(ctx, 201, result.json);
   } else if (verb === 'create') {
     return createOnSubresource(ctx, services, def, namespace, name, subresource);

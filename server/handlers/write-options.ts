@@ -4,7 +4,7 @@ import type { KubeContext } from '../context.js';
 import { field, type FieldError, invalidOptions } from '../errors.js';
 import { parseDryRun, type WriteOptions } from '../registry/generic-store.js';
 import { queryParam, queryParams } from './query.js';
-import { warningHeader } from '../../openapi/field-validation.js';
+import { addWarning } from '../warnings.js';
 
 const fieldValidationValues = ['', 'Ignore', 'Strict', 'Warn'];
 const maxFieldManagerLength = 128;
@@ -33,6 +33,6 @@ export function readWriteOptions(ctx: KubeContext, optionsKind: 'CreateOptions' 
     fieldManager: fieldManager(ctx, optionsKind),
     user: ctx.state.user,
     credentials: ctx.state.credentials,
-    warn: (message) => ctx.append('Warning', warningHeader(message)),
+    warn: (text) => addWarning(ctx, text),
   };
 }

@@ -12,6 +12,7 @@ import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
 import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
+import { canonicalQuantities } from './quantities.js';
 import { groupVersion, resourceKey, type ConnectLocation, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
 import type { Credentials } from '../auth/credentials.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
@@ -355,6 +356,7 @@ export class GenericStore {
   create(view: ResourceDefinition, namespace: string, body: unknown, options: WriteOptions = {}): ObjectResult {
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
+    canonicalQuantities(def, input);
     const meta = input.metadata;
     if (def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -448,6 +450,7 @@ export class GenericStore {
   replace(view: ResourceDefinition, existing: StoredObject, body: KubeObject, options: WriteOptions = {}): ObjectResult {
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
+    canonicalQuantities(def, input);
     const strategy = def.strategy;
     const gr = { group: def.group, resource: def.plural };
     // Handlers that await between reading and writing (patch) must not overwrite a newer version.

@@ -8,7 +8,7 @@ import { Environment, Optional } from '@marcbachmann/cel-js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
 import { goRegExp } from '../schema/regex.js';
-import { parseQuantity as parseKubeQuantity, Quantity, QuantityError } from '../../quantity.js';
+import { Quantity, QuantityError } from '../../quantity.js';
 
 class CelUrl {
   constructor(readonly url: URL, readonly raw: string) {}
@@ -34,7 +34,7 @@ function evaluationError(message: string): Error {
 
 function parseQuantity(text: string): Quantity {
   try {
-    return parseKubeQuantity(text);
+    return Quantity.parse(text);
   } catch (err) {
     if (err instanceof QuantityError) throw evaluationError(err.message);
     throw err;
@@ -43,7 +43,7 @@ function parseQuantity(text: string): Quantity {
 
 const nano = 1_000_000_000n;
 const int64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
-const quantityOf = (nanos: bigint) => new Quantity(nanos);
+const quantityOf = (nanos: bigint) => Quantity.fromNanos(nanos);
 const compareQuantities = (a: Quantity, b: Quantity) => (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0);
 const isWhole = (q: Quantity) => q.nanos % nano === 0n && q.nanos / nano >= int64.min && q.nanos / nano <= int64.max;
 
@@ -217,7 +217,7 @@ function register(env: Environment): Environment {
     .registerFunction('quantity(string): Quantity', parseQuantity)
     .registerFunction('isQuantity(string): bool', (s: string) => {
       try {
-        parseKubeQuantity(s);
+        Quantity.parse(s);
         return true;
       } catch {
         return false;

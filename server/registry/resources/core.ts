@@ -6,7 +6,7 @@ import type { Connector, ResourceDefinition, StrategyContext, SubresourceDefinit
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
-import { defaultPodOnly, defaultPodSpec, qosClass, validatePodSpec } from './pod-spec.js';
+import { defaultPodOnly, defaultPodSpec, podSpecWarnings, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
 import { ephemeralContainersSubresource, keepAllButEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainers } from './pod-ephemeral.js';
 import { evictPod, evictionSubresource } from './policy.js';
@@ -160,6 +160,8 @@ export const pods = define({
     subresourceValidation: { ephemeralcontainers: validateEphemeralContainersUpdate },
     validate: (pod) => validatePodSpec(pod.spec as Json, 'spec'),
     validateCreate: validateNoEphemeralContainers,
+    warningsOnCreate: (pod) => podSpecWarnings(pod.spec as Json, 'spec'),
+    warningsOnUpdate: (pod) => podSpecWarnings(pod.spec as Json, 'spec'),
     validateUpdate(pod, old) {
       if (jsonEqual(frozenPodSpec(pod.spec as Json), frozenPodSpec(old.spec as Json))) return [];
       return [field.forbidden('spec', `pod updates may not change fields other than ${podUpdatableSpec.join(',')}`)];
@@ -565,6 +567,8 @@ export const replicationcontrollers = define({
     prepareForCreate(rc) {
       rc.status = { replicas: 0 };
     },
+    warningsOnCreate: (rc) => podSpecWarnings((rc.spec as Json | undefined)?.template?.spec, 'spec.template.spec'),
+    warningsOnUpdate: (rc) => podSpecWarnings((rc.spec as Json | undefined)?.template?.spec, 'spec.template.spec'),
     validate(rc) {
       const spec = (rc.spec ?? {}) as Json;
       const out = validateWorkloadReplicas(spec);
@@ -585,7 +589,26 @@ export const resourcequotas = define({
   strategy: { table: resourceQuotaColumns },
 });
 
-export const limitranges = define({ ...core, kind: 'LimitRange', plural: 'limitranges', namespaced: true, shortNames: ['limits'] });
+export const limitranges = define({
+  ...core,
+  kind: 'LimitRange',
+  plural: 'limitranges',
+  namespaced: true,
+  shortNames: ['limits'],
+  strategy: {
+    // SetDefaults_LimitRangeItem: a container's default limit falls back to the max, its default request to the default limit, then to the min.
+    defaults(lr) {
+      for (const item of ((lr.spec as Json | undefined)?.limits as Json[] | undefined) ?? []) {
+        if (item?.type !== 'Container') continue;
+        item.default ??= {};
+        item.defaultRequest ??= {};
+        for (const [key, value] of Object.entries((item.max as Json | undefined) ?? {})) item.default[key] ??= value;
+        for (const [key, value] of Object.entries(item.default as Json)) item.defaultRequest[key] ??= value;
+        for (const [key, value] of Object.entries((item.min as Json | undefined) ?? {})) item.defaultRequest[key] ??= value;
+      }
+    },
+  },
+});
 
 export const podtemplates = define({
   ...core,
@@ -598,6 +621,8 @@ export const podtemplates = define({
       defaultPodSpec((pt.template as Json | undefined)?.spec);
     },
     validate: (pt) => validatePodSpec((pt.template as Json | undefined)?.spec, 'template.spec'),
+    warningsOnCreate: (pt) => podSpecWarnings((pt.template as Json | undefined)?.spec, 'template.spec'),
+    warningsOnUpdate: (pt) => podSpecWarnings((pt.template as Json | undefined)?.spec, 'template.spec'),
   },
 });
 

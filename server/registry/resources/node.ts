@@ -1,7 +1,7 @@
 // node.k8s.io/v1 RuntimeClasses (pkg/registry/node/runtimeclass, pkg/apis/node/validation).
 
 import { field, type FieldError } from '../../errors.js';
-import { parseQuantity, QuantityError } from '../../quantity.js';
+import { Quantity, QuantityError } from '../../quantity.js';
 import { goToleration } from '../go-literal.js';
 import type { ResourceDefinition } from '../types.js';
 import { isDNS1123Label, validateLabelKey, validateLabels, validateLabelValue } from '../validation.js';
@@ -47,7 +47,7 @@ function validateOverhead(podFixed: Json | undefined): FieldError[] {
     const at = `overhead.limits[${name}]`;
     out.push(...validateContainerResourceName(name, at));
     try {
-      if (parseQuantity(String(value)).nanos < 0n) out.push(field.invalid(at, String(value), 'must be greater than or equal to 0'));
+      if (Quantity.parse(String(value)).sign() < 0) out.push(field.invalid(at, String(value), 'must be greater than or equal to 0'));
     } catch (err) {
       if (!(err instanceof QuantityError)) throw err;
     }

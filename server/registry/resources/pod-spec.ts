@@ -2,6 +2,7 @@
 
 import { field, type FieldError } from '../../errors.js';
 import { isDNS1123Label } from '../validation.js';
+import { Quantity } from '../../quantity.js';
 
 type Json = Record<string, any>;
 
@@ -86,6 +87,40 @@ export function defaultPodOnly(spec: Json | undefined): void {
   }
 }
 
+/** Native resources other than hugepages may be requested below their limit (helper.IsOvercommitAllowed). */
+function overcommitAllowed(resource: string): boolean {
+  const native = !resource.includes('/') || resource.includes('kubernetes.io/');
+  return native && !resource.startsWith('hugepages-');
+}
+
+function quantitiesOf(list: unknown): Array<[string, Quantity]> {
+  if (!list || typeof list !== 'object' || Array.isArray(list)) return [];
+  return Object.entries(list as Json).flatMap(([name, value]) => (typeof value === 'string' ? [[name, Quantity.parse(value)] as [string, Quantity]] : []));
+}
+
+/** validateResourceRequirements: no negative quantities, requests within limits (equal for what cannot be overcommitted). */
+function validateResources(resources: Json | undefined, path: string): FieldError[] {
+  const out: FieldError[] = [];
+  const limits = new Map(quantitiesOf(resources?.limits));
+  for (const [name, quantity] of limits) {
+    if (quantity.sign() < 0) out.push(field.invalid(`${path}.limits[${name}]`, quantity.toString(), 'must be greater than or equal to 0'));
+  }
+  for (const [name, quantity] of quantitiesOf(resources?.requests)) {
+    if (quantity.sign() < 0) out.push(field.invalid(`${path}.requests[${name}]`, quantity.toString(), 'must be greater than or equal to 0'));
+    const limit = limits.get(name);
+    if (limit) {
+      if (quantity.cmp(limit) !== 0 && !overcommitAllowed(name)) {
+        out.push(field.invalid(`${path}.requests`, quantity.toString(), `must be equal to ${name} limit of ${limit.toString()}`));
+      } else if (quantity.cmp(limit) > 0) {
+        out.push(field.invalid(`${path}.requests`, quantity.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`));
+      }
+    } else if (!overcommitAllowed(name)) {
+      out.push(field.required(`${path}.limits`, 'Limit must be set for non overcommitable resources'));
+    }
+  }
+  return out;
+}
+
 function validateContainers(list: unknown, path: string, required: boolean, names: Set<string>): FieldError[] {
   const out: FieldError[] = [];
   if (list === undefined || list === null) {
@@ -107,6 +142,7 @@ function validateContainers(list: unknown, path: string, required: boolean, name
       names.add(c.name);
     }
     if (!c.image) out.push(field.required(`${at}.image`));
+    out.push(...validateResources(c.resources, `${at}.resources`));
     for (const [j, port] of (Array.isArray(c.ports) ? c.ports : []).entries()) {
       const p = port?.containerPort;
       if (typeof p !== 'number' || p < 1 || p > 65535) {
@@ -184,19 +220,46 @@ export function validatePodSpec(spec: Json | undefined, path: string): FieldErro
   return out;
 }
 
-/** status.qosClass from the containers' requests and limits. */
+/** GetWarningsForPodTemplate's quantity warnings: memory and ephemeral storage are whole bytes. */
+export function podSpecWarnings(spec: Json | undefined, path: string): string[] {
+  if (!spec || typeof spec !== 'object') return [];
+  const warnings: string[] = [];
+  const lists: Array<[unknown, string]> = [[spec.initContainers, 'initContainers'], [spec.containers, 'containers']];
+  for (const [list, name] of lists) {
+    (Array.isArray(list) ? (list as Json[]) : []).forEach((c, i) => {
+      for (const kind of ['limits', 'requests']) {
+        const values = new Map(quantitiesOf(c?.resources?.[kind]));
+        for (const resource of ['memory', 'ephemeral-storage']) {
+          const quantity = values.get(resource);
+          if (quantity && !quantity.isInteger()) {
+            warnings.push(`${path}.${name}[${i}].resources.${kind}[${resource}]: fractional byte value ${JSON.stringify(quantity.toString())} is invalid, must be an integer`);
+          }
+        }
+      }
+    });
+  }
+  return warnings;
+}
+
+/** status.qosClass as ComputePodQOS finds it from the containers' cpu and memory requests and limits. */
 export function qosClass(spec: Json): 'BestEffort' | 'Burstable' | 'Guaranteed' {
-  const containers: Json[] = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
-  let anySet = false;
+  const containers: Json[] = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])];
+  const qosResources = new Set(['cpu', 'memory']);
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  const sum = (into: Map<string, Quantity>, name: string, quantity: Quantity) => into.set(name, into.get(name)?.add(quantity) ?? quantity);
   let guaranteed = true;
   for (const c of containers) {
-    const requests = c.resources?.requests ?? {};
-    const limits = c.resources?.limits ?? {};
-    if (Object.keys(requests).length || Object.keys(limits).length) anySet = true;
-    for (const resource of ['cpu', 'memory']) {
-      if (limits[resource] === undefined || (requests[resource] ?? limits[resource]) !== limits[resource]) guaranteed = false;
+    for (const [name, quantity] of quantitiesOf(c?.resources?.requests)) if (qosResources.has(name) && quantity.sign() > 0) sum(requests, name, quantity);
+    const limited = new Set<string>();
+    for (const [name, quantity] of quantitiesOf(c?.resources?.limits)) {
+      if (!qosResources.has(name) || quantity.sign() <= 0) continue;
+      limited.add(name);
+      sum(limits, name, quantity);
     }
+    if (!limited.has('cpu') || !limited.has('memory')) guaranteed = false;
   }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  if (guaranteed) for (const [name, request] of requests) if (limits.get(name)?.cmp(request) !== 0) guaranteed = false;
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }

@@ -3,7 +3,7 @@
 
 import { field, GoLiteral, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
-import { parseQuantity, QuantityError } from '../../quantity.js';
+import { Quantity, QuantityError } from '../../quantity.js';
 import type { KubeObject } from '../../store/types.js';
 import { goCSINodeDriver, goLabelSelector, goVolumeAttachmentSpec } from '../go-literal.js';
 import type { ResourceDefinition } from '../types.js';
@@ -347,7 +347,7 @@ function validateCapacity(capacity: KubeObject): FieldError[] {
   for (const problem of isDNS1123Subdomain(className)) out.push(field.invalid('storageClassName', className, problem));
   if (isSet(capacity.capacity)) {
     try {
-      if (parseQuantity(String(capacity.capacity)).nanos < 0n) out.push(field.invalid('capacity', canonicalQuantity(capacity.capacity), 'must be greater than or equal to 0'));
+      if (Quantity.parse(String(capacity.capacity)).sign() < 0) out.push(field.invalid('capacity', canonicalQuantity(capacity.capacity), 'must be greater than or equal to 0'));
     } catch (err) {
       if (!(err instanceof QuantityError)) throw err;
     }

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition } from '../types.js';
 import { validateLabels } from '../validation.js';
 import { define, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
-import { defaultPodSpec, validatePodSpec } from './pod-spec.js';
+import { defaultPodSpec, podSpecWarnings, validatePodSpec } from './pod-spec.js';
 import { jsonEqual } from '../../json.js';
 import { controllerRevisionColumns, daemonSetColumns, deploymentColumns, replicaSetColumns, statefulSetColumns } from './printers.js';
 
@@ -69,6 +69,8 @@ function validateWorkload(object: KubeObject): FieldError[] {
   return [...validateWorkloadReplicas(spec), ...validateSelectorAndTemplate(spec)];
 }
 
+const templateWarnings = (object: KubeObject) => podSpecWarnings((object.spec as Json | undefined)?.template?.spec, 'spec.template.spec');
+
 const specChanged = (object: KubeObject, old: KubeObject) => !jsonEqual(object.spec, old.spec);
 
 export const deployments = define({
@@ -100,6 +102,8 @@ export const deployments = define({
       deployment.status = {};
     },
     validate: validateWorkload,
+    warningsOnCreate: templateWarnings,
+    warningsOnUpdate: templateWarnings,
     validateUpdate: immutableSelector,
     generationChanged: (object, old) =>
       specChanged(object, old) || !jsonEqual(object.metadata.annotations ?? {}, old.metadata.annotations ?? {}),
@@ -127,6 +131,8 @@ export const replicasets = define({
       rs.status = { replicas: 0 };
     },
     validate: validateWorkload,
+    warningsOnCreate: templateWarnings,
+    warningsOnUpdate: templateWarnings,
     validateUpdate: immutableSelector,
   },
 });
@@ -162,6 +168,8 @@ export const statefulsets = define({
       sts.status = { replicas: 0, availableReplicas: 0 };
     },
     validate: validateWorkload,
+    warningsOnCreate: templateWarnings,
+    warningsOnUpdate: templateWarnings,
     validateUpdate: immutableSelector,
   },
 });
@@ -211,6 +219,8 @@ export const daemonsets = define({
       setTemplateGeneration(ds, templateGeneration(old) + (templateChanged ? 1 : 0));
     },
     validate: (ds) => validateSelectorAndTemplate((ds.spec ?? {}) as Json),
+    warningsOnCreate: templateWarnings,
+    warningsOnUpdate: templateWarnings,
     validateUpdate: immutableSelector,
   },
 });

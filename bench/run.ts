@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatFigure, type Figure, type FiguresMessage } from './lib/report.js';
 
-const scripts = ['startup', 'inprocess', 'requests', 'watch-fanout', 'crd', 'testkit', 'cluster'];
+const scripts = ['startup', 'inprocess', 'requests', 'json-decode', 'watch-fanout', 'crd', 'testkit', 'cluster'];
 /** Far above each script's own bounds; only a hung script meets it. */
 const scriptTimeoutMs = 150_000;
 

@@ -36,10 +36,29 @@ function quoteChar(text: string, at: number): string {
   return `'${text[at]}'`;
 }
 
-/** Whether some object in valid JSON `text` has a key twice (keys compared as decoded strings). */
+/** Keys of one open object, as [start, end) offsets into the text; a set once there are many. */
+interface KeyList {
+  starts: number[];
+  ends: number[];
+  many?: Set<string>;
+}
+
+const manyKeys = 16;
+
+/** Whether two unescaped keys of the text are the same. */
+function sameKey(text: string, start: number, end: number, otherStart: number, otherEnd: number): boolean {
+  if (end - start !== otherEnd - otherStart) return false;
+  for (let k = 0; k < end - start; k++) if (text.charCodeAt(start + k) !== text.charCodeAt(otherStart + k)) return false;
+  return true;
+}
+
+/**
+ * Whether some object in valid JSON `text` has a key twice. Keys are compared where they stand in
+ * the text, without copying them; an escaped key (rare) is left to the full decoder.
+ */
 export function hasRepeatedKeys(text: string): boolean {
-  // One entry per open container: the keys seen so far of an object (a string until the second), or null for an array.
-  const stack: Array<Set<string> | string | null | undefined> = [];
+  // One entry per open container: an object's keys, or null for an array.
+  const stack: Array<KeyList | null> = [];
   let expectKey = false;
   const length = text.length;
   for (let i = 0; i < length; i++) {
@@ -53,23 +72,24 @@ export function hasRepeatedKeys(text: string): boolean {
         end = text.indexOf('"', end + 1);
       }
       if (expectKey) {
-        const slash = text.indexOf('\\', i + 1);
-        const key = slash !== -1 && slash < end ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
-        const top = stack.length - 1;
-        const seen = stack[top];
-        if (seen === undefined) stack[top] = key;
-        else if (typeof seen === 'string') {
-          if (seen === key) return true;
-          stack[top] = new Set([seen, key]);
-        } else if (seen) {
-          if (seen.has(key)) return true;
-          seen.add(key);
+        const start = i + 1;
+        for (let k = start; k < end; k++) if (text.charCodeAt(k) === 0x5c) return slowDecode(text, true).duplicates.length > 0;
+        const keys = stack[stack.length - 1]!;
+        if (keys.many) {
+          const key = text.slice(start, end);
+          if (keys.many.has(key)) return true;
+          keys.many.add(key);
+        } else {
+          for (let k = 0; k < keys.starts.length; k++) if (sameKey(text, start, end, keys.starts[k], keys.ends[k])) return true;
+          keys.starts.push(start);
+          keys.ends.push(end);
+          if (keys.starts.length > manyKeys) keys.many = new Set(keys.starts.map((from, k) => text.slice(from, keys.ends[k])));
         }
         expectKey = false;
       }
       i = end;
     } else if (c === 0x7b) {
-      stack.push(undefined);
+      stack.push({ starts: [], ends: [] });
       expectKey = true;
     } else if (c === 0x5b) {
       stack.push(null);

@@ -11,6 +11,18 @@
 
 export type QuantityFormat = 'DecimalExponent' | 'BinarySI' | 'DecimalSI';
 
+/**
+ * A Quantity's fields as ParseQuantity leaves them in Go (go-spew prints them when hashing pod
+ * templates): an int64Amount, or an inf.Dec for what int64Amount cannot hold, the cached string.
+ */
+export interface GoQuantityFields {
+  value: bigint;
+  scale: number;
+  dec?: { unscaled: bigint; scale: number };
+  cached: string;
+  format: QuantityFormat;
+}
+
 /** A string that is not a quantity; the message is apimachinery's. */
 export class QuantityError extends Error {}
 
@@ -102,6 +114,8 @@ export class Quantity {
     readonly format: QuantityFormat,
     /** The string as written, when the parser deemed it canonical. */
     private readonly written?: string,
+    /** How Go holds the parsed value, when it differs from mantissa and exponent (an inf.Dec). */
+    private readonly dec?: GoQuantityFields['dec'],
   ) {}
 
   static zero(format: QuantityFormat = 'DecimalSI'): Quantity {
@@ -147,16 +161,26 @@ export class Quantity {
     if (base === 10) scale += exponent;
     else mantissa *= 2n ** BigInt(exponent);
     let resultFormat = format;
+    // inf.Dec keeps a zero at the scale it was written with, anything else at nano scale.
+    let dec = { unscaled: 0n, scale: parts.denom.length - (base === 10 ? exponent : 0) };
     if (mantissa !== 0n) ({ mantissa, exponent: scale } = roundUpTo(mantissa, scale, nano));
     if (format === 'BinarySI') {
       if (scale >= 0 ? mantissa * pow10(scale) > maxInt64 : mantissa > maxInt64 * pow10(-scale)) {
         mantissa = maxInt64;
         scale = 0;
+        dec = { unscaled: maxInt64, scale: 0 };
       }
       const belowOne = scale >= 0 ? mantissa * pow10(scale) < 1n : mantissa < pow10(-scale);
       if (belowOne && mantissa > 0n) resultFormat = 'DecimalSI';
     }
-    return new Quantity(sign * mantissa, scale, resultFormat);
+    if (mantissa !== 0n && dec.unscaled === 0n) dec = { unscaled: mantissa * pow10(scale - nano), scale: -nano };
+    return new Quantity(sign * mantissa, scale, resultFormat, undefined, { unscaled: sign * dec.unscaled, scale: dec.scale });
+  }
+
+  /** The fields Go's ParseQuantity would have left (for a parsed quantity; others as an int64Amount). */
+  goFields(): GoQuantityFields {
+    if (this.dec) return { value: 0n, scale: 0, dec: this.dec, cached: '', format: this.format };
+    return { value: this.mantissa, scale: this.exponent, cached: this.written ?? '', format: this.format };
   }
 
   isZero(): boolean {

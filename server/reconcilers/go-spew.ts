@@ -4,6 +4,8 @@
 // text, so names only match a real cluster's when every byte does. The Go layout of the types comes
 // from tools/template-hash (go-layout.ts).
 
+import { type GoQuantityFields, Quantity, QuantityError } from '../quantity.js';
+
 export type GoKind = 'bool' | 'int' | 'uint' | 'string' | 'ptr' | 'slice' | 'map' | 'struct' | 'quantity' | 'time' | 'intorstring';
 
 export interface GoType {
@@ -130,152 +132,6 @@ function timeFields(value: Json): string {
 
 // ---------- resource.Quantity as ParseQuantity leaves it ----------
 
-interface GoQuantity {
-  /** int64Amount, when `dec` is absent. */
-  value: bigint;
-  scale: number;
-  /** inf.Dec: unscaled value and scale, for values int64Amount cannot hold. */
-  dec?: { unscaled: bigint; scale: number };
-  /** The text kept when it is already canonical. */
-  cached: string;
-  /** Empty for a null quantity. */
-  format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent' | '';
-}
-
-const decimalSuffixes: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const binarySuffixes: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
-const int64Max = (1n << 63n) - 1n;
-/** Digits an int64 always holds (maxInt64Factors). */
-const int64Digits = 18;
-const nanoScale = -9;
-
-interface QuantityParts {
-  positive: boolean;
-  /** The number as written, sign and leading zeros included, without its suffix. */
-  text: string;
-  num: string;
-  denom: string;
-  suffix: string;
-}
-
-/** parseQuantityString: sign, integer digits without leading zeros, fraction digits, suffix. */
-function quantityParts(str: string): QuantityParts | undefined {
-  let positive = true;
-  let pos = 0;
-  const end = str.length;
-  if (pos < end && (str[0] === '-' || str[0] === '+')) {
-    positive = str[0] !== '-';
-    pos++;
-  }
-  while (pos < end && str[pos] === '0') pos++;
-  if (pos >= end) return { positive, text: '0', num: '0', denom: '', suffix: '' };
-  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-  const numStart = pos;
-  while (pos < end && isDigit(str[pos])) pos++;
-  let num = str.slice(numStart, pos);
-  if (pos >= end) return { positive, text: str, num, denom: '', suffix: '' };
-  if (num === '') num = '0';
-  let denom = '';
-  if (str[pos] === '.') {
-    pos++;
-    const denomStart = pos;
-    while (pos < end && isDigit(str[pos])) pos++;
-    denom = str.slice(denomStart, pos);
-    if (pos >= end) return { positive, text: str, num, denom, suffix: '' };
-  }
-  const text = str.slice(0, pos);
-  const suffixStart = pos;
-  while (pos < end && 'eEinumkKMGTP'.includes(str[pos])) pos++;
-  if (pos >= end) return { positive, text, num, denom, suffix: str.slice(suffixStart) };
-  if (str[pos] === '-' || str[pos] === '+') pos++;
-  while (pos < end && isDigit(str[pos])) pos++;
-  if (pos < end) return undefined;
-  return { positive, text, num, denom, suffix: str.slice(suffixStart) };
-}
-
-function suffixMeaning(suffix: string): { base: 2 | 10; exponent: number; format: GoQuantity['format'] } | undefined {
-  if (suffix in decimalSuffixes) return { base: 10, exponent: decimalSuffixes[suffix], format: 'DecimalSI' };
-  if (suffix in binarySuffixes) return { base: 2, exponent: binarySuffixes[suffix], format: 'BinarySI' };
-  if (suffix.length > 1 && (suffix[0] === 'e' || suffix[0] === 'E') && /^[+-]?\d+$/.test(suffix.slice(1))) {
-    return { base: 10, exponent: Number(suffix.slice(1)), format: 'DecimalExponent' };
-  }
-  return undefined;
-}
-
-/** resource.ParseQuantity's result, field by field; undefined when Go would refuse the text. */
-export function goQuantity(str: string): GoQuantity | undefined {
-  if (str === '') return undefined;
-  if (str === '0') return { value: 0n, scale: 0, cached: '0', format: 'DecimalSI' };
-  const parts = quantityParts(str);
-  if (!parts) return undefined;
-  const meaning = suffixMeaning(parts.suffix);
-  if (!meaning) return undefined;
-  let { format } = meaning;
-  const { base, exponent } = meaning;
-  const { positive, num, denom } = parts;
-
-  let precision = 0;
-  let scale = 0;
-  let mantissa = 1n;
-  if (format === 'BinarySI') {
-    if (exponent >= 0 && denom.length === 0) {
-      mantissa = 1n << BigInt(exponent);
-      // int32(float32(exponent)*3/10), in float32 as Go computes it.
-      precision = 15 - num.length - Math.trunc(Math.fround(Math.fround(exponent * 3) / 10)) - 1;
-    } else {
-      precision = -1;
-    }
-  } else {
-    scale = exponent;
-    precision = int64Digits - (num.length + denom.length);
-  }
-
-  if (precision >= 0) {
-    scale -= denom.length;
-    if (scale >= nanoScale) {
-      const shifted = num + denom;
-      const digits = BigInt(shifted);
-      const product = digits * mantissa;
-      if (digits <= int64Max && product <= int64Max) {
-        const value = positive ? product : -product;
-        const canonical =
-          format === 'BinarySI'
-            ? exponent % 10 === 0 && (digits & 7n) !== 0n
-            : scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
-        return { value, scale, cached: canonical ? str : '', format };
-      }
-    }
-  }
-
-  // The inf.Dec path: exact decimal, rounded up to nano units.
-  const [intText, fracText = ''] = parts.text.replace(/^[+-]/, '').split('.');
-  let unscaled = BigInt((intText || '0') + fracText);
-  let decScale = fracText.length;
-  if (base === 10) decScale -= exponent;
-  else unscaled *= 1n << BigInt(exponent);
-  if (unscaled !== 0n) {
-    const target = -nanoScale;
-    if (decScale > target) {
-      const divisor = 10n ** BigInt(decScale - target);
-      unscaled = (unscaled + divisor - 1n) / divisor;
-    } else if (decScale < target) {
-      unscaled *= 10n ** BigInt(target - decScale);
-    }
-    decScale = target;
-  }
-  if (format === 'BinarySI') {
-    const exceeds = decScale >= 0 ? unscaled > int64Max * 10n ** BigInt(decScale) : unscaled * 10n ** BigInt(-decScale) > int64Max;
-    if (exceeds) {
-      unscaled = int64Max;
-      decScale = 0;
-    }
-    const belowOne = decScale >= 0 ? unscaled < 10n ** BigInt(decScale) : false;
-    if (unscaled > 0n && belowOne) format = 'DecimalSI';
-  }
-  if (!positive) unscaled = -unscaled;
-  return { value: 0n, scale: 0, dec: { unscaled, scale: decScale }, cached: '', format };
-}
-
 /** A big.Int's magnitude as its little-endian 64-bit words (big.nat). */
 function natWords(magnitude: bigint): string {
   if (magnitude === 0n) return '<nil>';
@@ -285,8 +141,12 @@ function natWords(magnitude: bigint): string {
 }
 
 function quantityFields(value: Json): string {
-  const q = typeof value === 'string' ? goQuantity(value) : typeof value === 'number' ? goQuantity(String(value)) : undefined;
-  const parsed: GoQuantity = q ?? { value: 0n, scale: 0, cached: '', format: '' };
+  let parsed: GoQuantityFields | { value: bigint; scale: number; dec?: undefined; cached: string; format: '' } = { value: 0n, scale: 0, cached: '', format: '' };
+  try {
+    if (typeof value === 'string' || typeof value === 'number') parsed = Quantity.parse(String(value)).goFields();
+  } catch (err) {
+    if (!(err instanceof QuantityError)) throw err;
+  }
   const dec = parsed.dec
     ? `(*inf.Dec){unscaled:(big.Int){neg:(bool)${parsed.dec.unscaled < 0n} abs:(big.nat)${natWords(parsed.dec.unscaled < 0n ? -parsed.dec.unscaled : parsed.dec.unscaled)}} scale:(inf.Scale)${parsed.dec.scale}}`
     : '(*inf.Dec)<nil>';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { controllerRevisionHash, podTemplateHash, printedPodTemplate, safeEncode } from '../../server/reconcilers/hashes.js';
-import { goQuantity } from '../../server/reconcilers/go-spew.js';
+import { Quantity, QuantityError } from '../../server/quantity.js';
 
 interface Vector {
   template: unknown;
@@ -39,11 +39,12 @@ describe('object name hashes', () => {
   });
 
   it('keep the canonical text of a quantity as ParseQuantity does, and only then', () => {
-    expect(goQuantity('100m')).to.deep.equal({ value: 100n, scale: -3, cached: '100m', format: 'DecimalSI' });
-    expect(goQuantity('1000m')).to.deep.equal({ value: 1000n, scale: -3, cached: '', format: 'DecimalSI' });
-    expect(goQuantity('1Gi')).to.deep.equal({ value: 1073741824n, scale: 0, cached: '1Gi', format: 'BinarySI' });
-    expect(goQuantity('1.5Gi')?.dec).to.deep.equal({ unscaled: 1610612736000000000n, scale: 9 });
-    expect(goQuantity('12x')).to.equal(undefined);
+    const goFields = (text: string) => Quantity.parse(text).goFields();
+    expect(goFields('100m')).to.deep.equal({ value: 100n, scale: -3, cached: '100m', format: 'DecimalSI' });
+    expect(goFields('1000m')).to.deep.equal({ value: 1000n, scale: -3, cached: '', format: 'DecimalSI' });
+    expect(goFields('1Gi')).to.deep.equal({ value: 1073741824n, scale: 0, cached: '1Gi', format: 'BinarySI' });
+    expect(goFields('1.5Gi').dec).to.deep.equal({ unscaled: 1610612736000000000n, scale: 9 });
+    expect(() => goFields('12x')).to.throw(QuantityError);
   });
 
   it('encode with the name alphabet and hash revision data with FNV-32', () => {

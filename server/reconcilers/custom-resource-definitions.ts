@@ -27,19 +27,26 @@ export const customResourceDefinitionController: ControllerDescriptor = {
     const { services } = env;
     const client = env.client(apiServerIdentity);
     const registered = new Map<string, ResourceDefinition[]>();
+    /** What each definition was registered from (generation and accepted names): one definition's change re-reconciles all of them. */
+    const registeredFrom = new Map<string, string>();
     // Definitions left from a store that was cleared are served no more.
     for (const def of services.registry.all()) if (def.customResource) services.registry.remove(def.group, def.version, def.plural);
 
-    const register = (name: string, defs: ResourceDefinition[]) => {
+    const register = (name: string, crd: CustomResourceDefinition) => {
+      const basis = `${crd.metadata.generation}/${JSON.stringify(crd.status?.acceptedNames)}`;
+      if (registeredFrom.get(name) === basis) return;
+      const defs = customResourceDefinitions(crd);
       for (const old of registered.get(name) ?? []) if (!defs.some((d) => d.version === old.version && d.plural === old.plural)) services.registry.remove(old.group, old.version, old.plural);
       for (const def of defs) services.registry.add(def);
       registered.set(name, defs);
+      registeredFrom.set(name, basis);
     };
 
     const unregister = (name: string) => {
       const defs = registered.get(name);
       if (!defs) return;
       registered.delete(name);
+      registeredFrom.delete(name);
       for (const def of defs) services.registry.remove(def.group, def.version, def.plural);
       for (const key of new Set(defs.map((d) => resourceKey(d)))) services.watches.closeResource(key);
     };
@@ -107,7 +114,7 @@ export const customResourceDefinitionController: ControllerDescriptor = {
           setCondition(next, { type: 'Established', status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' }, now);
         }
         // Serve first, so that a client seeing Established finds the resource.
-        if (isEstablished(next)) register(name, customResourceDefinitions(next));
+        if (isEstablished(next)) register(name, next);
         writeStatus(stored, next);
         return undefined;
       },

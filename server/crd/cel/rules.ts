@@ -379,13 +379,19 @@ export function hasRules(schema: JSONSchemaProps): boolean {
   return Object.values(schema.properties ?? {}).some(hasRules) || (isJsonObject(schema.additionalProperties) && hasRules(schema.additionalProperties as JSONSchemaProps)) || (!!schema.items && hasRules(schema.items));
 }
 
+const compiledRoots = new WeakSet<JSONSchemaProps>();
+
 /**
  * Evaluates every rule against an object (and, for updates, the object it replaces) within a cost
  * budget. `base` names the value's path when only part of an object is checked (the status of a
  * /status write).
  */
 export function validateRules(schema: JSONSchemaProps, object: unknown, old: unknown | undefined, base = '', budget = runtimeBudget): Evaluation {
-  compileRules(schema, '');
+  // Compiling also walks every node for its cost: once per schema, not per object.
+  if (!compiledRoots.has(schema)) {
+    compileRules(schema, '');
+    compiledRoots.add(schema);
+  }
   const state: Evaluation = { errors: [], warnings: [], remaining: budget };
   walk(schema, object, old, old !== undefined, false, base, base === '', state);
   return state;

@@ -21,6 +21,7 @@ import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
 import { replicaSetController, replicationControllerController } from './replicaset.js';
+import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
@@ -55,6 +56,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   cronJobController,
   ttlAfterFinishedController,
   disruptionController,
+  resourceQuotaController,
   endpointsController,
   endpointSliceController,
   serviceLoadBalancerController,

@@ -70,4 +70,4 @@ export async function startCluster(options: ServerOptions = {}): Promise<TestClu
  * Controllers for specs of the API surface itself: everything but the workload controllers, which
  * would scale, adopt and rewrite the status of the objects such specs write by hand.
  */
-export const withoutWorkloadControllers: string[] = ['*', '-deployment', '-replicaset', '-replicationcontroller', '-statefulset', '-daemonset', '-job', '-cronjob', '-ttl-after-finished', '-disruption'];
+export const withoutWorkloadControllers: string[] = ['*', '-deployment', '-replicaset', '-replicationcontroller', '-statefulset', '-daemonset', '-job', '-cronjob', '-ttl-after-finished', '-disruption', '-resourcequota'];

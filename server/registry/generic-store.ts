@@ -239,11 +239,12 @@ export class GenericStore {
     return this.store.get(resourceKey(def), storageKey(def.namespaced ? namespace : '', name));
   }
 
-  /** What strategies see of the cluster: the time, reads of other stored objects, and the write's warnings. */
+  /** What strategies see of the cluster: the time, reads of other stored objects, the write's warnings and who asks. */
   context(options: WriteOptions = {}): StrategyContext {
     return {
       now: this.clock.now(),
       warn: options.warn ?? (() => {}),
+      user: options.user,
       lookup: (resource, namespace, name) => {
         const def = this.findDefinition(resource);
         return def && this.find(def, namespace, name)?.object;
@@ -321,6 +322,7 @@ export class GenericStore {
    * empty object: what Go's zero value holds (a Node's `spec: {}`) is nobody's.
    */
   private ownership(stored: KubeObject, storedOld: KubeObject | undefined, storage: ResourceDefinition, options: WriteOptions, view: ResourceDefinition = storage): ManagedFieldsEntry[] {
+    if (storage.strategy.untracked) return [];
     if (options.managedFields) return options.managedFields;
     // A write through another version is owned in that version, as its fields read there (autoscaling/v1).
     const def = view.storedAs ? view : storage;
@@ -486,7 +488,7 @@ export class GenericStore {
     if (options.subresource) {
       const keep = strategy.subresourceUpdates?.[options.subresource];
       if (!keep) throw errors.notFoundPath();
-      keep(object, old);
+      keep(object, old, this.context(options));
     } else {
       strategy.defaults?.(object);
     }

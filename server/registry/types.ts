@@ -41,11 +41,15 @@ export interface StrategyContext {
    * and validation warn here. Writes with no client to tell (controllers) drop them.
    */
   warn(text: string): void;
+  /** Who sent the write (a CertificateSigningRequest records its requester). */
+  user?: UserInfo;
 }
 
 export interface Strategy {
   /** Name rule for metadata.name. */
   nameCheck: NameCheck;
+  /** kube-apiserver keeps no managedFields for the kind's objects (CertificateSigningRequests). */
+  untracked?: boolean;
   /** Whether metadata.generation is kept and bumped on spec change. */
   tracksGeneration: boolean;
   /** PUT of a missing object creates it (Leases, Endpoints, Events). */
@@ -66,7 +70,7 @@ export interface Strategy {
   /** Keeps what an update of the main resource may not change (usually status). */
   prepareForUpdate?(object: KubeObject, old: KubeObject): void;
   /** Per writable subresource (status, finalize): keeps what a write there may not change. */
-  subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject) => void>;
+  subresourceUpdates?: Record<string, (object: KubeObject, old: KubeObject, context: StrategyContext) => void>;
   /** Checks every write; `old` is the object an update replaces. */
   validate?(object: KubeObject, old: KubeObject | undefined, context: StrategyContext): FieldError[];
   /** Warnings a create is answered with (WarningsOnCreate), after validation passed. */

@@ -3,6 +3,7 @@
 // ResourceQuota and the webhook-like plugins go last, as they do there.
 
 import { AdmissionChain } from './chain.js';
+import { certificateSubjectRestriction } from './plugins/certificate-subject-restriction.js';
 import { defaultIngressClass } from './plugins/default-ingress-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
@@ -18,6 +19,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     priority,
     defaultTolerationSeconds,
     runtimeClass,
+    certificateSubjectRestriction,
     defaultIngressClass,
   ];
 }

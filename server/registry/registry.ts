@@ -13,6 +13,7 @@ import { networkingResources } from './resources/networking.js';
 import { nodeResources } from './resources/node.js';
 import { policyResources } from './resources/policy.js';
 import { storageResources } from './resources/storage.js';
+import { certificatesResources } from './resources/certificates.js';
 import { flowcontrolResources } from './resources/flowcontrol.js';
 import { otherResources } from './resources/others.js';
 import { rbacResources } from './resources/rbac.js';
@@ -180,6 +181,7 @@ export const builtinDefinitions: ResourceDefinition[] = [
   ...nodeResources,
   ...policyResources,
   ...storageResources,
+  ...certificatesResources,
   ...flowcontrolResources,
   customResourceDefinitions,
 ];

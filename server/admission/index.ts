@@ -5,6 +5,7 @@
 import { AdmissionChain } from './chain.js';
 import { certificateSubjectRestriction } from './plugins/certificate-subject-restriction.js';
 import { defaultIngressClass } from './plugins/default-ingress-class.js';
+import { defaultStorageClass } from './plugins/default-storage-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
@@ -18,6 +19,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     serviceAccount,
     priority,
     defaultTolerationSeconds,
+    defaultStorageClass,
     runtimeClass,
     certificateSubjectRestriction,
     defaultIngressClass,

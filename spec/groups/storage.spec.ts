@@ -16,7 +16,7 @@ describe('storage.k8s.io/v1', () => {
   });
   after(() => cluster.stop());
 
-  it('defaults StorageClasses, keeps their provisioner and parameters, and prints the default class', async () => {
+  it('defaults StorageClasses, keeps their provisioner and parameters, gives claims the default class and prints it', async () => {
     const standard = await storage.createStorageClass({
       body: { metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' },
     });
@@ -28,6 +28,12 @@ describe('storage.k8s.io/v1', () => {
     expect(refused.message).to.equal('StorageClass.storage.k8s.io "fast" is invalid: parameters: Forbidden: updates to parameters are forbidden.');
     const expanded = await storage.patchStorageClass({ name: 'fast', body: [{ op: 'replace', path: '/allowVolumeExpansion', value: false }] });
     expect(expanded.allowVolumeExpansion).to.equal(false);
+
+    const claim = await cluster.core.createNamespacedPersistentVolumeClaim({
+      namespace: 'default',
+      body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    expect(claim.spec?.storageClassName, 'DefaultStorageClass admission').to.equal('standard');
 
     clock.advance(5_000);
     const { stdout, stderr } = await cluster.kubectl(['get', 'storageclasses']);

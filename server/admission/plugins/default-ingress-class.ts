@@ -2,18 +2,11 @@
 // a class, by field or by the old annotation, gets the default IngressClass; with several defaults
 // the newest wins, ties going to the first name.
 
-import type { KubeObject } from '../../store/types.js';
 import { defaultIngressClassAnnotation, ingressClassAnnotation } from '../../registry/resources/networking.js';
-import type { AdmissionContext, AdmissionPlugin } from '../types.js';
+import { newestDefault } from '../default-class.js';
+import type { AdmissionPlugin } from '../types.js';
 
 type Json = Record<string, any>;
-
-function defaultClass(cluster: AdmissionContext): KubeObject | undefined {
-  const defaults = cluster.list('networking.k8s.io/ingressclasses').filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true');
-  const created = (c: KubeObject) => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
-  defaults.sort((a, b) => created(b) - created(a) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
-  return defaults[0];
-}
 
 export const defaultIngressClass: AdmissionPlugin = {
   name: 'DefaultIngressClass',
@@ -25,7 +18,7 @@ export const defaultIngressClass: AdmissionPlugin = {
     const spec = (ingress.spec ??= {}) as Json;
     if (spec.ingressClassName !== undefined && spec.ingressClassName !== null) return;
     if (ingress.metadata.annotations?.[ingressClassAnnotation] !== undefined) return;
-    const chosen = defaultClass(cluster);
+    const chosen = newestDefault(cluster.list('networking.k8s.io/ingressclasses').filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true'));
     if (chosen) spec.ingressClassName = chosen.metadata.name;
   },
 };

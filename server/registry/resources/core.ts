@@ -458,6 +458,14 @@ export const persistentvolumes = define({
   },
 });
 
+const betaStorageClassAnnotation = 'volume.beta.kubernetes.io/storage-class';
+
+/** GetWarningsForPersistentVolumeClaim: the beta storage-class annotation is deprecated. */
+function claimWarnings(pvc: KubeObject): string[] {
+  if (pvc.metadata.annotations?.[betaStorageClassAnnotation] === undefined) return [];
+  return [`metadata.annotations[${betaStorageClassAnnotation}]: deprecated since v1.8; use "storageClassName" attribute instead`];
+}
+
 export const persistentvolumeclaims = define({
   ...core,
   kind: 'PersistentVolumeClaim',
@@ -476,6 +484,8 @@ export const persistentvolumeclaims = define({
     prepareForCreate(pvc) {
       pvc.status = { phase: 'Pending' };
     },
+    warningsOnCreate: claimWarnings,
+    warningsOnUpdate: claimWarnings,
   },
 });
 

@@ -9,6 +9,8 @@ const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 /** Timestamps and resourceVersions inside a text (an object quoted in an error message). */
 const embeddedTime = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g;
 const embeddedResourceVersion = /(resourceVersion\\*"\s*:\s*\\*")\d+/g;
+/** A precondition's resourceVersions quoted in a Conflict. */
+const preconditionResourceVersions = /(ResourceVersion in the precondition \()\d+(\) does not match the ResourceVersion in record \()\d+/g;
 const tokenVolume = /kube-api-access-[a-z0-9]{5}/g;
 const openApiHash = /hash=[0-9A-F]{32,}/g;
 /** Go pointers in field errors that quote a struct (`TerminationGracePeriodSeconds:(*int64)(0xc000a1b2c8)`). */
@@ -44,7 +46,14 @@ export class Normalizer {
   private text(value: string): string {
     if (rfc3339.test(value)) return '<time>';
     let out = this.namespace ? value.split(this.namespace).join('{ns}') : value;
-    out = out.replace(uuid, '<uid>').replace(embeddedTime, '<time>').replace(embeddedResourceVersion, '$1<resourceVersion>').replace(tokenVolume, 'kube-api-access-<random>').replace(openApiHash, 'hash=<hash>').replace(pointerAddress, '(<address>)');
+    out = out
+      .replace(uuid, '<uid>')
+      .replace(embeddedTime, '<time>')
+      .replace(embeddedResourceVersion, '$1<resourceVersion>')
+      .replace(preconditionResourceVersions, '$1<resourceVersion>$2<resourceVersion>')
+      .replace(tokenVolume, 'kube-api-access-<random>')
+      .replace(openApiHash, 'hash=<hash>')
+      .replace(pointerAddress, '(<address>)');
     for (const [name, placeholder] of this.generated) if (out.includes(name)) out = out.split(name).join(placeholder);
     return out;
   }

@@ -46,6 +46,8 @@ function send(target: Target, agent: http.Agent, method: string, path: string, h
       res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
+    // Node sends a DELETE's body without a length unless told, and the server reads it as the next request.
+    if (body !== undefined) req.setHeader('Content-Length', Buffer.byteLength(body));
     req.setTimeout(stepTimeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
     req.end(body);
@@ -268,7 +270,8 @@ async function runStep(target: Target, agent: http.Agent, step: Step, vars: Reco
   }
   if ('watch' in step) {
     const watch = new Watch();
-    await watch.open(target, substitute(step.watch, vars) as string, (substitute(step.send ?? {}, vars) as Record<string, string>));
+    const [, path] = splitRequest(substitute(step.watch, vars) as string);
+    await watch.open(target, path, substitute(step.send ?? {}, vars) as Record<string, string>);
     watches.set(step.as, watch);
     return undefined;
   }

@@ -115,21 +115,22 @@ describe('watch', () => {
   });
 
   describe('bookmarks, streaming lists and timeouts', () => {
-    it('sends BOOKMARK events with only kind, apiVersion and resourceVersion', async () => {
+    it('sends BOOKMARK events as an empty object with a resourceVersion, its zero creationTimestamp null as Go writes it', async () => {
       const stream = await open(`/api/v1/namespaces/w/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${services.store.currentRevision}`);
       const [bookmark] = await stream.waitForEvents(1, 3000);
       expect(bookmark.type).to.equal('BOOKMARK');
-      expect(bookmark.object).to.deep.equal({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(services.store.currentRevision) } });
+      expect(bookmark.object).to.deep.equal({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(services.store.currentRevision), creationTimestamp: null } });
       stream.close();
     });
 
-    it('serves a streaming list: initial ADDED events, then the initial-events-end bookmark', async () => {
+    it('serves a streaming list: initial ADDED events, then the initial-events-end bookmark with the empty list blueprint', async () => {
       const count = services.objects.listNow(configmaps(), 'w').length;
       const stream = await open('/api/v1/namespaces/w/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
       const events = await stream.waitForEvents(count + 1);
       expect(events.slice(0, count).every((e) => e.type === 'ADDED')).to.equal(true);
       expect(events[count].type).to.equal('BOOKMARK');
-      expect(events[count].object.metadata.annotations).to.deep.equal({ 'k8s.io/initial-events-end': 'true' });
+      const blueprint = Buffer.from('{"kind":"ConfigMapList","apiVersion":"v1","metadata":{},"items":null}\n').toString('base64');
+      expect(events[count].object.metadata.annotations).to.deep.equal({ 'k8s.io/initial-events-end': 'true', 'kubernetes.io/initial-events-list-blueprint': blueprint });
       stream.close();
     });
 

@@ -3,6 +3,7 @@
 import type { KubeContext } from '../context.js';
 import { errors, field, type FieldError, invalidOptions } from '../errors.js';
 import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
+import { queryBool } from '../middleware/request-info.js';
 import { parseDryRun, type DeleteOptions } from '../registry/generic-store.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
@@ -50,7 +51,7 @@ export async function readDeleteOptions(ctx: KubeContext): Promise<DeleteOptions
   if (grace !== undefined && !Number.isInteger(grace)) throw errors.badRequest(`invalid gracePeriodSeconds: ${String(grace)}`);
   const policy = body.propagationPolicy ?? queryParam(ctx, 'propagationPolicy');
   const orphanQuery = queryParam(ctx, 'orphanDependents');
-  const orphan = body.orphanDependents ?? (orphanQuery === undefined ? undefined : orphanQuery === 'true');
+  const orphan = body.orphanDependents ?? (orphanQuery === undefined ? undefined : queryBool(orphanQuery));
   const problems: FieldError[] = [];
   if (policy !== undefined && !propagationPolicies.includes(policy)) {
     problems.push(field.notSupported('propagationPolicy', policy, [...propagationPolicies, 'nil']));

@@ -2,7 +2,7 @@
 
 import type { KubeContext } from '../context.js';
 import { errors, field, type FieldError, invalidOptions } from '../errors.js';
-import { isTrue } from '../middleware/request-info.js';
+import { queryBool } from '../middleware/request-info.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import { parseFieldSelector } from '../selectors/fields.js';
 import { parseLabelSelector } from '../selectors/labels.js';
@@ -47,8 +47,8 @@ export function readListQuery(ctx: KubeContext, watch: boolean): ListQuery {
     continueToken: queryParam(ctx, 'continue') || undefined,
     labelSelector: queryParam(ctx, 'labelSelector'),
     fieldSelector: queryParam(ctx, 'fieldSelector'),
-    sendInitialEvents: sendInitialEvents === undefined ? undefined : isTrue(sendInitialEvents),
-    allowWatchBookmarks: isTrue(queryParam(ctx, 'allowWatchBookmarks')),
+    sendInitialEvents: sendInitialEvents === undefined ? undefined : queryBool(sendInitialEvents),
+    allowWatchBookmarks: queryBool(queryParam(ctx, 'allowWatchBookmarks')),
     timeoutSeconds: integer(ctx, 'timeoutSeconds'),
   };
   validateListQuery(query, watch);

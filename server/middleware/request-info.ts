@@ -69,14 +69,19 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   info.subpath = parts.slice(3).join('/');
 
   if (info.verb === 'get' && !info.name) info.verb = 'list';
-  if ((info.verb === 'list' || info.verb === 'get') && isTrue(query.get('watch'))) info.verb = 'watch';
+  if ((info.verb === 'list' || info.verb === 'get') && queryBool(query.get('watch'))) info.verb = 'watch';
   if (info.verb === 'delete' && !info.name) info.verb = 'deletecollection';
   return info;
 }
 
-/** Go's strconv.ParseBool truths, as the watch parameter is read. */
+/** Go's strconv.ParseBool truths. */
 export function isTrue(value: string | null | undefined): boolean {
   return value !== null && value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}
+
+/** A boolean query parameter as apimachinery converts it: given and neither "0" nor "false" (any case), even if empty. */
+export function queryBool(value: string | null | undefined): boolean {
+  return value !== null && value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }
 
 export const requestInfo: Middleware<KubeState> = async (ctx, next) => {

@@ -12,6 +12,7 @@ import { tableColumns } from '../handlers/table.js';
 import type { FrameKind } from './hub.js';
 
 export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
+const initialEventsListBlueprintAnnotation = 'kubernetes.io/initial-events-list-blueprint';
 
 function frame(type: string, objectJson: string): Buffer {
   return Buffer.from(`{"type":"${type}","object":${objectJson}}\n`);
@@ -51,14 +52,23 @@ export abstract class EventFramer {
     return frame(type, this.render(stored.object));
   }
 
+  /** An empty object of the kind with a resourceVersion; a Go type writes its zero creationTimestamp as null. */
   protected bookmarkObject(revision: number, annotations?: Record<string, string>): KubeObject {
     const metadata: KubeObject['metadata'] = { resourceVersion: String(revision) };
+    if (!this.def.unstructured) metadata.creationTimestamp = null;
     if (annotations) metadata.annotations = annotations;
     return { kind: this.def.kind, apiVersion: groupVersion(this.def), metadata };
   }
 
+  /** The empty list the initial-events-end bookmark carries, base64 of its encoding, where known. */
+  protected listBlueprint(): string | undefined {
+    return undefined;
+  }
+
   bookmark(revision: number, annotations?: Record<string, string>): Buffer {
-    return frame('BOOKMARK', JSON.stringify(this.bookmarkObject(revision, annotations)));
+    const blueprint = annotations?.[initialEventsEndAnnotation] ? this.listBlueprint() : undefined;
+    const all = blueprint ? { ...annotations, [initialEventsListBlueprintAnnotation]: blueprint } : annotations;
+    return frame('BOOKMARK', JSON.stringify(this.bookmarkObject(revision, all)));
   }
 
   error(status: Status): Buffer {
@@ -73,6 +83,13 @@ class JsonFramer extends EventFramer {
 
   protected render(object: KubeObject): string {
     return JSON.stringify(fromStorage(this.def, object));
+  }
+
+  /** A built-in kind's list as Go encodes an empty one: no list metadata, nil items. */
+  protected override listBlueprint(): string | undefined {
+    if (this.def.unstructured) return undefined;
+    const list = { kind: this.def.listKind, apiVersion: groupVersion(this.def), metadata: {}, items: null };
+    return Buffer.from(`${JSON.stringify(list)}\n`).toString('base64');
   }
 
   /** Stored objects already hold their bytes. */

@@ -162,6 +162,16 @@ export const errors = {
     return new StatusError(406, 'NotAcceptable', `406: Not Acceptable\n\nAvailable representations: ${available.join(', ')}`, {});
   },
 
+  /** rest.EnsureObjectNamespaceMatchesRequestNamespace's answer to a body naming another namespace. */
+  namespaceMismatch(): StatusError {
+    return errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  },
+
+  /** go-restful's 415, when a route does not consume the request's Content-Type. */
+  unsupportedMediaTypeRoute(): StatusError {
+    return new StatusError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {});
+  },
+
   unsupportedMediaType(accepted: string[]): StatusError {
     return new StatusError(
       415,

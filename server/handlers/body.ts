@@ -75,9 +75,16 @@ function decodeObjectJson(ctx: KubeContext, raw: Buffer, kind: string): unknown 
     if (!(err instanceof JsonSyntaxError)) throw err;
     throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${err.message} (${summary(raw)})`);
   }
+  const value = decoded.value;
+  if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    // Go reads apiVersion and kind into a struct first; anything but an object (or null) fails there.
+    const what = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+    const into = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go value of type ${into} (${summary(raw)})`);
+  }
   if (decoded.duplicates.length > 0) ctx.state.decodedBody = decoded;
-  checkDecoded(decoded.value);
-  return decoded.value;
+  checkDecoded(value);
+  return value;
 }
 
 export async function decodeYaml(text: string): Promise<unknown> {

@@ -1,6 +1,7 @@
 // List continuation tokens in kube-apiserver's format: base64url of {"v","rv","start"}.
 
 import { errors } from '../errors.js';
+import { decodeJsonText, JsonSyntaxError } from '../json-decode.js';
 
 const tokenVersion = 'meta.k8s.io/v1';
 
@@ -27,9 +28,10 @@ export function decodeContinue(token: string): ContinuePoint {
   }
   let parsed: { v?: unknown; rv?: unknown; start?: unknown };
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    parsed = decodeJsonText(Buffer.from(token, 'base64url').toString('utf8'), false).value as typeof parsed;
   } catch (err) {
-    invalid((err as Error).message);
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    invalid(err.message);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) invalid('the token does not hold an object');
   if (parsed.v !== tokenVersion) invalid(`server does not recognize this encoded version ${String(parsed.v)}`);

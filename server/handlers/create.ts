@@ -5,6 +5,7 @@ import type { KubeContext } from '../context.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
 import { readObjectBody } from './body.js';
+import { checkBodyKind } from './body-kind.js';
 import { respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
 
@@ -13,6 +14,7 @@ export async function createObject(ctx: KubeContext, services: Services, def: Re
   const refusal = def.strategy.refuseCreate?.(services.objects.context(options));
   if (refusal) throw refusal;
   const body = await readObjectBody(ctx, def.kind);
+  checkBodyKind(services.registry, def, body);
   validateBodyFields(ctx, def, body);
   const result = services.objects.create(def, namespace, body, options);
   respondObject(ctx, def, result, 201);

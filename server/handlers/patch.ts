@@ -5,14 +5,14 @@ import { dropUnknownFields, removeUnknownFields, UndecodableValue, validateBodyF
 import { builtinKindSchema, kubernetesComponents, resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import type { SchemaNode } from '../../openapi/schema.js';
 import type { KubeContext } from '../context.js';
-import { errors, field, invalidOptions } from '../errors.js';
+import { errors, field, invalidOptions, StatusError } from '../errors.js';
 import { applyJsonPatch, checkPatchOperations, goText, type PatchedDocument } from '../patch/json-patch.js';
 import { decodeJsonText, JsonSyntaxError, strictDecodingErrors, type DecodedJson } from '../json-decode.js';
 import { addWarning } from '../warnings.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { serverSideApply } from '../patch/apply.js';
-import { isTrue } from '../middleware/request-info.js';
+import { queryBool } from '../middleware/request-info.js';
 import { timestamp } from '../clock.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
@@ -54,9 +54,7 @@ function mergedObjects(result: unknown, patch: unknown, out: Set<object>): Set<o
 /** The patched object, and its JSON as kube-apiserver holds it before decoding it into the kind's type. */
 function patched(type: string, current: Json, body: unknown, schema: SchemaNode, goTypes: boolean): PatchedDocument {
   if (type === jsonPatch) return applyJsonPatch(current, body);
-  if (!isJsonObject(body)) {
-    throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
-  }
+  if (!isJsonObject(body)) throw errors.badRequest(notAnObject(body));
   if (type === mergePatch) {
     const result = applyMergePatch(current, body) as Json;
     const text = goText(result, mergedObjects(result, body, new Set()));
@@ -65,6 +63,20 @@ function patched(type: string, current: Json, body: unknown, schema: SchemaNode,
   if (!goTypes) throw errors.unsupportedMediaType(patchTypes(false));
   const result = applyStrategicMergePatch(current, body, schema);
   return { object: result, text: JSON.stringify(result) };
+}
+
+/** schema.GroupVersionKind's String() of what an applied configuration names (`/v1, Kind=Secret`). */
+function goGroupVersionKind(applied: Json): string {
+  const apiVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
+  const parts = apiVersion.split('/');
+  const [group, version] = parts.length === 2 ? parts : parts.length === 1 ? ['', apiVersion] : ['', ''];
+  return `${group}/${version}, Kind=${typeof applied.kind === 'string' ? applied.kind : ''}`;
+}
+
+/** encoding/json's error for a patch that is no object. */
+function notAnObject(body: unknown): string {
+  const what = Array.isArray(body) ? 'array' : typeof body === 'boolean' ? 'bool' : typeof body;
+  return `json: cannot unmarshal ${what} into Go value of type map[string]interface {}`;
 }
 
 /**
@@ -83,7 +95,10 @@ function decodePatchBody(type: string, text: string, directive: string): { body:
     throw errors.badRequest(type === mergePatch ? 'Invalid JSON Patch' : err.message);
   }
   if (!strict) return { body: decoded.value, problems: [] };
-  if (type === mergePatch) return { body: decoded.value, problems: strictDecodingErrors([], decoded) };
+  if (type === mergePatch) {
+    if (!isJsonObject(decoded.value)) throw errors.badRequest(`error decoding patch: ${notAnObject(decoded.value)}`);
+    return { body: decoded.value, problems: strictDecodingErrors([], decoded) };
+  }
   const unknown = checkPatchOperations(decoded.value);
   return { body: decoded.value, problems: strictDecodingErrors(unknown, decoded).map((problem) => `json patch ${problem}`) };
 }
@@ -115,18 +130,20 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   const manager = queryParam(ctx, 'fieldManager');
   if (!manager) throw invalidOptions('PatchOptions', [field.required('fieldManager', 'is required for apply patch')]);
   const options = readWriteOptions(ctx, 'PatchOptions');
-  const applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
+  let applied: unknown;
+  try {
+    applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
+  } catch (err) {
+    if (err instanceof StatusError && err.status.code === 400) throw errors.badRequest(`error decoding YAML: ${err.message}`);
+    throw err;
+  }
   if (!isJsonObject(applied)) throw errors.badRequest('the applied configuration must be an object');
   const gv = groupVersion(def);
-  if (applied.apiVersion !== gv || applied.kind !== def.kind) {
-    throw errors.badRequest(`the apply configuration must be a ${def.kind} of ${gv}, got ${String(applied.kind)} of ${String(applied.apiVersion)}`);
-  }
+  if (applied.apiVersion !== gv || applied.kind !== def.kind) throw errors.badRequest(`invalid object type: ${goGroupVersionKind(applied)}`);
   if (applied.metadata !== undefined && !isJsonObject(applied.metadata)) throw errors.badRequest('metadata of the applied configuration must be an object');
   const meta = (applied.metadata ??= {}) as Json;
+  if (def.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) throw errors.namespaceMismatch();
   if (meta.name !== undefined && meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
-  if (def.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
-    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  }
   if (meta.managedFields !== undefined) throw errors.badRequest('metadata.managedFields must be nil');
   meta.name = name;
   if (def.namespaced) meta.namespace = namespace;
@@ -143,7 +160,7 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   const live = existing ? (JSON.parse(presented(def, existing).json) as KubeObject) : undefined;
   const { object, managedFields } = serverSideApply(live, applied as KubeObject, {
     manager,
-    force: isTrue(queryParam(ctx, 'force')),
+    force: queryBool(queryParam(ctx, 'force')),
     apiVersion: gv,
     time: timestamp(services.clock.now()),
     subresource: subresource || undefined,
@@ -161,6 +178,8 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   const type = mediaTypeOf(ctx);
   const { goTypes } = resourceSchema(def);
   const accepted = patchTypes(goTypes);
+  // The route takes every patch type (go-restful refuses others); the handler then refuses what the kind cannot take.
+  if (!patchTypes(true).includes(type)) throw errors.unsupportedMediaTypeRoute();
   if (!accepted.includes(type)) throw errors.unsupportedMediaType(accepted);
   if (type === applyPatch && subresource !== 'scale') return applyObject(ctx, services, def, namespace, name, subresource);
   if (type === applyPatch) throw errors.unsupportedMediaType(accepted.filter((t) => t !== applyPatch));

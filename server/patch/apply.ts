@@ -187,14 +187,16 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   };
   if (request.subresource) applyEntry.subresource = request.subresource;
   const managedFields: ManagedFieldsEntry[] = [];
+  // A manager that applies no fields keeps no entry, as structured-merge-diff drops empty sets.
+  const ownsFields = appliedFields.size > 0;
   for (const entry of entries) {
     if (entry === mine) {
-      managedFields.push(applyEntry);
+      if (ownsFields) managedFields.push(applyEntry);
       continue;
     }
     const kept = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !taken.has(p));
     if (kept.length > 0) managedFields.push({ ...entry, fieldsV1: toTree(kept) });
   }
-  if (!mine) managedFields.push(applyEntry);
+  if (!mine && ownsFields) managedFields.push(applyEntry);
   return { object, managedFields };
 }

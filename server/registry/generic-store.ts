@@ -361,9 +361,7 @@ export class GenericStore {
     canonicalQuantities(def, input);
     const meta = input.metadata;
     if (def.namespaced) {
-      if (meta.namespace && namespace && meta.namespace !== namespace) {
-        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
+      if (meta.namespace && namespace && meta.namespace !== namespace) throw errors.namespaceMismatch();
       meta.namespace = namespace || meta.namespace;
     } else {
       delete meta.namespace;
@@ -432,10 +430,9 @@ export class GenericStore {
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
     const meta = input.metadata;
+    // The namespace first, then the name, as kube-apiserver's update handler checks them.
+    if (def.namespaced && meta.namespace && meta.namespace !== namespace) throw errors.namespaceMismatch();
     checkName(meta.name, name);
-    if (def.namespaced && meta.namespace && meta.namespace !== namespace) {
-      throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
-    }
     const existing = this.find(def, namespace, name);
     if (!existing) {
       if (!def.strategy.allowCreateOnUpdate || options.subresource) throw errors.notFound({ group: def.group, resource: def.plural }, name);
@@ -460,10 +457,8 @@ export class GenericStore {
     const old = existing.object;
     const meta = input.metadata;
     const name = existing.name;
+    if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) throw errors.namespaceMismatch();
     checkName(meta.name, name);
-    if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) {
-      throw errors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${existing.namespace})`);
-    }
     if (meta.resourceVersion) {
       if (meta.resourceVersion !== old.metadata.resourceVersion) throw errors.staleResourceVersion(gr, name);
     } else if (!strategy.allowUnconditionalUpdate) {

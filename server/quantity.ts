@@ -177,6 +177,16 @@ export class Quantity {
     return new Quantity(sign * mantissa, scale, resultFormat, undefined, { unscaled: sign * dec.unscaled, scale: dec.scale });
   }
 
+  /** The quantity a value spells, or undefined where ParseQuantity would refuse it. */
+  static tryParse(value: unknown): Quantity | undefined {
+    try {
+      return Quantity.parse(String(value));
+    } catch (err) {
+      if (err instanceof QuantityError) return undefined;
+      throw err;
+    }
+  }
+
   /** The fields Go's ParseQuantity would have left (for a parsed quantity; others as an int64Amount). */
   goFields(): GoQuantityFields {
     if (this.dec) return { value: 0n, scale: 0, dec: this.dec, cached: '', format: this.format };

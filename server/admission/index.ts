@@ -7,6 +7,7 @@ import { certificateSubjectRestriction } from './plugins/certificate-subject-res
 import { defaultIngressClass } from './plugins/default-ingress-class.js';
 import { defaultStorageClass } from './plugins/default-storage-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
+import { limitRanger } from './plugins/limit-ranger.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
 import { runtimeClass } from './plugins/runtime-class.js';
@@ -16,6 +17,7 @@ import type { AdmissionPlugin } from './types.js';
 export function builtinAdmissionPlugins(): AdmissionPlugin[] {
   return [
     namespaceLifecycle,
+    limitRanger,
     serviceAccount,
     priority,
     defaultTolerationSeconds,

@@ -5,7 +5,7 @@
 // count node ports and load balancers, claims their storage by class; every other namespaced
 // resource counts as `count/<resource>.<group>`. Any change in a namespace recounts its quotas.
 
-import { Quantity, QuantityError } from '../quantity.js';
+import { Quantity } from '../quantity.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -21,15 +21,6 @@ type ResourceList = Map<string, Quantity>;
 const zero = () => Quantity.zero('DecimalSI');
 const count = (n: number) => Quantity.parse(String(n));
 
-function quantityOf(text: unknown): Quantity | undefined {
-  try {
-    return Quantity.parse(String(text));
-  } catch (err) {
-    if (err instanceof QuantityError) return undefined;
-    throw err;
-  }
-}
-
 function addInto(into: ResourceList, from: ResourceList): void {
   for (const [name, value] of from) into.set(name, (into.get(name) ?? zero()).add(value));
 }
@@ -41,7 +32,7 @@ function maxInto(into: ResourceList, from: ResourceList): void {
 function listOf(resources: Json | undefined): ResourceList {
   const out: ResourceList = new Map();
   for (const [name, value] of Object.entries(resources ?? {})) {
-    const quantity = quantityOf(value);
+    const quantity = Quantity.tryParse(value);
     if (quantity) out.set(name, quantity);
   }
   return out;
@@ -198,7 +189,7 @@ function claimUsage(claim: KubeObject): ResourceList {
   ]);
   const storageClass: string = spec.storageClassName ?? claim.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
   if (storageClass) out.set(`${storageClass}${storageClassSuffix}persistentvolumeclaims`, count(1));
-  const request = quantityOf(spec.resources?.requests?.storage ?? '');
+  const request = Quantity.tryParse(spec.resources?.requests?.storage ?? '');
   if (request) {
     // Storage is counted in whole bytes, rounded up.
     const rounded = request.roundUp(0);

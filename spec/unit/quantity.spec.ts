@@ -129,6 +129,8 @@ describe('Quantity', () => {
       ['', "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
     ];
     for (const [input, message] of table) expect(() => Quantity.parse(input), input).to.throw(QuantityError, message);
+    for (const [input] of table) expect(Quantity.tryParse(input), input).to.equal(undefined);
+    expect(Quantity.tryParse(1.5)?.toString()).to.equal('1500m');
   });
 
   it('compares and adds exactly across formats', () => {

@@ -60,23 +60,26 @@ describe('resource quota controller', () => {
 
   it('sum the pods requests and limits as quantities, and recount when pods go', async () => {
     await kubectl(['create', '-f', '-'], pod('a', { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '768Mi' } }));
-    await kubectl(['create', '-f', '-'], pod('b', { requests: { cpu: '250m', memory: '512Mi' } }));
+    await kubectl(['create', '-f', '-'], pod('b', { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '768Mi' } }));
     await settle();
-    expect((await status('compute')).used).to.deep.include({ pods: '2', 'requests.cpu': '500m', 'requests.memory': '1Gi', 'limits.memory': '768Mi' });
+    expect((await status('compute')).used).to.deep.include({ pods: '2', 'requests.cpu': '500m', 'requests.memory': '1Gi', 'limits.memory': '1536Mi' });
     const table = await kubectl(['describe', 'quota', 'compute']);
     expect(table).to.match(/requests\.memory\s+1Gi\s+2Gi/);
     await kubectl(['delete', 'pod', 'a', '--grace-period=0', '--force']);
     await settle();
-    expect((await status('compute')).used).to.deep.include({ pods: '1', 'requests.cpu': '250m', 'requests.memory': '512Mi', 'limits.memory': '0' });
+    expect((await status('compute')).used).to.deep.include({ pods: '1', 'requests.cpu': '250m', 'requests.memory': '512Mi', 'limits.memory': '768Mi' });
   });
 
   it('leave terminal pods out of pods but not out of count/pods, and count within scopes only', async () => {
+    // Admission refuses pods that do not state the compute resources a quota limits, as the Job's pod does not.
+    await kubectl(['delete', 'quota', 'compute']);
+    await kubectl(['create', 'quota', 'objects', '--hard=pods=10,count/pods=10']);
     await kubectl(['create', 'quota', 'best-effort', '--hard=pods=10,count/pods=10', '--scopes=BestEffort']);
     await kubectl(['create', 'job', 'once', '--image=busybox:1.36']);
     await settle();
     // b asks for resources, the Job's pod for none and has succeeded.
     expect((await status('best-effort')).used).to.deep.equal({ 'count/pods': '1', pods: '0' });
-    expect((await status('compute')).used).to.deep.include({ pods: '1' });
+    expect((await status('objects')).used).to.deep.equal({ 'count/pods': '2', pods: '1' });
   });
 
   it('count node ports, load balancers and claims by storage class', async () => {

@@ -10,6 +10,7 @@ import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.j
 import { limitRanger } from './plugins/limit-ranger.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
+import { resourceQuota } from './plugins/resource-quota.js';
 import { runtimeClass } from './plugins/runtime-class.js';
 import { serviceAccount } from './plugins/service-account.js';
 import type { AdmissionPlugin } from './types.js';
@@ -25,6 +26,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     runtimeClass,
     certificateSubjectRestriction,
     defaultIngressClass,
+    resourceQuota,
   ];
 }
 

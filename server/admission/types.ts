@@ -31,8 +31,14 @@ export interface AdmissionRequest {
   user: UserInfo;
 }
 
-/** What plugins may read of the cluster: the stored objects, by the same lookups strategies use. */
-export type AdmissionContext = StrategyContext;
+/** What plugins see of the cluster: the stored objects, by the same lookups strategies use, and their own status writes. */
+export interface AdmissionContext extends StrategyContext {
+  /**
+   * Writes an object's status subresource through the store as kube-apiserver's loopback client
+   * (the ResourceQuota plugin records what it admitted); `change` edits a copy of the stored object.
+   */
+  writeStatus(resource: string, namespace: string, name: string, change: (object: KubeObject) => void): void;
+}
 
 export interface AdmissionPlugin {
   /** kube-apiserver's name for the plugin (`NamespaceLifecycle`), unique in a chain. */

@@ -17,7 +17,10 @@ import { groupVersion, resourceKey, type ConnectLocation, type ResourceDefinitio
 import type { Credentials } from '../auth/credentials.js';
 import { validateManagedFields, validateObjectMeta } from './validation.js';
 import { isJsonObject, jsonEqual } from '../json.js';
-import type { AdmissionChain, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
+import type { AdmissionChain, AdmissionContext, AdmissionOperation, AdmissionRequest } from '../admission/index.js';
+
+/** Who kube-apiserver's own writes come from (its loopback client). */
+const apiserverLoopback: UserInfo = { username: 'system:apiserver', uid: '', groups: ['system:authenticated', 'system:masters'] };
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -240,7 +243,7 @@ export class GenericStore {
   }
 
   /** What strategies see of the cluster: the time, reads of other stored objects, the write's warnings and who asks. */
-  context(options: WriteOptions = {}): StrategyContext {
+  context(options: WriteOptions = {}): AdmissionContext {
     return {
       now: this.clock.now(),
       warn: options.warn ?? (() => {}),
@@ -252,6 +255,14 @@ export class GenericStore {
       list: (resource) => {
         const def = this.findDefinition(resource);
         return def ? this.store.list(resourceKey(def)).map((s) => s.object) : [];
+      },
+      writeStatus: (resource, namespace, name, change) => {
+        const def = this.findDefinition(resource);
+        const existing = def && this.find(def, namespace, name);
+        if (!def || !existing) return;
+        const next = JSON.parse(existing.json) as KubeObject;
+        change(next);
+        this.replace(def, existing, next, { subresource: 'status', user: apiserverLoopback, fieldManager: 'kube-apiserver' });
       },
     };
   }

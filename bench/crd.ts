@@ -3,9 +3,14 @@
 //   (a) CRD create until Established and its resource served, against one ConfigMap create,
 //   (b) custom resource creates/s against ConfigMap creates/s (same body size, same load),
 //   (c) in-process validation of one custom resource with a 50-field schema and 5 CEL rules,
-//       against the same schema without rules.
+//       against the same schema without rules,
+//   (d) creating the CRDs real operators ship (cert-manager, Prometheus operator), against one
+//       ConfigMap create.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { customResourceDefinition } from '../server/crd/custom-resources.js';
 import type { CustomResourceDefinition } from '../server/crd/types.js';
 import type { JSONSchemaProps } from '../server/crd/schema/types.js';
@@ -25,6 +30,7 @@ const createMs = 3_000;
 const rounds = 3;
 const validations = 2_000;
 const fieldCount = 50;
+const thirdPartyRoot = fileURLToPath(new URL('../../spec/fixtures/crds/third-party/', import.meta.url));
 
 /** A CRD like the ones operators ship: a spec of `fields` typed fields with bounds, and optional rules. */
 function benchCrd(name: string, rules: boolean): CustomResourceDefinition {
@@ -136,12 +142,39 @@ function validationCost(): Figure[] {
   return [{ name: `validate one CR, ${fieldCount} fields + 5 CEL rules, vs no rules`, unit: 'µs', value: withRules, baseline: without }];
 }
 
+/** (d) Each third-party CRD's create, timed to its answer, each followed by a timed ConfigMap create. */
+async function thirdPartyCreates(target: Target): Promise<Figure[]> {
+  const crds = ['cert-manager', 'prometheus-operator'].flatMap((folder) =>
+    readdirSync(`${thirdPartyRoot}${folder}`)
+      .filter((file) => file.endsWith('.yaml'))
+      .flatMap((file) => parseAllDocuments(readFileSync(`${thirdPartyRoot}${folder}/${file}`, 'utf8')).map((d) => d.toJS()))
+      .filter((d) => d?.kind === 'CustomResourceDefinition'),
+  );
+  const createMs: number[] = [];
+  const configMapMs: number[] = [];
+  for (const [i, crd] of crds.entries()) {
+    const start = performance.now();
+    const created = await target.send('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', JSON.stringify(crd));
+    if (created.status !== 201) throw new Error(`${crd.metadata.name} create answered ${created.status}: ${created.body}`);
+    createMs.push(performance.now() - start);
+    const cmStart = performance.now();
+    const cm = await target.send('POST', '/api/v1/namespaces/default/configmaps', configMapJson({ name: `bench-third-party-${i}` }, 256));
+    if (cm.status !== 201) throw new Error(`ConfigMap create answered ${cm.status}`);
+    configMapMs.push(performance.now() - cmStart);
+  }
+  console.log(`(d) ${crds.length} cert-manager and Prometheus operator CRDs, create (ms): ${createMs.map(formatNumber).join(', ')}`);
+  return [
+    { name: 'third-party CRD create, median', unit: 'ms', value: median(createMs), baseline: median(configMapMs) },
+    { name: 'third-party CRD create, slowest', unit: 'ms', value: Math.max(...createMs), baseline: median(configMapMs), goal: { on: 'value', op: '<', target: 1000 } },
+  ];
+}
+
 async function main(): Promise<Figure[]> {
   const certificates = await benchCertificates();
   const kubemock = await ServerChild.start('kubemock-server', { certDir: certificates.dir });
   const target = new Target(kubemock.url, { maxSockets: inFlight, ca: certificates.caCert, token: kubemock.token });
   try {
-    return [...(await crdEstablished(target)), ...(await createRates(target)), ...validationCost()];
+    return [...(await crdEstablished(target)), ...(await createRates(target)), ...(await thirdPartyCreates(target)), ...validationCost()];
   } finally {
     target.close();
     await kubemock.stop();

@@ -1,9 +1,8 @@
 // Real operators' CRDs (cert-manager, Prometheus operator: see spec/fixtures/crds/third-party) load
-// in milliseconds each and validate their resources as kube-apiserver 1.32.13 does.
+// and validate their resources as kube-apiserver 1.32.13 does; bench/crd.ts times their creates.
 
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startCluster, type TestCluster } from './support/cluster.js';
@@ -20,27 +19,24 @@ function definitionsIn(folder: string): Array<Record<string, any>> {
 
 describe('third-party CustomResourceDefinitions', () => {
   let cluster: TestCluster;
-  const created = new Map<string, number>();
+  const created: string[] = [];
 
   before(async function () {
     this.timeout(60_000);
     cluster = await startCluster();
     for (const crd of [...definitionsIn('cert-manager'), ...definitionsIn('prometheus-operator')]) {
-      const body = JSON.stringify(crd);
-      const start = performance.now();
-      const response = await cluster.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-      created.set(crd.metadata.name, performance.now() - start);
+      const response = await cluster.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(crd) });
       expect(response.status, response.body).to.equal(201);
+      created.push(crd.metadata.name);
     }
   });
   after(() => cluster.stop());
 
-  it('creates every definition quickly and establishes it', async () => {
-    expect([...created.keys()]).to.include.members(['certificates.cert-manager.io', 'clusterissuers.cert-manager.io', 'prometheuses.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com']);
-    for (const [name, ms] of created) expect(ms, `${name} took ${ms.toFixed(1)} ms`).to.be.below(1000);
+  it('creates every definition and establishes it', async () => {
+    expect(created).to.include.members(['certificates.cert-manager.io', 'clusterissuers.cert-manager.io', 'prometheuses.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com']);
     await waitFor(async () => {
       const list = (await cluster.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).json();
-      return list.items.length === created.size && list.items.every((c: any) => c.status.conditions?.some((x: any) => x.type === 'Established' && x.status === 'True'));
+      return list.items.length === created.length && list.items.every((c: any) => c.status.conditions?.some((x: any) => x.type === 'Established' && x.status === 'True'));
     });
   });
 

@@ -30,12 +30,8 @@ const cronJob = (name: string, spec: Json, podLabels: Json = {}) =>
 describe('CronJob controller', () => {
   let cluster: TestCluster;
   let clock: ManualClock;
-  const kubectl = async (args: string[], input?: string) => {
-    const result = await cluster.kubectl(args, input);
-    expect(result.code, result.stderr).to.equal(0);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const json = (args: string[]): Promise<Json> => cluster.kubectlJson(args);
   const jobsOf = async (name: string) => ((await json(['get', 'jobs', '-l', `app=${name}`])).items as Json[]).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   const events = async (name: string) =>
     ((await json(['get', 'events', '--field-selector', `involvedObject.kind=CronJob,involvedObject.name=${name}`])).items as Json[])

@@ -23,12 +23,8 @@ spec:
 describe('DaemonSet controller', () => {
   let cluster: TestCluster;
   const settle = () => cluster.server.controllers.settle();
-  const kubectl = async (args: string[], input?: string) => {
-    const result = await cluster.kubectl(args, input);
-    expect(result.code, result.stderr).to.equal(0);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const json = (args: string[]): Promise<Json> => cluster.kubectlJson(args);
   const podsByNode = async (label = 'app=agent') =>
     Object.fromEntries(
       (await json(['get', 'pods', '-l', label])).items

@@ -14,12 +14,8 @@ describe('disruption controller', () => {
   let cluster: TestCluster;
   let clock: ManualClock;
   const settle = () => cluster.server.controllers.settle();
-  const kubectl = async (args: string[], input?: string) => {
-    const result = await cluster.kubectl(args, input);
-    expect(result.code, result.stderr).to.equal(0);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const json = (args: string[]): Promise<Json> => cluster.kubectlJson(args);
   /** The status with each condition as [type, status, reason, message] and disrupted pods by name. */
   const budget = async (name: string) => {
     const { conditions, disruptedPods, ...rest } = (await json(['get', 'pdb', name])).status;

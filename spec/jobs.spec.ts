@@ -28,12 +28,8 @@ describe('Job controller', () => {
   let cluster: TestCluster;
   let clock: ManualClock;
   const settle = () => cluster.server.controllers.settle();
-  const kubectl = async (args: string[], input?: string) => {
-    const result = await cluster.kubectl(args, input);
-    expect(result.code, result.stderr).to.equal(0);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const json = (args: string[]): Promise<Json> => cluster.kubectlJson(args);
   /** The status with whether its times are set in place of the times, as the specs compare it. */
   const status = async (name: string) => {
     const { startTime, completionTime, ...rest } = (await json(['get', 'job', name])).status;

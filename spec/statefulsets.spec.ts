@@ -56,12 +56,8 @@ describe('StatefulSet controller', () => {
   let podLog: string[] = [];
   let unsubscribe: () => void;
   const settle = () => cluster.server.controllers.settle();
-  const kubectl = async (args: string[], input?: string) => {
-    const result = await cluster.kubectl(args, input);
-    expect(result.code, result.stderr).to.equal(0);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const kubectl = (args: string[], input?: string) => cluster.kubectlOk(args, input);
+  const json = (args: string[]): Promise<Json> => cluster.kubectlJson(args);
   const events = async (name: string) =>
     (await json(['get', 'events', '--field-selector', `involvedObject.kind=StatefulSet,involvedObject.name=${name}`])).items
       .sort((a: Json, b: Json) => (a.metadata.name < b.metadata.name ? -1 : 1))

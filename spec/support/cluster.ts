@@ -1,6 +1,7 @@
 // Starts a real listening kubemock for a spec file and builds clients that reach it.
 
 import * as k8s from '@kubernetes/client-node';
+import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,10 @@ export interface TestCluster {
   objects: k8s.KubernetesObjectApi;
   /** Runs kubectl against this server; resolves with stdout, stderr and the exit code. */
   kubectl(args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }>;
+  /** kubectl that must succeed: its stdout, or the spec fails with kubectl's stderr. */
+  kubectlOk(args: string[], input?: string): Promise<string>;
+  /** `kubectl … -o json` that must succeed, parsed. */
+  kubectlJson(args: string[]): Promise<any>;
   /** A raw HTTP(S) request with the kubeconfig's credentials. */
   request(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawResponse>;
   stop(): Promise<void>;
@@ -57,6 +62,14 @@ export async function startCluster(options: ServerOptions = {}): Promise<TestClu
         );
         if (input !== undefined) child.stdin!.end(input);
       });
+    },
+    async kubectlOk(this: TestCluster, args: string[], input?: string) {
+      const result = await this.kubectl(args, input);
+      expect(result.code, result.stderr).to.equal(0);
+      return result.stdout;
+    },
+    async kubectlJson(this: TestCluster, args: string[]) {
+      return JSON.parse(await this.kubectlOk([...args, '-o', 'json']));
     },
     request: (path, init) => request(server, path, init),
     async stop() {

@@ -3,21 +3,10 @@
 // also reach the streams already open when a rule is added.
 
 import { errors, qualifiedResource, StatusError } from '../errors.js';
-import { matchesTarget, type RequestTarget } from './log.js';
+import { matchesTarget, type RequestMatch, type RequestTarget } from './log.js';
 
-export interface FaultMatch {
-  verb?: string | string[];
-  /** A plural (`deployments`), optionally with its group (`deployments.apps`). */
-  resource?: string;
-  group?: string;
-  namespace?: string;
-  name?: string;
-  /** `''` picks requests to the main resource only. */
-  subresource?: string;
-  /** A substring of the User-Agent, or a pattern. */
-  userAgent?: string | RegExp;
-  fieldManager?: string | RegExp;
-}
+/** Which requests a fault strikes: the request log's matching fields. */
+export type FaultMatch = RequestMatch;
 
 /** What happens to a matching request. `latencyMs` may come with any of the others, or alone. */
 export interface FaultAction {

@@ -37,8 +37,8 @@ export interface RequestRecord {
   warning?: string;
 }
 
-/** Which requests to pick; every given field must match. */
-export interface RequestFilter {
+/** Which requests to pick by what they ask for; every given field must match. */
+export interface RequestMatch {
   verb?: string | string[];
   /** A plural (`deployments`), optionally with its group (`deployments.apps`). */
   resource?: string;
@@ -50,6 +50,10 @@ export interface RequestFilter {
   /** A substring of the User-Agent, or a pattern. */
   userAgent?: string | RegExp;
   fieldManager?: string | RegExp;
+}
+
+/** Which logged requests to pick; every given field must match. */
+export interface RequestFilter extends RequestMatch {
   user?: string;
   code?: number | ((code: number) => boolean);
   faulted?: boolean;
@@ -76,7 +80,7 @@ function matchesText(value: string | undefined, wanted: string | RegExp, substri
 }
 
 /** Whether a request's target matches the fields a filter or fault rule shares with it. */
-export function matchesTarget(target: RequestTarget, filter: Omit<RequestFilter, 'code' | 'faulted' | 'where' | 'user'>): boolean {
+export function matchesTarget(target: RequestTarget, filter: RequestMatch): boolean {
   if (filter.verb !== undefined && !(Array.isArray(filter.verb) ? filter.verb : [filter.verb]).includes(target.verb)) return false;
   if (filter.resource !== undefined) {
     const dot = filter.resource.indexOf('.');

@@ -9,10 +9,16 @@ export function withoutTypeMeta(json: string): string {
   return metadataAt > 0 ? `{${json.slice(metadataAt)}` : json;
 }
 
-/** One stored version of an object. Never mutated after commit. */
+/**
+ * One stored version of an object. Never mutated after commit. Its serialization is what the store
+ * keeps; the parsed object is a cache, dropped by the store's sweep when nothing read it for a while.
+ */
 export class StoredObject {
-  private listItem?: string;
   private parsed?: KubeObject;
+  /** Whether the parsed object was read since the store's last sweep. */
+  private readSinceSweep = false;
+  /** The sweep that last looked at this version (it can be both current and in the history). */
+  private lastSweep = 0;
 
   constructor(
     readonly resource: string,
@@ -27,22 +33,32 @@ export class StoredObject {
   }
 
   get object(): KubeObject {
+    this.readSinceSweep = true;
     this.parsed ??= JSON.parse(this.json) as KubeObject;
     return this.parsed;
   }
 
+  /** The namespace and name are in the storage key (`namespace/name`, or the name alone): no parse needed. */
   get namespace(): string {
-    return this.object.metadata.namespace ?? '';
+    const slash = this.key.indexOf('/');
+    return slash < 0 ? '' : this.key.slice(0, slash);
   }
 
   get name(): string {
-    return this.object.metadata.name ?? '';
+    return this.key.slice(this.key.indexOf('/') + 1);
   }
 
   /** The object as an item of a typed list: no kind or apiVersion (they lead the serialization). */
   get itemJson(): string {
-    this.listItem ??= withoutTypeMeta(this.json);
-    return this.listItem;
+    return withoutTypeMeta(this.json);
+  }
+
+  /** Drops the parsed object unless it was read since the last sweep (a later read parses it again). */
+  sweep(sweep: number): void {
+    if (this.lastSweep === sweep) return;
+    this.lastSweep = sweep;
+    if (!this.readSinceSweep) this.parsed = undefined;
+    this.readSinceSweep = false;
   }
 }
 
@@ -74,6 +90,12 @@ export class HistoryCompactedError extends Error {
     super(`resourceVersion ${requested} is compacted (history starts after ${compactedThrough})`);
   }
 }
+
+/**
+ * Every this many commits, parsed objects nothing read since the previous sweep are dropped: what
+ * controllers work on stays parsed, the rest of a large cluster is held as its serialization only.
+ */
+const sweepEveryCommits = 4096;
 
 /** Orders keys so that a listing matches etcd's key order. */
 function compareKeys(a: string, b: string): number {
@@ -133,6 +155,8 @@ export class MemoryStore {
   /** Every event with a resourceVersion above this is still in the history. */
   private compactedThrough = 0;
   private readonly listeners = new Set<StoreListener>();
+  private commitsSinceSweep = 0;
+  private sweeps = 0;
 
   constructor(private readonly options: StoreOptions) {
     this.history = new Array(Math.max(1, options.historySize));
@@ -221,6 +245,7 @@ export class MemoryStore {
     }
     this.record(event);
     for (const listener of this.listeners) listener(event);
+    if (++this.commitsSinceSweep >= sweepEveryCommits) this.sweepParsed();
     return event.object;
   }
 
@@ -266,6 +291,17 @@ export class MemoryStore {
       this.tables.set(resource, table);
     }
     return table;
+  }
+
+  private sweepParsed(): void {
+    this.commitsSinceSweep = 0;
+    const sweep = ++this.sweeps;
+    for (const table of this.tables.values()) for (const stored of table.objects.values()) stored.sweep(sweep);
+    for (let i = 0; i < this.historyLength; i++) {
+      const event = this.history[(this.historyStart + i) % this.history.length]!;
+      event.object.sweep(sweep);
+      event.previous?.sweep(sweep);
+    }
   }
 
   private record(event: StoreEvent): void {

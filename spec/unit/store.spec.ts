@@ -68,4 +68,20 @@ describe('MemoryStore', () => {
     expect(() => store.eventsSince(1)).to.throw(HistoryCompactedError);
     expect(store.eventsSince(2).map((e) => e.resourceVersion)).to.deep.equal([3]);
   });
+
+  it('keeps only the serialization of objects nothing reads, and parses them again when read', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    const cold = store.commit('configmaps', 'ns/cold', object('cold', { k: 'v' }));
+    const hot = store.commit('configmaps', 'ns/hot', object('hot'));
+    const coldParsed = cold.object;
+    const hotParsed = hot.object;
+    // Two sweeps' worth of other writes, the hot object read between them.
+    for (let i = 0; i < 4096; i++) store.commit('configmaps', 'ns/churn', object('churn', { i: String(i) }));
+    expect(hot.object).to.equal(hotParsed);
+    for (let i = 0; i < 4096; i++) store.commit('configmaps', 'ns/churn', object('churn', { i: String(i) }));
+    expect(hot.object).to.equal(hotParsed);
+    expect(cold.object).to.not.equal(coldParsed);
+    expect(cold.object).to.deep.equal(coldParsed);
+    expect([cold.namespace, cold.name, store.get('configmaps', 'ns/cold')]).to.deep.equal(['ns', 'cold', cold]);
+  });
 });

@@ -166,7 +166,8 @@ function normalizedTimes(entries: unknown[] | undefined): unknown[] | undefined 
   return entries.map((entry) => {
     const time = (entry as { time?: unknown })?.time;
     if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) return entry;
-    return { ...(entry as object), time: timestamp(new Date(time)) };
+    const normalized = timestamp(new Date(time));
+    return normalized === time ? entry : { ...(entry as object), time: normalized };
   });
 }
 

@@ -4,7 +4,7 @@
 // (x-kubernetes-list-type: map), by value (set), or whole (atomic, the default).
 
 import type { SchemaNode } from '../../openapi/schema.js';
-import { isJsonObject, type JsonObject as Json } from '../json.js';
+import { isJsonObject, jsonEqual, type JsonObject as Json } from '../json.js';
 import type { KubeObject } from '../store/types.js';
 
 export interface ManagedFieldsEntry {
@@ -56,52 +56,93 @@ export function itemKey(item: Json, keys: string[], itemSchema: SchemaNode | und
   return `k:${JSON.stringify(identity)}`;
 }
 
+/** A path one segment longer ('' is the root, which has no segments). */
+function under(path: string, segment: string): string {
+  return path ? `${path}${separator}${segment}` : segment;
+}
+
 /**
  * Collects the owned paths of a value with their serialized leaf values: every struct, map, list
  * and list item with children also owns its own node (path + "."), an empty one is a leaf.
  */
-function collect(value: unknown, node: SchemaNode | undefined, path: string[], out: Map<string, string>): void {
-  const join = (segments: string[]) => segments.join(separator);
+function collect(value: unknown, node: SchemaNode | undefined, path: string, out: Map<string, string>): void {
   if (Array.isArray(value) && value.length > 0 && node && node.listType !== 'atomic') {
     const items = node.items;
     if (node.listType === 'set') {
-      out.set(join([...path, nodeMarker]), '');
-      for (const v of value) out.set(join([...path, `v:${JSON.stringify(v)}`]), '');
+      out.set(under(path, nodeMarker), '');
+      for (const v of value) out.set(under(path, `v:${JSON.stringify(v)}`), '');
       return;
     }
     const keys = listKeys(node, value);
     if (keys) {
-      out.set(join([...path, nodeMarker]), '');
+      out.set(under(path, nodeMarker), '');
       for (const item of value as Json[]) {
-        const itemPath = [...path, itemKey(item, keys, items)];
-        out.set(join([...itemPath, nodeMarker]), '');
-        for (const [k, v] of Object.entries(item)) collect(v, items?.child(k), [...itemPath, `f:${k}`], out);
+        const itemPath = under(path, itemKey(item, keys, items));
+        out.set(under(itemPath, nodeMarker), '');
+        for (const k of Object.keys(item)) collect(item[k], items?.child(k), under(itemPath, `f:${k}`), out);
       }
       return;
     }
   } else if (isJsonObject(value) && Object.keys(value).length > 0 && !node?.atomicObject) {
-    out.set(join([...path, nodeMarker]), '');
-    for (const [k, v] of Object.entries(value)) collect(v, node?.child(k), [...path, `f:${k}`], out);
+    out.set(under(path, nodeMarker), '');
+    for (const k of Object.keys(value)) collect(value[k], node?.child(k), under(path, `f:${k}`), out);
     return;
   }
-  out.set(join(path), JSON.stringify(value));
+  out.set(path, JSON.stringify(value));
 }
 
-/** Every owned path of an object with its serialized leaf value, in the scope a manager writes (main resource or status). */
-export function fieldsOf(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * The parts of an object a manager's fields are collected from, in the scope it writes (main
+ * resource or status): each top-level field, and each field of metadata but those the server sets.
+ * A part's paths all start with its own path, so parts can be compared one by one.
+ */
+function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope, visit: (id: string, value: unknown, node: SchemaNode | undefined, path: string) => void): void {
   for (const [key, value] of Object.entries(object)) {
     if (key === 'kind' || key === 'apiVersion') continue;
     const isStatus = key === 'status';
     if (scope.subresource === 'status' ? !isStatus : isStatus && scope.statusIsSubresource) continue;
     if (key === 'metadata') {
+      if (!isJsonObject(value)) continue;
       const meta = schema?.property('metadata');
-      for (const [mk, mv] of Object.entries(value as Json)) {
-        if (!serverMetadata.has(mk)) collect(mv, meta?.property(mk), ['f:metadata', `f:${mk}`], out);
+      for (const [mk, mv] of Object.entries(value)) {
+        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, mv, meta?.property(mk), under('f:metadata', `f:${mk}`));
       }
-    } else collect(value, schema?.property(key), [`f:${key}`], out);
+    } else visit(key, value, schema?.property(key), `f:${key}`);
   }
+}
+
+/** Every owned path of an object with its serialized leaf value, in the scope a manager writes (main resource or status). */
+export function fieldsOf(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): Map<string, string> {
+  const out = new Map<string, string>();
+  forEachPart(object, schema, scope, (_, value, node, path) => collect(value, node, path, out));
   return out;
+}
+
+/**
+ * What a write changed, as owned paths: `changed` set or given a new value, `removed` gone. Parts
+ * equal on both sides are skipped without collecting their fields (a Lease renewal changes one).
+ */
+function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): { changed: Set<string>; removed: Set<string> } {
+  const oldParts = new Map<string, unknown>();
+  forEachPart(old, schema, scope, (id, value) => oldParts.set(id, value));
+  const now = new Map<string, string>();
+  const before = new Map<string, string>();
+  forEachPart(object, schema, scope, (id, value, node, path) => {
+    const previous = oldParts.get(id);
+    oldParts.delete(id);
+    if (previous !== undefined && jsonEqual(value, previous)) return;
+    collect(value, node, path, now);
+    if (previous !== undefined) collect(previous, node, path, before);
+  });
+  // Parts only the old object has.
+  forEachPart(old, schema, scope, (id, value, node, path) => {
+    if (oldParts.has(id)) collect(value, node, path, before);
+  });
+  const changed = new Set<string>();
+  for (const [path, value] of now) if (!unchanged(path, value, before)) changed.add(path);
+  const removed = new Set<string>();
+  for (const path of before.keys()) if (!now.has(path)) removed.add(path);
+  return { changed, removed };
 }
 
 /** The FieldsV1 tree of a set of paths, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
@@ -114,13 +155,32 @@ export function toTree(paths: Iterable<string>): Record<string, unknown> {
   return root;
 }
 
-export function fromTree(tree: Json, prefix: string[] = [], out = new Set<string>()): Set<string> {
-  for (const [segment, child] of Object.entries(tree)) {
-    const path = [...prefix, segment];
+export function fromTree(tree: Json, prefix = '', out = new Set<string>()): Set<string> {
+  for (const segment of Object.keys(tree)) {
+    const child = tree[segment];
+    const path = under(prefix, segment);
     if (isJsonObject(child) && Object.keys(child).length > 0) fromTree(child, path, out);
-    else out.add(path.join(separator));
+    else out.add(path);
   }
   return out;
+}
+
+/** Whether a FieldsV1 tree is as toTree writes it: members sorted at every level, leaves empty objects. */
+function inTreeOrder(tree: Json): boolean {
+  let last: string | undefined;
+  for (const segment of Object.keys(tree)) {
+    if (last !== undefined && last >= segment) return false;
+    last = segment;
+    const child = tree[segment];
+    if (!isJsonObject(child) || !inTreeOrder(child)) return false;
+  }
+  return true;
+}
+
+/** The tree of `paths`: `tree` itself when it holds exactly those paths in toTree's order (a manager rewriting fields it owns). */
+function treeOf(paths: Set<string>, owned: Set<string>, tree: Json): Record<string, unknown> {
+  if (paths.size === owned.size && [...paths].every((p) => owned.has(p)) && inTreeOrder(tree)) return tree;
+  return toTree(paths);
 }
 
 /** Whether a path is the same in both field sets: a node that was an empty leaf before is the same node. */
@@ -142,10 +202,7 @@ function ownsInScope(entry: ManagedFieldsEntry, scope: ManagedScope): boolean {
  * with `old` as the empty object of its kind (what Go's zero value holds is owned by nobody).
  */
 export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, info: ManagerInfo): ManagedFieldsEntry[] {
-  const now = fieldsOf(object, schema, info);
-  const before = fieldsOf(old, schema, info);
-  const changed = new Set<string>();
-  for (const [path, value] of now) if (!unchanged(path, value, before)) changed.add(path);
+  const { changed, removed } = fieldChanges(object, old, schema, info);
   const previous = (old.metadata.managedFields ?? []) as unknown as ManagedFieldsEntry[];
   const entries: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
@@ -156,14 +213,16 @@ export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: 
       entries.push(entry);
       continue;
     }
-    const owned = [...fromTree(entry.fieldsV1 ?? {})].filter((p) => !changed.has(p) || sameManager);
-    const kept = owned.filter((p) => now.has(p) || !before.has(p));
+    const tree = entry.fieldsV1 ?? {};
+    const all = fromTree(tree);
+    const owned = [...all].filter((p) => !changed.has(p) || sameManager);
+    const kept = owned.filter((p) => !removed.has(p));
     if (sameManager) {
-      mine = { ...entry, apiVersion: info.apiVersion, fieldsV1: toTree([...kept, ...changed]) };
+      mine = { ...entry, apiVersion: info.apiVersion, fieldsV1: treeOf(new Set([...kept, ...changed]), all, tree) };
       if (changed.size > 0) mine.time = info.time;
       entries.push(mine);
     } else if (kept.length > 0) {
-      entries.push({ ...entry, fieldsV1: toTree(kept) });
+      entries.push({ ...entry, fieldsV1: treeOf(new Set(kept), all, tree) });
     }
   }
   if (!mine && changed.size > 0) {

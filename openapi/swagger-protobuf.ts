@@ -4,7 +4,7 @@
 // are JSON of any shape (extensions, defaults, enums) travel as YAML text in an Any, as gnostic
 // writes them. protobufjs encodes; it is loaded on the first request that wants protobuf.
 
-import { stringify } from 'yaml';
+import { yamlLibrary } from '../server/libraries.js';
 import type { Schema } from './schema.js';
 
 type Json = Record<string, any>;
@@ -98,7 +98,7 @@ function descriptor(): Json {
   return { nested: { openapi: { nested: { v2: { nested } } } } };
 }
 
-const anyValue = (value: unknown) => ({ yaml: stringify(value) });
+const anyValue = (value: unknown) => ({ yaml: yamlLibrary().stringify(value) });
 
 function extensions(object: Json): Json[] {
   return Object.keys(object)

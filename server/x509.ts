@@ -1,9 +1,8 @@
 // PEM blocks, PKCS#10 certificate requests and X.509 certificates as kube-apiserver's validation
-// reads them (encoding/pem, crypto/x509). The X.509 library is loaded on first use only: it takes
-// longer to import than the rest of the server.
+// reads them (encoding/pem, crypto/x509), the requests with the X.509 library (loaded on first use).
 
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { x509Library } from './libraries.js';
 
 export interface PemBlock {
   type: string;
@@ -63,18 +62,6 @@ function firstElement(der: Buffer): Buffer {
   return der.subarray(outer.start, inner.end);
 }
 
-type X509Module = typeof import('@peculiar/x509');
-let library: X509Module | undefined;
-
-function x509(): X509Module {
-  if (!library) {
-    const require = createRequire(import.meta.url);
-    require('reflect-metadata');
-    library = require('@peculiar/x509') as X509Module;
-  }
-  return library;
-}
-
 export interface CertificateRequest {
   /** The subject's organizations (O=), which name the groups a client certificate carries. */
   organizations: string[];
@@ -93,10 +80,10 @@ export function parseCertificateRequest(pem: Buffer): CertificateRequest {
   const decoded = decodePem(pem);
   if (!decoded || decoded.block.type !== 'CERTIFICATE REQUEST') throw new Error('PEM block type must be CERTIFICATE REQUEST');
   const der = decoded.block.bytes;
-  let request: InstanceType<X509Module['Pkcs10CertificateRequest']>;
+  let request: InstanceType<typeof import('@peculiar/x509').Pkcs10CertificateRequest>;
   let info: Buffer;
   try {
-    request = new (x509().Pkcs10CertificateRequest)(new Uint8Array(der));
+    request = new (x509Library().Pkcs10CertificateRequest)(new Uint8Array(der));
     info = firstElement(der);
   } catch {
     throw new Error('x509: malformed certificate request');

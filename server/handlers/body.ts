@@ -4,6 +4,7 @@ import type { KubeContext } from '../context.js';
 import { errors } from '../errors.js';
 import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
 import { decodeJsonText, JsonSyntaxError } from '../json-decode.js';
+import { yamlLibrary } from '../libraries.js';
 
 /** kube-apiserver's default limit for a request body. */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -87,8 +88,8 @@ function decodeObjectJson(ctx: KubeContext, raw: Buffer, kind: string): unknown 
   return value;
 }
 
-export async function decodeYaml(text: string): Promise<unknown> {
-  const { parse } = await import('yaml');
+export function decodeYaml(text: string): unknown {
+  const { parse } = yamlLibrary();
   let value: unknown;
   try {
     value = parse(text, { uniqueKeys: false });

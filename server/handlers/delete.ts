@@ -30,7 +30,7 @@ async function readDeleteBody(ctx: KubeContext): Promise<DeleteOptionsBody> {
   const type = mediaTypeOf(ctx);
   let body: unknown;
   if (type === protobufMediaType) body = decodeKubernetesProtobuf(raw);
-  else if (type === 'application/yaml') body = await decodeYaml(raw.toString('utf8'));
+  else if (type === 'application/yaml') body = decodeYaml(raw.toString('utf8'));
   else {
     try {
       body = decodeJson(raw.toString('utf8'));

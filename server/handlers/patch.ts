@@ -132,7 +132,7 @@ async function applyObject(ctx: KubeContext, services: Services, def: ResourceDe
   const options = readWriteOptions(ctx, 'PatchOptions');
   let applied: unknown;
   try {
-    applied = await decodeYaml((await readRawBody(ctx)).toString('utf8'));
+    applied = decodeYaml((await readRawBody(ctx)).toString('utf8'));
   } catch (err) {
     if (err instanceof StatusError && err.status.code === 400) throw errors.badRequest(`error decoding YAML: ${err.message}`);
     throw err;

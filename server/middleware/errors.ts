@@ -11,7 +11,7 @@ import { errorFormat, yamlWriter } from './negotiation.js';
 export async function writeStatus(ctx: Writable & { get(field: string): string }, err: StatusError): Promise<void> {
   for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
   const format = errorFormat(ctx.get('accept'));
-  if (format === 'yaml') sendBody(ctx, err.code, (await yamlWriter())(err.status), 'application/yaml');
+  if (format === 'yaml') sendBody(ctx, err.code, yamlWriter()(err.status), 'application/yaml');
   // A client that accepts no representation gets indented JSON, as kube-apiserver's fallback writes it.
   else if (format === 'indented') sendBody(ctx, err.code, JSON.stringify(err.status, null, 2));
   else sendJson(ctx, err.code, JSON.stringify(err.status));

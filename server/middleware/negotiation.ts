@@ -4,6 +4,7 @@
 import type { Middleware } from 'koa';
 import type { KubeState } from '../context.js';
 import { errors } from '../errors.js';
+import { yamlLibrary } from '../libraries.js';
 
 export type OutputFormat =
   | { kind: 'json' }
@@ -69,9 +70,8 @@ const streamMediaTypes = ['application/json;stream=watch', 'application/vnd.kube
 const metaVersions = ['v1', 'v1beta1'];
 
 /** YAML as kube-apiserver writes it (JSON through sigs.k8s.io/yaml): sorted keys, YAML 1.1 quoting, flush sequences. */
-export async function yamlWriter(): Promise<(value: unknown) => string> {
-  // The YAML library loads only when a client asks for YAML, to keep start-up fast.
-  const { stringify } = await import('yaml');
+export function yamlWriter(): (value: unknown) => string {
+  const { stringify } = yamlLibrary();
   return (value) => stringify(value, { sortMapEntries: true, version: '1.1', indentSeq: false, lineWidth: 0 });
 }
 
@@ -129,7 +129,7 @@ export const negotiation: Middleware<KubeState> = async (ctx, next) => {
       if (ctx.state.info.isResourceRequest) throw refusal(offered, ctx.state.info.verb);
       choice = { kind: 'json' };
     }
-    ctx.state.output = choice.kind === 'yaml' ? { kind: 'yaml', stringify: await yamlWriter() } : (choice as OutputFormat);
+    ctx.state.output = choice.kind === 'yaml' ? { kind: 'yaml', stringify: yamlWriter() } : (choice as OutputFormat);
   }
   await next();
 };

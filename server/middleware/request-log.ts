@@ -2,8 +2,8 @@
 // kube-apiserver's httplog); warns once per API group or subresource kubemock does not serve.
 
 import type { Middleware } from 'koa';
-import { createRequire } from 'node:module';
 import type { KubeContext, KubeState } from '../context.js';
+import { yamlLibrary } from '../libraries.js';
 import { decodeKubernetesProtobuf, protobufMediaType } from '../protobuf/decode.js';
 import type { Registry } from '../registry/registry.js';
 import { httpLogLine, type RequestLog, type RequestRecord, writeVerbs } from '../requests/log.js';
@@ -29,12 +29,9 @@ function queryObject(search: string): Record<string, string | string[]> {
   return query;
 }
 
-// The YAML library loads only if a test reads a YAML body, to keep start-up fast.
-const load = createRequire(import.meta.url);
-
 function decoded(text: string, type: string): unknown {
   try {
-    return type.includes('yaml') ? (load('yaml') as typeof import('yaml')).parse(text) : JSON.parse(text);
+    return type.includes('yaml') ? yamlLibrary().parse(text) : JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
 // Every matching stage applies in order, later ones overriding what earlier ones said.
 
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { yamlLibrary } from '../libraries.js';
 import { parseLabelSelector } from '../selectors/labels.js';
 import type { KubeObject } from '../store/types.js';
 
@@ -154,7 +154,7 @@ export function readStagesFile(path: string): KubeletStage[] {
     throw new StageError(`cannot read ${path}: ${(err as Error).message}`);
   }
   const stages: KubeletStage[] = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of yamlLibrary().parseAllDocuments(text)) {
     if (doc.errors.length) throw new StageError(`${path}: ${doc.errors[0].message}`);
     const value = doc.toJS();
     if (value === null || value === undefined) continue;

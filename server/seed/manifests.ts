@@ -4,6 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { yamlLibrary } from '../libraries.js';
 import type { KubeObject } from '../store/types.js';
 
 /**
@@ -18,8 +19,8 @@ function looksLikePath(text: string): boolean {
   return !text.includes('\n') && !/^\s*[{[]/.test(text) && !/:\s/.test(text) && text.trim() !== '';
 }
 
-async function parseText(text: string, origin: string): Promise<KubeObject[]> {
-  const { parseAllDocuments } = await import('yaml');
+function parseText(text: string, origin: string): KubeObject[] {
+  const { parseAllDocuments } = yamlLibrary();
   const objects: KubeObject[] = [];
   for (const document of parseAllDocuments(text)) {
     if (document.errors.length > 0) throw new Error(`${origin}: ${document.errors[0].message}`);
@@ -48,7 +49,7 @@ async function readPath(path: string): Promise<KubeObject[]> {
   } catch {
     throw new Error(`no manifest file or folder at ${path}`);
   }
-  if (!info.isDirectory()) return await parseText(await readFile(path, 'utf8'), path);
+  if (!info.isDirectory()) return parseText(await readFile(path, 'utf8'), path);
   const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   const objects: KubeObject[] = [];
   for (const entry of entries) {

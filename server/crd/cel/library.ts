@@ -4,7 +4,8 @@
 // (a plain value, or an optional one for rules with optionalOldSelf).
 
 import { isIP } from 'node:net';
-import { Environment, Optional } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
+import { celLibrary } from '../../libraries.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
 import { goRegExp } from '../schema/regex.js';
@@ -143,6 +144,7 @@ function formats(): Record<string, NamedFormat> {
 }
 
 function register(env: Environment): Environment {
+  const { Optional } = celLibrary();
   const namedFormats = formats();
   env
     .registerType('Quantity', Quantity)
@@ -292,7 +294,7 @@ let environments: { plain: Environment; optionalOldSelf: Environment } | undefin
 /** The two environments, built once per process. */
 export function celEnvironments(): { plain: Environment; optionalOldSelf: Environment } {
   if (!environments) {
-    const base = () => register(new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits }));
+    const base = () => register(new (celLibrary().Environment)({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits }));
     environments = {
       plain: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'dyn'),
       optionalOldSelf: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'optional<dyn>'),
@@ -301,4 +303,8 @@ export function celEnvironments(): { plain: Environment; optionalOldSelf: Enviro
   return environments;
 }
 
-export { Optional };
+/** A CEL optional: of `value` when present, else none (oldSelf of an optionalOldSelf rule on create). */
+export function celOptional(present: boolean, value: unknown): unknown {
+  const { Optional } = celLibrary();
+  return present ? Optional.of(value) : Optional.none();
+}

@@ -5,7 +5,7 @@
 import { field, type FieldError, GoLiteral } from '../../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.js';
 import { childPath, indexPath, type JSONSchemaProps, propertySchema, type ValidationRule } from '../schema/types.js';
-import { celEnvironments, Optional } from './library.js';
+import { celEnvironments, celOptional } from './library.js';
 import { CostEstimator } from './cost.js';
 import { CostLimitExceeded, type CostPlan, costPlan, CostTracker, evaluateCounted, perCallLimit, runtimeBudget } from './runtime-cost.js';
 import { type CelType, maxRequestBytes, optionalOf, schemaCelType } from './types.js';
@@ -277,7 +277,7 @@ function evaluateNode(schema: JSONSchemaProps, value: unknown, old: unknown, has
     const { rule, program, message, transition } = compiledRule;
     if (transition && !hasOld && !rule.optionalOldSelf) continue;
     const context: Record<string, unknown> = { self };
-    if (transition) context.oldSelf = rule.optionalOldSelf ? (hasOld ? Optional.of(oldValue) : Optional.none()) : oldValue;
+    if (transition) context.oldSelf = rule.optionalOldSelf ? celOptional(hasOld, oldValue) : oldValue;
     const evaluated = run(program, context);
     if (evaluated.cost > state.remaining) {
       state.errors.push(field.invalid(path, type, outOfBudget));

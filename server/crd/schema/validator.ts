@@ -2,14 +2,13 @@
 // that ajv compiles, and ajv's findings are worded as kube-openapi's validator words them, one field
 // error per problem (`spec.replicas: Invalid value: "x": spec.replicas in body must be of type integer: "string"`).
 
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { field, FieldError } from '../../errors.js';
 import { isJsonObject } from '../../json.js';
+import { ajvLibrary } from '../../libraries.js';
 import { formatCheckers, supportedFormat } from './formats.js';
 import { goRegExp } from './regex.js';
 import { childPath, indexPath, type JSONSchemaProps } from './types.js';
-
-const Ajv = AjvModule.default ?? AjvModule;
 
 type AjvSchema = Record<string, unknown>;
 
@@ -46,7 +45,7 @@ function toAjv(schema: JSONSchemaProps): AjvSchema {
 const goPatterns = Object.assign((pattern: string) => goRegExp(pattern), { code: 'goRegExp' });
 
 function ajvInstance() {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, formats: {}, code: { regExp: goPatterns } });
+  const ajv = new (ajvLibrary().default)({ allErrors: true, strict: false, validateSchema: false, formats: {}, code: { regExp: goPatterns } });
   for (const [name, check] of Object.entries(formatCheckers)) ajv.addFormat(name, { type: 'string', validate: check });
   return ajv;
 }

@@ -1,0 +1,24 @@
+// The libraries most runs never need, loaded on first use: YAML (bodies, Accept, manifests and stage
+// files), ajv and CEL (custom resource validation) and X.509 (certificate requests). Importing them
+// takes longer than the rest of a start. They are required synchronously, so the synchronous write
+// path can use them (cel-js is an ES module: require() of ES modules needs Node 20.19 or 22.12).
+
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+function onFirstUse<T>(load: () => T): () => T {
+  let library: T | undefined;
+  return () => (library ??= load());
+}
+
+export const yamlLibrary = onFirstUse(() => require('yaml') as typeof import('yaml'));
+
+export const ajvLibrary = onFirstUse(() => require('ajv') as typeof import('ajv'));
+
+export const celLibrary = onFirstUse(() => require('@marcbachmann/cel-js') as typeof import('@marcbachmann/cel-js'));
+
+export const x509Library = onFirstUse(() => {
+  require('reflect-metadata');
+  return require('@peculiar/x509') as typeof import('@peculiar/x509');
+});

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateCertificates } from './certificates.js';
 import type { Clock } from './clock.js';
 
 export interface ServingCertificates {
@@ -20,10 +21,10 @@ export const defaultSubjectAltNames = ['localhost', '127.0.0.1', '::1', 'kuberne
 type Generated = ServingCertificates & { caKey: string };
 
 /**
- * Every server gets certificates of its own (a CA no other server uses), but making them costs more
- * than the rest of a warm start. A process that starts a second server for the same names is one
- * that starts many (a cluster per test): from then on one set is made ahead in the background, for
- * the next server to take.
+ * Every server gets certificates of its own (a CA no other server uses); making them takes a few
+ * milliseconds, a good part of a warm start. A process that starts a second server for the same
+ * names is one that starts many (a cluster per test): from then on one set is made ahead in the
+ * background, for the next server to take.
  */
 const spares = new Map<string, Promise<Generated>>();
 const namesSeen = new Set<string>();
@@ -31,7 +32,7 @@ const namesSeen = new Set<string>();
 function certificatesFor(sans: string[], clock: Clock): Promise<Generated> {
   const names = [...new Set(sans)];
   const key = names.join(',');
-  const make = () => import('./certificates.js').then(({ generateCertificates }) => generateCertificates(names, clock.now()));
+  const make = () => generateCertificates(names, clock.now());
   const taken = spares.get(key) ?? make();
   spares.delete(key);
   if (namesSeen.has(key)) {

@@ -12,6 +12,7 @@ COPY server server
 COPY openapi openapi
 COPY testkit testkit
 COPY tools/start-objects tools/start-objects
+COPY tools/bundle tools/bundle
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
@@ -19,6 +20,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist/bundle dist/bundle
 COPY --from=build /app/dist/server dist/server
 COPY --from=build /app/dist/openapi dist/openapi
 RUN mkdir /kubemock && chown node:node /kubemock
@@ -27,4 +29,4 @@ EXPOSE 6443
 VOLUME /kubemock
 HEALTHCHECK --interval=2s --timeout=2s --start-period=2s --retries=5 \
   CMD ["node", "-e", "require('https').get('https://127.0.0.1:6443/readyz', { rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/server/cli.js", "--host", "0.0.0.0", "--port", "6443", "--cert-dir", "/kubemock/certs", "--kubeconfig", "/kubemock/kubeconfig", "--kubeconfig-mode", "0644"]
+ENTRYPOINT ["node", "dist/bundle/cli.js", "--host", "0.0.0.0", "--port", "6443", "--cert-dir", "/kubemock/certs", "--kubeconfig", "/kubemock/kubeconfig", "--kubeconfig-mode", "0644"]

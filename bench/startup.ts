@@ -1,4 +1,4 @@
-// Cold start: from spawning `node dist/server/cli.js --port 0` until GET /readyz answers 200.
+// Cold start: from spawning `node dist/bundle/cli.js --port 0` (the package's bin) until GET /readyz answers 200.
 // Baseline: spawning `node -e` with a bare https server (fixed certificate) answering /readyz, so the
 // ratio shows kubemock's own cost on top of Node's start-up.
 
@@ -15,7 +15,7 @@ import { percentile, sortedSamples } from './lib/stats.js';
 
 const measuredRuns = 7;
 const readyTimeoutMs = 10_000;
-const cli = fileURLToPath(new URL('../server/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 
 const bareServer = `
 const https = require('node:https');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
-const cli = fileURLToPath(new URL('../server/cli.js', import.meta.url));
+// The command as the package installs it (the bundle its bin names).
+const cli = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 
 interface Started {
   child: ChildProcessWithoutNullStreams;

@@ -288,7 +288,7 @@ describe('kubelet stages from the command line', () => {
   it('reads --kubelet-stages and refuses a bad file with one line', async () => {
     const { spawnSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    const cli = fileURLToPath(new URL('../server/cli.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
     const dir = mkdtempSync(join(tmpdir(), 'kubemock-stages-'));
     try {
       writeFileSync(join(dir, 'bad.yaml'), 'match: {image: "x"}\nexit: {code: 300}\n');

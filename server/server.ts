@@ -176,7 +176,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
-  let startState = new StartState(services.store.snapshot());
+  // Cut into templates on the first reset: a server that is never reset (the command's) never pays for it.
+  let startObjects = services.store.snapshot();
+  let startState: StartState | undefined;
   const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
@@ -209,12 +211,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     faults,
     reset() {
       services.watches.closeAll();
+      startState ??= new StartState(startObjects);
       services.store.restore(startState.fresh());
       world = newWorld();
       reconcilers.relist(world);
     },
     captureStartState() {
-      startState = new StartState(services.store.snapshot());
+      startObjects = services.store.snapshot();
+      startState = undefined;
     },
     async close() {
       reconcilers.stop();

@@ -31,6 +31,17 @@ const moduleUrls: Plugin = {
 
 // Chunk names change with their contents: none of an earlier build may stay.
 rmSync(outdir, { recursive: true, force: true });
+/** JSON modules as JSON.parse of their text: V8 parses JSON several times faster than the same object literal in code. */
+const jsonAsText: Plugin = {
+  name: 'json-as-text',
+  setup(bundle) {
+    bundle.onLoad({ filter: /\.json$/ }, async ({ path }) => {
+      const text = JSON.stringify(JSON.parse(await readFile(path, 'utf8')));
+      return { contents: `module.exports = JSON.parse(${JSON.stringify(text)});`, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: { cli: resolve(dist, 'server/cli.js'), testkit: resolve(dist, 'testkit/index.js') },
   outdir,
@@ -42,7 +53,7 @@ await build({
   external: loadedOnFirstUse.flatMap((name) => [name, `${name}/*`]),
   // Bundled CommonJS packages require Node's built-in modules.
   banner: { js: "import { createRequire as kubemockCreateRequire } from 'node:module';\nconst require = kubemockCreateRequire(import.meta.url);" },
-  plugins: [moduleUrls],
+  plugins: [moduleUrls, jsonAsText],
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',

@@ -224,13 +224,16 @@ export function checkValue(value: unknown, schema: JSONSchemaProps, base = '', r
   return wordErrors(errors, value, base, rootName, () => undefined);
 }
 
-/** Compiles a structural schema on first use (large schemas cost tens of milliseconds to compile). */
+/**
+ * Compiles a structural schema on first use (large schemas cost tens of milliseconds to compile).
+ * ajv itself loads with the first served custom resource, so that its first write does not pay for it.
+ */
 export function schemaValidator(schema: JSONSchemaProps): SchemaValidator {
+  const ajv = (sharedAjv ??= ajvInstance());
   let compiled: { fn: ValidateFunction; ajvSchema: AjvSchema } | undefined;
   const compile = () => {
     const ajvSchema = toAjv(schema);
-    sharedAjv ??= ajvInstance();
-    return { fn: sharedAjv.compile(ajvSchema), ajvSchema };
+    return { fn: ajv.compile(ajvSchema), ajvSchema };
   };
   return {
     validate(value, base = '', rootName = '.') {

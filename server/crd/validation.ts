@@ -57,6 +57,18 @@ function validateNames(crd: CustomResourceDefinition): FieldError[] {
   if (!names.singular) out.push(field.required(`${at}.singular`));
   if (!names.kind) out.push(field.required(`${at}.kind`));
   if (!names.listKind) out.push(field.required(`${at}.listKind`));
+  out.push(...validateNameValues(names, at));
+  return out;
+}
+
+/** A /status write is checked for its accepted names only (ValidateUpdateCustomResourceDefinitionStatus). */
+export function validateCustomResourceDefinitionStatus(crd: CustomResourceDefinition): FieldError[] {
+  return validateNameValues(crd.status?.acceptedNames ?? {}, 'status.acceptedNames');
+}
+
+/** The form of each name that is set (ValidateCustomResourceDefinitionNames). */
+function validateNameValues(names: Partial<CustomResourceDefinition['spec']['names']>, at: string): FieldError[] {
+  const out: FieldError[] = [];
   const label = (value: string | undefined, path: string, mixedCase = false) => {
     if (!value) return;
     const problems = isDNS1035Label(mixedCase ? value.toLowerCase() : value);

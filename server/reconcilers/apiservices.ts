@@ -31,9 +31,17 @@ function registered(entry: GroupVersionEntry): KubeObject {
   };
 }
 
-/** Every APIService the registry calls for, by name; the aggregator's own group has none. */
+const wantedAt = new WeakMap<Registry, { revision: number; services: Map<string, KubeObject> }>();
+
+/**
+ * Every APIService the registry calls for, by name; the aggregator's own group has none. Made once
+ * per registry change: a change enqueues every APIService, and each one's reconcile reads it.
+ */
 function wanted(registry: Registry): Map<string, KubeObject> {
+  const cached = wantedAt.get(registry);
+  if (cached?.revision === registry.revision) return cached.services;
   const out = new Map<string, KubeObject>();
+  wantedAt.set(registry, { revision: registry.revision, services: out });
   for (const group of registry.groups()) {
     if (group.name === 'apiregistration.k8s.io') continue;
     for (const entry of group.versions) {
@@ -61,7 +69,7 @@ export function registerAPIService(client: ControllerClient, registry: Registry)
       }
       return;
     }
-    if (label === 'true' && !jsonEqual(existing.object.spec, desired.spec)) client.update(existing, (service) => (service.spec = desired.spec));
+    if (label === 'true' && !jsonEqual(existing.object.spec, desired.spec)) client.update(existing, (service) => (service.spec = structuredClone(desired.spec)));
   };
 }
 

@@ -124,6 +124,32 @@ function sortedKeys(value: unknown): unknown {
   return out;
 }
 
+/**
+ * sortedKeys for values whose parts are mostly in order already (managedFields: each write rebuilds
+ * one entry, the others are stored ones): a part already sorted is kept as it is, not copied.
+ */
+function keptInKeyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(keptInKeyOrder);
+    return items.every((item, i) => item === value[i]) ? value : items;
+  }
+  if (!isJsonObject(value)) return value;
+  const keys = Object.keys(value);
+  let sorted = true;
+  const children: unknown[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const child = value[keys[i]];
+    const kept = keptInKeyOrder(child);
+    children.push(kept);
+    if (child === undefined || kept !== child || (i > 0 && keys[i - 1] > keys[i])) sorted = false;
+  }
+  if (sorted) return value;
+  const byKey = new Map(keys.map((key, i) => [key, children[i]]));
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) if (byKey.get(key) !== undefined) out[key] = byKey.get(key);
+  return out;
+}
+
 const managedFieldsEntryOrder = ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1', 'subresource'];
 
 function inOrder(value: Record<string, unknown>, order: string[]): Record<string, unknown> {
@@ -142,7 +168,16 @@ export function typedObjectMeta(meta: ObjectMeta): ObjectMeta {
 
 /** Rebuilds an object with kind and apiVersion first and metadata in ObjectMeta's field order (unstructured ones sorted). */
 export function canonical(def: ResourceDefinition, object: KubeObject): KubeObject {
-  if (def.unstructured) return sortedKeys({ ...object, kind: def.kind, apiVersion: groupVersion(def) }) as KubeObject;
+  if (def.unstructured) {
+    // managedFields are in key order already (setManagedFields): the rest is sorted around them,
+    // placeholders holding their places.
+    const managedFields = object.metadata.managedFields;
+    const metadata = sortedKeys({ ...object.metadata, managedFields: managedFields && null }) as ObjectMeta;
+    if (managedFields) metadata.managedFields = managedFields;
+    const out = sortedKeys({ ...object, kind: def.kind, apiVersion: groupVersion(def), metadata: null }) as KubeObject;
+    out.metadata = metadata;
+    return out;
+  }
   const metadata = inOrder(object.metadata, metadataOrder) as ObjectMeta;
   const out: KubeObject = { kind: def.kind, apiVersion: groupVersion(def), metadata };
   for (const key of Object.keys(object)) {
@@ -194,7 +229,7 @@ function checkName(given: string | undefined, name: string): void {
 /** Sets metadata.managedFields in encoding order (keys sorted for unstructured objects), leaving an empty list out as Go's omitempty does. */
 function setManagedFields(def: ResourceDefinition, object: KubeObject, entries: ManagedFieldsEntry[]): void {
   const ordered = [...entries].sort(compareEntries);
-  if (entries.length > 0) object.metadata.managedFields = def.unstructured ? (sortedKeys(ordered) as ManagedFieldsEntry[]) : ordered;
+  if (entries.length > 0) object.metadata.managedFields = def.unstructured ? (keptInKeyOrder(ordered) as ManagedFieldsEntry[]) : ordered;
   else delete object.metadata.managedFields;
 }
 

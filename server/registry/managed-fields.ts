@@ -147,12 +147,30 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
 
 /** The FieldsV1 tree of a set of paths, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
 export function toTree(paths: Iterable<string>): Record<string, unknown> {
-  const root: Json = {};
-  for (const path of [...paths].sort()) {
+  const root: SegmentTree = new Map();
+  for (const path of paths) {
     let node = root;
-    for (const segment of path.split(separator)) node = (node[segment] ??= {}) as Json;
+    for (const segment of path.split(separator)) {
+      let child = node.get(segment);
+      if (!child) node.set(segment, (child = new Map()));
+      node = child;
+    }
   }
-  return root;
+  return inSegmentOrder(root);
+}
+
+type SegmentTree = Map<string, SegmentTree>;
+
+/**
+ * A tree as FieldsV1, each node's members sorted: the order of the sorted paths, since the separator
+ * sorts before every character a segment holds. Sorting level by level compares short segments, not
+ * long paths with shared prefixes; the tree is built in Maps, so each object is made once.
+ */
+function inSegmentOrder(node: SegmentTree): Json {
+  const out: Json = {};
+  if (node.size === 0) return out;
+  for (const segment of [...node.keys()].sort()) out[segment] = inSegmentOrder(node.get(segment)!);
+  return out;
 }
 
 export function fromTree(tree: Json, prefix = '', out = new Set<string>()): Set<string> {

@@ -348,7 +348,7 @@ function keyOf(item: unknown, keys: string[]): string | undefined {
  * node ratchets as its nearest correlated ancestor does (`parentRatchets`).
  */
 function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown, hasOld: boolean, parentRatchets: boolean, path: string, root: boolean, state: Evaluation): void {
-  if (!schema || value === undefined || state.remaining < 0) return;
+  if (!schema || value === undefined || state.remaining < 0 || !hasRules(schema)) return;
   const ratchets = hasOld ? jsonEqual(value, old) : parentRatchets;
   evaluateNode(schema, value, old, hasOld, ratchets, path, root, state);
   if (Array.isArray(value)) {
@@ -373,10 +373,20 @@ function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown,
   }
 }
 
-/** Whether any node of the schema carries rules. */
+const withRulesBelow = new WeakMap<JSONSchemaProps, boolean>();
+
+/** Whether any node of the schema carries rules: the walk over an object skips the parts that have none. */
 export function hasRules(schema: JSONSchemaProps): boolean {
-  if (schema['x-kubernetes-validations']?.length) return true;
-  return Object.values(schema.properties ?? {}).some(hasRules) || (isJsonObject(schema.additionalProperties) && hasRules(schema.additionalProperties as JSONSchemaProps)) || (!!schema.items && hasRules(schema.items));
+  let found = withRulesBelow.get(schema);
+  if (found === undefined) {
+    found =
+      !!schema['x-kubernetes-validations']?.length ||
+      Object.values(schema.properties ?? {}).some(hasRules) ||
+      (isJsonObject(schema.additionalProperties) && hasRules(schema.additionalProperties as JSONSchemaProps)) ||
+      (!!schema.items && hasRules(schema.items));
+    withRulesBelow.set(schema, found);
+  }
+  return found;
 }
 
 const compiledRoots = new WeakSet<JSONSchemaProps>();

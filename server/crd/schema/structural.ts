@@ -96,8 +96,26 @@ export function validateListTypes(value: unknown, schema: JSONSchemaProps | unde
   return problems;
 }
 
+const keyedListsBelow = new WeakMap<JSONSchemaProps, boolean>();
+
+/** Whether the schema declares a set or map list anywhere: the walk skips the parts that declare none. */
+function hasKeyedLists(schema: JSONSchemaProps): boolean {
+  let found = keyedListsBelow.get(schema);
+  if (found === undefined) {
+    const listType = schema['x-kubernetes-list-type'];
+    found =
+      listType === 'set' ||
+      listType === 'map' ||
+      Object.values(schema.properties ?? {}).some(hasKeyedLists) ||
+      (isJsonObject(schema.additionalProperties) && hasKeyedLists(schema.additionalProperties as JSONSchemaProps)) ||
+      (!!schema.items && hasKeyedLists(schema.items));
+    keyedListsBelow.set(schema, found);
+  }
+  return found;
+}
+
 function walkLists(value: unknown, schema: JSONSchemaProps | undefined, path: string, problems: FieldError[]): void {
-  if (!schema) return;
+  if (!schema || !hasKeyedLists(schema)) return;
   if (Array.isArray(value)) {
     const listType = schema['x-kubernetes-list-type'];
     if (listType === 'set') {

@@ -3,7 +3,7 @@
 
 import { canonicalDefinition, canonicalStatus, defaultCustomResourceDefinition, markCustomResourceDefinitionDeleting, withStoredVersion } from '../../crd/definition.js';
 import type { CustomResourceDefinition } from '../../crd/types.js';
-import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from '../../crd/validation.js';
+import { validateCustomResourceDefinition, validateCustomResourceDefinitionStatus, validateCustomResourceDefinitionUpdate } from '../../crd/validation.js';
 import type { KubeObject } from '../../store/types.js';
 import { define, keepAllButStatus, statusSubresource } from './common.js';
 
@@ -36,6 +36,8 @@ export const customResourceDefinitions = define({
     },
     validate: (object) => validateCustomResourceDefinition(asCrd(object)),
     validateUpdate: (object, old) => validateCustomResourceDefinitionUpdate(asCrd(object), asCrd(old)),
+    // The spec a /status write keeps was validated when it was written.
+    validateStatus: (object) => validateCustomResourceDefinitionStatus(asCrd(object)),
     subresourceUpdates: { status: keepAllButStatus },
     // The first delete only marks the definition: its custom resources go first.
     pendingDeletion: (object) => !object.metadata.deletionTimestamp,

@@ -9,11 +9,12 @@ import { age, creationAge } from '../registry/printing.js';
 import { baseStrategy, keepAllButStatus, scaleSubresource, statusSubresource } from '../registry/resources/common.js';
 import type { ResourceDefinition, StorageVersion, Strategy, StrategyContext, SubresourceDefinition, TableColumn, Verb } from '../registry/types.js';
 import type { FieldSelectorSupport } from '../selectors/fields.js';
+import { standardFinalizers } from '../registry/validation.js';
 import type { KubeObject } from '../store/types.js';
 import { hasRules, validateRules } from './cel/rules.js';
 import { compileJsonPath } from './jsonpath.js';
 import { condition } from './definition.js';
-import { applyDefaults, prune, validateListTypes } from './schema/structural.js';
+import { applyDefaults, hasDefaults, prune, validateListTypes } from './schema/structural.js';
 import type { JSONSchemaProps } from './schema/types.js';
 import { schemaValidator } from './schema/validator.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionVersion } from './types.js';
@@ -156,14 +157,12 @@ function rulesOutcome(findings: { errors: FieldError[]; warnings: string[] }, co
   return findings.errors;
 }
 
-const standardFinalizers = ['orphan', 'foregroundDeletion', 'kubernetes'];
-
 /** What kube-apiserver warns about finalizers a write adds to a custom resource: names that may clash with other writers'. */
 function finalizerWarnings(object: KubeObject, old: KubeObject | undefined): string[] {
   const before = new Set(old?.metadata.finalizers ?? []);
   // Names that are not qualified names never get here: metadata validation refuses them.
   return [...new Set(object.metadata.finalizers ?? [])]
-    .filter((f) => !before.has(f) && !f.includes('/') && !standardFinalizers.includes(f))
+    .filter((f) => !before.has(f) && !f.includes('/') && !standardFinalizers.has(f))
     .sort()
     .map((f) => `metadata.finalizers: ${JSON.stringify(f)}: prefer a domain-qualified finalizer name${f.includes('.') ? ' including a path (/)' : ''} to avoid accidental conflicts with other finalizer writers`);
 }
@@ -272,8 +271,12 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
   if (version.subresources?.status) subresources.push(statusSubresource);
   if (version.subresources?.scale) subresources.push(scaleSubresource);
   const storage = storageVersionOf(crd);
+  const storageSchema = storage.schema?.openAPIV3Schema;
   const webhook = crd.spec.conversion?.strategy === 'Webhook' ? crd.spec.conversion.webhook?.clientConfig : undefined;
-  const convert = (object: KubeObject, apiVersion: string): KubeObject => ({ ...object, apiVersion });
+  // kubemock calls no conversion webhooks: converting fails as it does on kube-apiserver when the webhook cannot be reached.
+  const convertible = (from: string) => {
+    if (webhook) throw new StatusError(500, undefined, `conversion webhook for ${group}/${from}, Kind=${names.kind} failed: ${unreachable(webhook)}`);
+  };
   const storedAs: StorageVersion | undefined =
     version.name === storage.name
       ? undefined
@@ -282,15 +285,24 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           version: storage.name,
           kind: names.kind,
           plural: names.plural,
-          toStorage: (object) => convert(object, `${group}/${storage.name}`),
-          fromStorage: (object) => convert(object, gv),
-          // kubemock calls no conversion webhooks: the view answers the 500 kube-apiserver gives when the webhook cannot be reached.
-          conversionError: webhook && new StatusError(500, undefined, `conversion webhook for ${group}/${storage.name}, Kind=${names.kind} failed: ${unreachable(webhook)}`),
+          toStorage: (object) => {
+            convertible(version.name);
+            return { ...object, apiVersion: `${group}/${storage.name}` };
+          },
+          // A converted object is pruned to the schema of the version it is read in.
+          fromStorage: (object) => {
+            convertible(storage.name);
+            const converted: KubeObject = { ...structuredClone(object), apiVersion: gv };
+            prune(converted, version.schema?.openAPIV3Schema, true);
+            return converted;
+          },
         };
   const crdName = crd.metadata.name!;
   const strategy: Strategy = {
     ...baseStrategy,
     ...crStrategy(crd, version, gv),
+    // Objects are read with the storage version's defaults, also those its schema gained after they were written.
+    ...(hasDefaults(storageSchema) ? { readDefaults: (object: KubeObject) => applyDefaults(object, storageSchema) } : {}),
     // As apiextensions-apiserver's handler does for the create verb only: apply can still create.
     refuseCreate: (context) => {
       const current = context.lookup('apiextensions.k8s.io/customresourcedefinitions', '', crdName) as CustomResourceDefinition | undefined;

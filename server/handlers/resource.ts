@@ -24,7 +24,6 @@ export function resourceRequests(services: Services): Middleware<KubeState> {
     const def = services.registry.find(info.group, info.version, info.resource);
     if (!def) throw pathNotFound(services.registry, ctx.path);
     if (def.deprecationWarning) addWarning(ctx, def.deprecationWarning);
-    if (def.storedAs?.conversionError) throw def.storedAs.conversionError;
     const gr = { group: def.group, resource: def.plural };
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw errors.notFoundPath();
     const namespace = def.namespaced ? info.namespace : '';

@@ -23,20 +23,23 @@ export function write(ctx: KubeContext, status: number, json: string): void {
   else sendJson(ctx, status, json);
 }
 
-const views = new WeakMap<ObjectResult, ObjectResult>();
+const views = new WeakMap<ResourceDefinition, WeakMap<ObjectResult, ObjectResult>>();
 
 /**
- * The object as the requested resource shows it: itself, or for a resource stored as another
- * (events.k8s.io/v1 events) its conversion, made once per stored version and view.
+ * The object as the requested resource shows it (see fromStorage): itself, or its conversion (a
+ * resource stored as another, events.k8s.io/v1 events) or the defaults read adds (custom
+ * resources), made and serialized once per stored version and resource.
  */
 export function presented(def: ResourceDefinition, result: ObjectResult): ObjectResult {
-  const storage = def.storedAs;
-  if (!storage) return result;
-  let view = views.get(result);
+  if (!def.storedAs && !def.strategy.readDefaults) return result;
+  let byResult = views.get(def);
+  if (!byResult) views.set(def, (byResult = new WeakMap()));
+  let view = byResult.get(result);
   if (!view) {
-    const object = fromStorage(def, JSON.parse(result.json));
-    view = { object, json: JSON.stringify(object) };
-    views.set(result, view);
+    // Conversions may share parts with what they convert: they get a copy of their own.
+    const object = fromStorage(def, def.storedAs ? JSON.parse(result.json) : result.object);
+    view = object === result.object ? result : { object, json: JSON.stringify(object) };
+    byResult.set(result, view);
   }
   return view;
 }
@@ -81,7 +84,10 @@ export function respondList(ctx: KubeContext, def: ResourceDefinition, items: re
         const json = `{"apiVersion":${JSON.stringify(groupVersion(def))},"items":[${items.map((s) => presented(def, s).json).join(',')}],"kind":${JSON.stringify(def.listKind)},"metadata":${JSON.stringify(listMeta)}}`;
         return write(ctx, 200, json);
       }
-      const parts = items.map((s) => (def.storedAs ? withoutTypeMeta(presented(def, s).json) : s.itemJson));
+      const parts = items.map((s) => {
+        const shown = presented(def, s);
+        return shown === s ? s.itemJson : withoutTypeMeta(shown.json);
+      });
       const json = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(groupVersion(def))},"metadata":${JSON.stringify(meta)},"items":[${parts.join(',')}]}`;
       return write(ctx, 200, json);
     }
@@ -117,11 +123,13 @@ export function includeObjectPolicy(ctx: KubeContext): IncludeObject {
 /**
  * A Table row of an object in its stored form: kube-apiserver prints the internal object, so a resource
  * stored as another prints as that one; only an included whole object is shown in the requested version.
+ * Unstructured objects have no internal form: they print as they are read (defaulted, converted).
  */
 export function tableRowWithObject(def: ResourceDefinition, object: KubeObject, now: Date, include: IncludeObject, version: string): Record<string, unknown> {
-  const row = tableRow(def, object, now);
+  const read = def.unstructured || include === 'Object' ? fromStorage(def, object) : object;
+  const row = tableRow(def, def.unstructured ? read : object, now);
   if (include === 'Metadata') row.object = partialObjectMetadata(object, version);
-  else if (include === 'Object') row.object = fromStorage(def, object);
+  else if (include === 'Object') row.object = read;
   return row;
 }
 

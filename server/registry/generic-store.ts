@@ -239,12 +239,20 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
 }
 
 /**
- * An object of a resource stored as another (events.k8s.io/v1 events), as its own resource shows
- * it: converted, then written as its Go type writes it. Other objects are returned as they are.
+ * A stored object as the resource it is read through shows it: with the defaults reading applies
+ * (custom resources), and for a resource stored as another (events.k8s.io/v1 events) converted,
+ * then written as its Go type writes it. The object itself when reading changes nothing; never
+ * changed in place.
  */
 export function fromStorage(def: ResourceDefinition, object: KubeObject): KubeObject {
-  if (!def.storedAs) return object;
-  const converted = def.storedAs.fromStorage(object);
+  let read = object;
+  if (def.strategy.readDefaults) {
+    const copy = structuredClone(object);
+    // Unstructured objects keep their keys sorted, as Go writes maps.
+    if (def.strategy.readDefaults(copy)) read = def.unstructured ? (sortedKeys(copy) as KubeObject) : copy;
+  }
+  if (!def.storedAs) return read;
+  const converted = def.storedAs.fromStorage(read);
   return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), converted) : converted;
 }
 
@@ -344,7 +352,7 @@ export class GenericStore {
 
   /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
   private validate(def: ResourceDefinition, context: StrategyContext, object: KubeObject, old?: KubeObject, subresource?: string): void {
-    const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck);
+    const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck, !def.unstructured);
     const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
     problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old, context) : def.strategy.validate?.(object, old, context)) ?? []));
     if (!old) problems.push(...(def.strategy.validateCreate?.(object) ?? []));
@@ -474,6 +482,10 @@ export class GenericStore {
 
   /** PUT: a full replacement of the main resource or of a subresource. */
   update(view: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
+    // As kube-apiserver, the object to replace is read in the request's version before the body is
+    // converted: a conversion that cannot be made fails there first.
+    const replaced = view.storedAs && this.find(view, namespace, name);
+    if (replaced) fromStorage(view, replaced.object);
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
     const meta = input.metadata;

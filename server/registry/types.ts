@@ -92,6 +92,11 @@ export interface Strategy {
   prune?(object: KubeObject): string[];
   /** What decoding does to every written body, subresources included: pruning and schema defaults (custom resources). */
   decode?(object: KubeObject): void;
+  /**
+   * What reading does to a stored object, in place, before any conversion: the schema defaults a
+   * custom resource's definition gained after the object was written. Says whether it changed anything.
+   */
+  readDefaults?(object: KubeObject): boolean;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** What a delete without propagation options does with dependents (DefaultGarbageCollectionPolicy; default DeleteDependents). */
@@ -302,10 +307,9 @@ export interface StorageVersion {
   version: string;
   kind: string;
   plural: string;
+  /** Both may throw a StatusError: the conversion failed (kubemock calls no conversion webhooks). */
   toStorage(object: KubeObject): KubeObject;
   fromStorage(object: KubeObject): KubeObject;
-  /** Why no object can be converted (an unreachable conversion webhook): every request to the view answers it. */
-  conversionError?: StatusError;
 }
 
 export function groupVersion(def: { group: string; version: string }): string {

@@ -1,7 +1,7 @@
 // Name, label and annotation rules of apimachinery/pkg/util/validation, with kube-apiserver's wording.
 
 import { isIP } from 'node:net';
-import { field, type FieldError } from '../errors.js';
+import { field, type FieldError, GoLiteral } from '../errors.js';
 import type { ObjectMeta } from '../store/types.js';
 
 function regexError(message: string, regex: string, examples: string[]): string {
@@ -263,8 +263,26 @@ export function validateManagedFields(entries: unknown): FieldError[] {
   return out;
 }
 
-/** ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta). */
-export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkName: NameCheck): FieldError[] {
+/** The finalizers Kubernetes itself defines, which need no domain. */
+export const standardFinalizers = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+
+/** apimachinery's ValidateFinalizers: each name qualified (errors on the list, not an item), orphaning or deleting dependents, not both. */
+function validateFinalizers(finalizers: string[]): FieldError[] {
+  const path = 'metadata.finalizers';
+  const out = finalizers.flatMap((finalizer) => isQualifiedName(finalizer).map((p) => field.invalid(path, finalizer, p)));
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    const list = new GoLiteral(`[]string{${finalizers.map((f) => JSON.stringify(f)).join(', ')}}`);
+    out.push(field.invalid(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return out;
+}
+
+/**
+ * ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta). Built-in kinds
+ * (`builtIn`) pass Kubernetes' core ObjectMeta checks too: a finalizer name without a domain must
+ * be a standard one (custom resources are only warned about it).
+ */
+export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkName: NameCheck, builtIn: boolean): FieldError[] {
   const out: FieldError[] = [];
   if (meta.generateName && !meta.name) {
     const prefix = meta.generateName.replace(/-$/, 'a');
@@ -281,13 +299,12 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkN
   out.push(...validateLabels(meta.labels, 'metadata.labels'));
   out.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
   if (meta.finalizers !== undefined && meta.finalizers !== null) {
-    const seen = new Set<string>();
-    meta.finalizers.forEach((finalizer, i) => {
-      const path = `metadata.finalizers[${i}]`;
-      out.push(...isQualifiedName(finalizer).map((p) => field.invalid(path, finalizer, p)));
-      if (seen.has(finalizer)) out.push(field.duplicate(path, finalizer));
-      seen.add(finalizer);
-    });
+    out.push(...validateFinalizers(meta.finalizers));
+    if (builtIn) {
+      meta.finalizers.forEach((finalizer, i) => {
+        if (!finalizer.includes('/') && !standardFinalizers.has(finalizer)) out.push(field.invalid(`metadata.finalizers[${i}]`, finalizer, 'name is neither a standard finalizer name nor is it fully qualified'));
+      });
+    }
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // buffer passes the limit, so one slow client never holds memory or slows the others.
 
 import type { Clock } from '../clock.js';
-import type { Status } from '../errors.js';
+import { errors, type Status, StatusError } from '../errors.js';
 import type { MemoryStore, StoreEvent } from '../store/memory-store.js';
 import { resourceKey, type ResourceDefinition } from '../registry/types.js';
 import type { KubeObject } from '../store/types.js';
@@ -71,7 +71,8 @@ export class Watcher {
     else if (now) kind = before || event.type === 'ADDED' ? event.type : 'ADDED';
     else if (before) kind = 'DELETED-PREVIOUS';
     if (!kind) return;
-    const frame = frames.get(this.framer, kind, event);
+    const frame = this.framed(() => frames.get(this.framer, kind, event));
+    if (!frame) return;
     if (replayed) this.sendInitial(frame);
     else this.send(frame);
   }
@@ -88,6 +89,20 @@ export class Watcher {
         if (!this.closed) this.cancelBookmark = clock.setTimer(tick, interval);
       };
       this.cancelBookmark = clock.setTimer(tick, interval);
+    }
+  }
+
+  /**
+   * A frame for an object; when the object cannot be shown in the watched version (its conversion
+   * failed), the stream ends with the ERROR a storage watch sends then, and there is no frame.
+   */
+  framed(build: () => Buffer): Buffer | undefined {
+    try {
+      return build();
+    } catch (err) {
+      if (!(err instanceof StatusError)) throw err;
+      this.fail(errors.internal(err.message).status);
+      return undefined;
     }
   }
 

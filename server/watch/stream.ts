@@ -52,7 +52,10 @@ export function watchObjects(ctx: KubeContext, services: Services, def: Resource
 
   if (initialEvents) {
     for (const stored of services.objects.listNow(def, namespace)) {
-      if (!filter || filter(stored.object)) watcher.sendInitial(framer.stored('ADDED', stored));
+      if (filter && !filter(stored.object)) continue;
+      const frame = watcher.framed(() => framer.stored('ADDED', stored));
+      if (!frame) break;
+      watcher.sendInitial(frame);
     }
     if (query.sendInitialEvents && query.allowWatchBookmarks) {
       watcher.sendInitial(framer.bookmark(current, { [initialEventsEndAnnotation]: 'true' }));

@@ -8,23 +8,30 @@ import { childPath, indexPath, type JSONSchemaProps, propertySchema } from './ty
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-/** Applies defaults in place: missing fields, and nulls where the schema does not allow null. */
-export function applyDefaults(value: unknown, schema: JSONSchemaProps | undefined): void {
-  if (!schema) return;
+/** Applies defaults in place: missing fields, and nulls where the schema does not allow null. Says whether anything changed. */
+export function applyDefaults(value: unknown, schema: JSONSchemaProps | undefined): boolean {
+  if (!schema) return false;
+  let changed = false;
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (!items) return;
+    if (!items) return false;
     for (let i = 0; i < value.length; i++) {
-      if (value[i] === null && !items.nullable && items.default !== undefined) value[i] = clone(items.default);
-      applyDefaults(value[i], items);
+      if (value[i] === null && !items.nullable && items.default !== undefined) {
+        value[i] = clone(items.default);
+        changed = true;
+      }
+      changed = applyDefaults(value[i], items) || changed;
     }
-    return;
+    return changed;
   }
-  if (!isJsonObject(value)) return;
+  if (!isJsonObject(value)) return false;
   if (schema.properties) {
     for (const [key, property] of Object.entries(schema.properties)) {
       if (property.default === undefined) continue;
-      if (!Object.hasOwn(value, key) || (value[key] === null && !property.nullable)) value[key] = clone(property.default);
+      if (!Object.hasOwn(value, key) || (value[key] === null && !property.nullable)) {
+        value[key] = clone(property.default);
+        changed = true;
+      }
     }
   }
   for (const key of Object.keys(value)) {
@@ -32,10 +39,23 @@ export function applyDefaults(value: unknown, schema: JSONSchemaProps | undefine
     if (!property) continue;
     if (value[key] === null && !property.nullable && property.default === undefined) {
       delete value[key];
+      changed = true;
       continue;
     }
-    applyDefaults(value[key], property);
+    changed = applyDefaults(value[key], property) || changed;
   }
+  return changed;
+}
+
+/** Whether any node of a schema has a default. */
+export function hasDefaults(schema: JSONSchemaProps | undefined): boolean {
+  if (!schema) return false;
+  return (
+    schema.default !== undefined ||
+    Object.values(schema.properties ?? {}).some(hasDefaults) ||
+    (isJsonObject(schema.additionalProperties) && hasDefaults(schema.additionalProperties as JSONSchemaProps)) ||
+    hasDefaults(schema.items)
+  );
 }
 
 /**

@@ -167,6 +167,7 @@ describe('CustomResourceDefinitions', () => {
       expect(object.status).to.deep.equal({ conditions: [{ status: 'True', type: 'Ready' }], replicas: 3, selector: 'app=backup' });
       expect(object.metadata.generation).to.equal(2);
       const scale = (await cluster.request('/apis/batch.kubemock.dev/v1/namespaces/default/backupjobs/nightly/scale')).json();
+      expect(Object.keys(scale)).to.deep.equal(['kind', 'apiVersion', 'metadata', 'spec', 'status']);
       expect(scale.spec).to.deep.equal({ replicas: 3 });
       expect(scale.status).to.deep.equal({ replicas: 3, selector: 'app=backup' });
       expect(await kubectl('get', 'bj', 'nightly', '-o', 'custom-columns=READY:.status.conditions[0].status', '--no-headers')).to.equal('True\n');

@@ -196,6 +196,7 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
   };
 
   const strategy: Partial<Strategy> = {
+    genericObjectMeta: true,
     tracksGeneration: true,
     allowUnconditionalUpdate: false,
     fieldSelectors: selectableFields(version, crd.spec.scope === 'Namespaced'),

@@ -10,7 +10,7 @@ import type { Services } from '../services.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { readObjectBody } from './body.js';
-import { respondObject } from './respond.js';
+import { presented, respondObject } from './respond.js';
 import { readWriteOptions } from './write-options.js';
 
 type Json = Record<string, any>;
@@ -32,7 +32,8 @@ function writePath(object: Json, path: string, value: unknown): void {
 
 /** The autoscaling/v1 Scale an object with replicas shows through /scale. */
 export function scaleOf(def: ResourceDefinition, stored: ObjectResult): KubeObject {
-  const object = stored.object as Json;
+  // Replicas as the object reads (a default its definition gained since counts).
+  const object = presented(def, stored).object as Json;
   const selector = def.strategy.scaleSelector ? def.strategy.scaleSelector(object as KubeObject) : object.spec?.selector && formatLabelSelector(object.spec.selector);
   const paths = def.strategy.scalePaths ?? defaultPaths;
   const status: Json = { replicas: readPath(object, paths.statusReplicas) ?? 0 };
@@ -46,8 +47,8 @@ export function scaleOf(def: ResourceDefinition, stored: ObjectResult): KubeObje
 
 export function respondScale(ctx: KubeContext, def: ResourceDefinition, stored: ObjectResult, status = 200): void {
   const scale = scaleOf(def, stored);
-  // A Scale prints with the default columns, not its owner's.
-  const scaleDefinition = { ...def, kind: 'Scale', storedAs: undefined, strategy: { ...def.strategy, table: undefined, tableRowConditions: undefined } };
+  // A Scale prints with the default columns, not its owner's, and reads as it is made.
+  const scaleDefinition = { ...def, kind: 'Scale', storedAs: undefined, strategy: { ...def.strategy, table: undefined, tableRowConditions: undefined, readDefaults: undefined } };
   respondObject(ctx, scaleDefinition, { object: scale, json: JSON.stringify(scale) }, status);
 }
 

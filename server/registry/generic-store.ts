@@ -352,7 +352,7 @@ export class GenericStore {
 
   /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
   private validate(def: ResourceDefinition, context: StrategyContext, object: KubeObject, old?: KubeObject, subresource?: string): void {
-    const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck, !def.unstructured);
+    const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck, !def.strategy.genericObjectMeta);
     const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
     problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old, context) : def.strategy.validate?.(object, old, context)) ?? []));
     if (!old) problems.push(...(def.strategy.validateCreate?.(object) ?? []));

@@ -97,6 +97,11 @@ export interface Strategy {
    * custom resource's definition gained after the object was written. Says whether it changed anything.
    */
   readDefaults?(object: KubeObject): boolean;
+  /**
+   * The kind's metadata is checked by apimachinery's ObjectMeta rules only, not also by Kubernetes'
+   * core ones (which refuse a finalizer name without a domain that is not a standard one).
+   */
+  genericObjectMeta?: boolean;
   /** Whether an update changes what metadata.generation counts (default: spec differs). */
   generationChanged?(object: KubeObject, old: KubeObject): boolean;
   /** What a delete without propagation options does with dependents (DefaultGarbageCollectionPolicy; default DeleteDependents). */

@@ -278,11 +278,11 @@ function validateFinalizers(finalizers: string[]): FieldError[] {
 }
 
 /**
- * ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta). Built-in kinds
- * (`builtIn`) pass Kubernetes' core ObjectMeta checks too: a finalizer name without a domain must
- * be a standard one (custom resources are only warned about it).
+ * ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta); with `core`,
+ * Kubernetes' core ones too (most built-in kinds): a finalizer name without a domain must be a
+ * standard one (custom resources are only warned about it).
  */
-export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkName: NameCheck, builtIn: boolean): FieldError[] {
+export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkName: NameCheck, core: boolean): FieldError[] {
   const out: FieldError[] = [];
   if (meta.generateName && !meta.name) {
     const prefix = meta.generateName.replace(/-$/, 'a');
@@ -300,7 +300,7 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkN
   out.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
   if (meta.finalizers !== undefined && meta.finalizers !== null) {
     out.push(...validateFinalizers(meta.finalizers));
-    if (builtIn) {
+    if (core) {
       meta.finalizers.forEach((finalizer, i) => {
         if (!finalizer.includes('/') && !standardFinalizers.has(finalizer)) out.push(field.invalid(`metadata.finalizers[${i}]`, finalizer, 'name is neither a standard finalizer name nor is it fully qualified'));
       });

@@ -140,6 +140,7 @@ function webhookConfiguration(kind: string, plural: string, mutating: boolean): 
     plural,
     namespaced: false,
     strategy: {
+      genericObjectMeta: true,
       tracksGeneration: true,
       generationChanged: webhooksChanged,
       table: webhookConfigurationColumns,
@@ -175,6 +176,7 @@ export const validatingadmissionpolicies = define({
   namespaced: false,
   subresources: [statusSubresource],
   strategy: {
+    genericObjectMeta: true,
     tracksGeneration: true,
     table: validatingAdmissionPolicyColumns,
     defaults(policy) {
@@ -207,6 +209,7 @@ export const validatingadmissionpolicybindings = define({
   plural: 'validatingadmissionpolicybindings',
   namespaced: false,
   strategy: {
+    genericObjectMeta: true,
     tracksGeneration: true,
     table: validatingAdmissionPolicyBindingColumns,
     defaults(binding) {

@@ -20,6 +20,7 @@ export const customResourceDefinitions = define({
   encodingVersion: 'v1beta1',
   subresources: [statusSubresource],
   strategy: {
+    genericObjectMeta: true,
     tracksGeneration: true,
     allowUnconditionalUpdate: false,
     decode: (object) => {

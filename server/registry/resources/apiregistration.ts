@@ -55,6 +55,7 @@ export const apiservices = define({
   categories: ['api-extensions'],
   subresources: [statusSubresource],
   strategy: {
+    genericObjectMeta: true,
     nameCheck: isPathSegmentName,
     table: apiServiceColumns,
     defaults(service) {

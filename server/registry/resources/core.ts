@@ -515,6 +515,7 @@ export const events = define({
   namespaced: true,
   shortNames: ['ev'],
   strategy: {
+    genericObjectMeta: true,
     table: eventColumns,
     allowCreateOnUpdate: true,
     garbageCollection: 'Unsupported',

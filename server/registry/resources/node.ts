@@ -81,6 +81,7 @@ export const runtimeclasses = define({
   plural: 'runtimeclasses',
   namespaced: false,
   strategy: {
+    genericObjectMeta: true,
     table: [column('Handler', 'string', '', (o) => (o.handler as string | undefined) ?? ''), ageColumn],
     validate: validateRuntimeClass,
     validateUpdate(runtimeClass, old) {

@@ -16,6 +16,7 @@ export const leases = define({
   plural: 'leases',
   namespaced: true,
   strategy: {
+    genericObjectMeta: true,
     table: leaseColumns,
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: false,

@@ -65,6 +65,7 @@ export const poddisruptionbudgets = define({
   shortNames: ['pdb'],
   subresources: [statusSubresource],
   strategy: {
+    genericObjectMeta: true,
     table: [
       column('Min Available', 'string', 'The minimum number of pods that must be available.', (o) => intOrPercentCell((o.spec as Json | undefined)?.minAvailable)),
       column('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.', (o) => intOrPercentCell((o.spec as Json | undefined)?.maxUnavailable)),

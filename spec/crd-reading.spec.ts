@@ -138,7 +138,7 @@ describe('Reading custom resources', () => {
       expect(await failure(custom.createNamespacedCustomObject({ ...hook, version: 'v2', body }))).to.deep.equal([500, undefined, `conversion webhook for read.kubemock.dev/v2, Kind=Hook ${unreachable}`]);
     });
 
-    it('fails reads, updates and patches of stored objects naming the storage version', async () => {
+    it('fails reads, updates, patches and deletes of stored objects naming the storage version', async () => {
       const fromStorage = [500, undefined, `conversion webhook for read.kubemock.dev/v1, Kind=Hook ${unreachable}`];
       expect(await failure(custom.getNamespacedCustomObject({ ...hook, version: 'v2', name: 'stored' }))).to.deep.equal(fromStorage);
       expect(await failure(custom.listNamespacedCustomObject({ ...hook, version: 'v2' }))).to.deep.equal(fromStorage);
@@ -146,6 +146,9 @@ describe('Reading custom resources', () => {
       expect(await failure(custom.replaceNamespacedCustomObject({ ...hook, version: 'v2', name: 'stored', body }))).to.deep.equal(fromStorage);
       const patch = custom.patchNamespacedCustomObject({ ...hook, version: 'v2', name: 'stored', body: { spec: { a: 3 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
       expect(await failure(patch)).to.deep.equal(fromStorage);
+      expect(await failure(custom.deleteNamespacedCustomObject({ ...hook, version: 'v2', name: 'stored' }))).to.deep.equal(fromStorage);
+      const kept: any = await custom.getNamespacedCustomObject({ ...hook, version: 'v1', name: 'stored' });
+      expect([kept.spec, kept.metadata.deletionTimestamp]).to.deep.equal([{ a: 1 }, undefined]);
       const missing = await cluster.request('/apis/read.kubemock.dev/v2/namespaces/default/hooks/nope');
       expect(missing.status).to.equal(404);
     });

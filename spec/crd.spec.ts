@@ -100,6 +100,19 @@ describe('CustomResourceDefinitions', () => {
       );
     });
 
+    it('checks a status write for its accepted names only', async () => {
+      const label = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+      const refused = await cluster.request('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/regions.infra.kubemock.dev/status?dryRun=All', {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ status: { acceptedNames: { plural: 'Bad_Name', kind: 'region', listKind: 'region', shortNames: ['X'] }, storedVersions: [] } }),
+      });
+      expect(refused.status).to.equal(422);
+      expect(refused.json().message).to.equal(
+        `CustomResourceDefinition.apiextensions.k8s.io "regions.infra.kubemock.dev" is invalid: [status.acceptedNames.plural: Invalid value: "Bad_Name": ${label}, status.acceptedNames.shortNames[0]: Invalid value: "X": ${label}, status.acceptedNames.listKind: Invalid value: "region": kind and listKind may not be the same]`,
+      );
+    });
+
     it('reports a name another definition of the group holds in NamesAccepted', async () => {
       const taken = readFileSync(`${fixtures}regions.yaml`, 'utf8').replace('name: regions.infra.kubemock.dev', 'name: places.infra.kubemock.dev').replace('plural: regions', 'plural: places');
       await cluster.kubectl(['apply', '-f', '-'], taken);

@@ -256,6 +256,15 @@ export function fromStorage(def: ResourceDefinition, object: KubeObject): KubeOb
   return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), converted) : converted;
 }
 
+/**
+ * kube-apiserver reads the object an update or delete changes in the request's version first: a
+ * conversion that cannot be made (a conversion webhook kubemock does not call) fails the write there,
+ * before anything is converted back or changed.
+ */
+function readInRequestVersion(view: ResourceDefinition, stored: StoredObject): void {
+  if (view.storedAs) fromStorage(view, stored.object);
+}
+
 const emptyObjects = new WeakMap<ResourceDefinition, KubeObject>();
 
 /** A kind's empty object, as Go's zero value writes it: what a create's ownership is computed against. */
@@ -482,10 +491,8 @@ export class GenericStore {
 
   /** PUT: a full replacement of the main resource or of a subresource. */
   update(view: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
-    // As kube-apiserver, the object to replace is read in the request's version before the body is
-    // converted: a conversion that cannot be made fails there first.
-    const replaced = view.storedAs && this.find(view, namespace, name);
-    if (replaced) fromStorage(view, replaced.object);
+    const replaced = this.find(view, namespace, name);
+    if (replaced) readInRequestVersion(view, replaced);
     const { def, body: stored } = this.asStored(view, body);
     const input = this.checkBody(def, stored);
     const meta = input.metadata;
@@ -720,6 +727,7 @@ export class GenericStore {
     const admission = this.admissionRequest(def, 'DELETE', { namespace, name }, options);
     this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
+    readInRequestVersion(view, existing);
     const old = existing.object;
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {

@@ -341,16 +341,34 @@ function trace(evaluator: Evaluator): void {
 
 type Program = ((context: Record<string, unknown>) => unknown) & { ast: Ast & { evaluate(ev: Evaluator, node: Ast, ctx: unknown): unknown } };
 
+/** Programs whose evaluator reports to the tracker already. */
+const metEvaluator = new WeakSet<Program>();
+
 /** Evaluates a program, counting its cost on `tracker`. */
 export function evaluateCounted(program: Program, context: Record<string, unknown>, tracker: CostTracker): unknown {
+  if (!metEvaluator.has(program)) return firstEvaluation(program, context, tracker);
+  const previous = active;
+  active = tracker;
+  try {
+    // The root is run by the environment, not through `run`: its value is the program's.
+    const value = program(context);
+    tracker.observe(program.ast, value);
+    return value;
+  } finally {
+    active = previous;
+  }
+}
+
+/** The first run of a program meets its evaluator at the root, which the environment runs, and traces it. */
+function firstEvaluation(program: Program, context: Record<string, unknown>, tracker: CostTracker): unknown {
   const root = program.ast;
   const prototype = Object.getPrototypeOf(root);
-  // The root is run by the environment, not through `run`: meet its evaluator there once.
   Object.defineProperty(root, 'evaluate', {
     configurable: true,
     writable: true,
     value(ev: Evaluator, node: Ast, ctx: unknown) {
       trace(ev);
+      metEvaluator.add(program);
       delete (root as Partial<typeof root>).evaluate;
       const value = prototype.evaluate.call(root, ev, node, ctx);
       tracker.observe(root, value);

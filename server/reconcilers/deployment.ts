@@ -107,14 +107,14 @@ function annotationInt(rs: KubeObject, key: string): number | undefined {
   return n <= int32Max ? n : undefined;
 }
 
-/** The template without the pod-template-hash label, for comparing a Deployment's with a ReplicaSet's. */
+/** The template without the pod-template-hash label, for comparing a Deployment's with a ReplicaSet's (a shallow copy: the rest is shared). */
 function withoutHash(template: Json | undefined): Json {
-  const copy = structuredClone(template ?? {});
-  if (copy.metadata?.labels) {
-    delete copy.metadata.labels[hashLabel];
-    if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
-  }
-  return copy;
+  const labels = template?.metadata?.labels;
+  if (!labels) return template ?? {};
+  const { [hashLabel]: _hash, ...rest } = labels;
+  const metadata = { ...template!.metadata, labels: rest };
+  if (Object.keys(rest).length === 0) delete metadata.labels;
+  return { ...template, metadata };
 }
 
 function equalIgnoreHash(a: Json | undefined, b: Json | undefined): boolean {

@@ -10,7 +10,7 @@ import { HistoryCompactedError, type MemoryStore, type StoredObject } from '../s
 import type { KubeObject, ObjectMeta } from '../store/types.js';
 import { decodedByGo, storedByGo } from '../../openapi/go-encoding.js';
 import { resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
-import { managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
+import { inScope, managedFieldsEntry, type ManagedFieldsEntry } from './managed-fields.js';
 import { generateName } from './names.js';
 import { canonicalQuantities } from './quantities.js';
 import { groupVersion, resourceKey, type ConnectLocation, type ResourceDefinition, type ReviewContext, type StrategyContext, type UserInfo } from './types.js';
@@ -392,15 +392,15 @@ export class GenericStore {
     const def = view.storedAs ? view : storage;
     const object = view.storedAs ? view.storedAs.fromStorage(stored) : stored;
     const old = view.storedAs && storedOld ? view.storedAs.fromStorage(storedOld) : storedOld;
-    const goTypes = resourceSchema(def).goTypes;
     const node = schemaNode(def);
-    const decoded = goTypes ? decodedByGo(node, object) : object;
+    const scope = { subresource: options.subresource, statusIsSubresource: def.subresources.some((s) => s.name === 'status') };
+    // Only the fields the writer can own are decoded: a status write decodes no spec.
+    const decoded = resourceSchema(def).goTypes ? decodedByGo(node, inScope(object, scope)) : object;
     return managedFieldsEntry(decoded, old ?? emptyObject(def), node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(this.clock.now()),
-      subresource: options.subresource,
-      statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
+      ...scope,
     });
   }
 

@@ -97,10 +97,7 @@ function collect(value: unknown, node: SchemaNode | undefined, path: string, out
  * A part's paths all start with its own path, so parts can be compared one by one.
  */
 function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope, visit: (id: string, value: unknown, node: SchemaNode | undefined, path: string) => void): void {
-  for (const [key, value] of Object.entries(object)) {
-    if (key === 'kind' || key === 'apiVersion') continue;
-    const isStatus = key === 'status';
-    if (scope.subresource === 'status' ? !isStatus : isStatus && scope.statusIsSubresource) continue;
+  for (const [key, value] of Object.entries(inScope(object, scope))) {
     if (key === 'metadata') {
       if (!isJsonObject(value)) continue;
       const meta = schema?.property('metadata');
@@ -109,6 +106,21 @@ function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: 
       }
     } else visit(key, value, schema?.property(key), `f:${key}`);
   }
+}
+
+/**
+ * The top-level fields of an object that a manager of `scope` can own: status alone for a status
+ * write, all but kind, apiVersion and (when it has its own subresource) status otherwise.
+ */
+export function inScope(object: KubeObject, scope: ManagedScope): KubeObject {
+  const out = {} as KubeObject;
+  for (const key in object) {
+    if (key === 'kind' || key === 'apiVersion') continue;
+    const isStatus = key === 'status';
+    if (scope.subresource === 'status' ? !isStatus : isStatus && scope.statusIsSubresource) continue;
+    out[key] = object[key];
+  }
+  return out;
 }
 
 /** Every owned path of an object with its serialized leaf value, in the scope a manager writes (main resource or status). */

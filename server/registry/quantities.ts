@@ -33,10 +33,22 @@ function mayHoldQuantity(node: SchemaNode): boolean {
   return result;
 }
 
+/** Canonical forms already worked out, with and without rounding: the same few values recur in every write. */
+const canonicalForms = [new Map<string, string>(), new Map<string, string>()];
+const canonicalFormsHeld = 4096;
+
 function written(value: unknown, roundToMilli: boolean): unknown {
   if (typeof value !== 'string' && typeof value !== 'number') return value;
-  const quantity = Quantity.parse(String(value).trim());
-  return (roundToMilli ? quantity.roundUp(-3) : quantity).toString();
+  const text = String(value);
+  const known = canonicalForms[roundToMilli ? 1 : 0];
+  let form = known.get(text);
+  if (form === undefined) {
+    const quantity = Quantity.parse(text.trim());
+    form = (roundToMilli ? quantity.roundUp(-3) : quantity).toString();
+    if (known.size >= canonicalFormsHeld) known.clear();
+    known.set(text, form);
+  }
+  return form;
 }
 
 function walk(value: unknown, node: SchemaNode, rounding: boolean): unknown {

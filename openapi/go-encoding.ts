@@ -52,7 +52,7 @@ function isEmptyCollection(value: unknown, node: SchemaNode | undefined): boolea
 
 const byIndex = (a: FieldPlan, b: FieldPlan) => a.index - b.index;
 
-function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean): JsonObject {
+function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, before?: JsonObject): JsonObject {
   const present: FieldPlan[] = [];
   let unknown: string[] | undefined;
   let last = -1;
@@ -78,6 +78,10 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean): Json
   const out: JsonObject = {};
   for (const { field, node } of present) {
     let given = value[field.name];
+    if (before && given !== undefined && given !== null && given === before[field.name]) {
+      out[field.name] = given;
+      continue;
+    }
     if (given === undefined || given === null) {
       if (field.mode !== 'always') continue;
       if (field.zero !== structZero) {
@@ -139,7 +143,12 @@ export function decodedByGo<T>(node: SchemaNode, object: T): T {
   return write(object, node, false) as T;
 }
 
-/** A built-in object as kube-apiserver returns it from storage: decoded, stored as protobuf, encoded again. */
-export function storedByGo<T>(node: SchemaNode, object: T): T {
-  return write(object, node, true) as T;
+/**
+ * A built-in object as kube-apiserver returns it from storage: decoded, stored as protobuf, encoded
+ * again. `before` is the object as stored before this write: a top-level field still holding the very
+ * value stored there (a status write keeps the stored spec) is in that form already and kept as it is.
+ */
+export function storedByGo<T>(node: SchemaNode, object: T, before?: JsonObject): T {
+  const plan = before && isJsonObject(object) ? planOf(node) : undefined;
+  return (plan ? writeStruct(object as JsonObject, plan, true, before) : write(object, node, true)) as T;
 }

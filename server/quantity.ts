@@ -307,6 +307,19 @@ export class Quantity {
 /** A Quantity's value in the unit the scheduler counts a resource in: millicores for cpu, units otherwise. */
 export function resourceAmount(resource: string, text: string | number | undefined): bigint {
   if (text === undefined) return 0n;
-  const quantity = Quantity.parse(String(text));
-  return resource === 'cpu' ? quantity.milliValue() : quantity.value();
+  const milli = resource === 'cpu';
+  const key = String(text);
+  const known = amounts[milli ? 1 : 0];
+  let amount = known.get(key);
+  if (amount === undefined) {
+    const quantity = Quantity.parse(key);
+    amount = milli ? quantity.milliValue() : quantity.value();
+    if (known.size >= amountsHeld) known.clear();
+    known.set(key, amount);
+  }
+  return amount;
 }
+
+/** Amounts already worked out, in units and in milli-units: schedulers and quotas read the same few values over and over. */
+const amounts = [new Map<string, bigint>(), new Map<string, bigint>()];
+const amountsHeld = 4096;

@@ -49,8 +49,12 @@ export class ControllerClient {
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options(subresource));
   }
 
+  /** Writes a changed copy of `stored`'s status (and metadata); the rest is the server's to keep, so it is not sent. */
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
-    return this.update(stored, change, 'status');
+    return this.update(stored, (object) => {
+      change(object);
+      for (const key of Object.keys(object)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete object[key];
+    }, 'status');
   }
 
   /**

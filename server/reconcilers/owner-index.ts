@@ -20,11 +20,17 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/** The last objects asked about: every controller watching a resource asks about the same event's two versions in turn. */
+const recent: Array<{ stored: StoredObject; refs: OwnerReference[] }> = [];
+
 export function ownerReferences(stored: StoredObject | undefined): OwnerReference[] {
+  if (!stored) return [];
+  for (const entry of recent) if (entry.stored === stored) return entry.refs;
   // Most objects have none: asking the serialization first spares parsing objects nothing has read yet.
-  if (!stored?.json.includes('"ownerReferences"')) return [];
-  const refs = stored.object.metadata.ownerReferences;
-  return Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
+  const refs = stored.json.includes('"ownerReferences"') ? stored.object.metadata.ownerReferences : undefined;
+  const found = Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
+  if (recent.unshift({ stored, refs: found }) > 2) recent.pop();
+  return found;
 }
 
 export function controllerOf(stored: StoredObject | undefined): OwnerReference | undefined {

@@ -408,8 +408,8 @@ export class GenericStore {
    * The object as kube-apiserver stores and returns it once decoded into its Go type: Go's zero
    * values and omitempty rules, fields in Go's order. Kinds without Go types are kept as sent.
    */
-  private asGoWrites(def: ResourceDefinition, object: KubeObject): KubeObject {
-    return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), object) : object;
+  private asGoWrites(def: ResourceDefinition, object: KubeObject, old?: KubeObject): KubeObject {
+    return resourceSchema(def).goTypes ? storedByGo(schemaNode(def), object, old) : object;
   }
 
   /** A resource stored as another is written as that one, its body converted (results stay in storage form). */
@@ -692,7 +692,7 @@ export class GenericStore {
   private commitUpdate(def: ResourceDefinition, existing: StoredObject, given: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
     const strategy = def.strategy;
     const old = existing.object;
-    const object = this.asGoWrites(def, given);
+    const object = this.asGoWrites(def, given, old);
     if (strategy.tracksGeneration && options.subresource !== 'status') {
       const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
       if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;

@@ -4,6 +4,7 @@
 
 import type { StoreEvent, StoredObject } from '../../store/memory-store.js';
 import { controllerOf } from '../owner-index.js';
+import type { Taint } from '../world.js';
 import { allocatableOf, nonZeroRequests, podRequests, type Amounts } from './resources.js';
 
 type Json = Record<string, any>;
@@ -29,18 +30,26 @@ export class NodeInfo {
   nonZeroCpu = 0n;
   nonZeroMemory = 0n;
   readonly hostPorts = new Map<string, number>();
-  allocatable: Amounts;
+  // What the filters read of the node, taken once per node version rather than once per pod.
+  node!: StoredObject;
+  name!: string;
+  labels!: Record<string, string>;
+  taints!: Taint[];
+  unschedulable!: boolean;
+  allocatable!: Amounts;
 
-  constructor(public node: StoredObject) {
+  constructor(node: StoredObject) {
+    this.update(node);
+  }
+
+  update(node: StoredObject): void {
+    const spec = (node.object.spec ?? {}) as Json;
+    this.node = node;
+    this.name = node.name;
+    this.labels = node.object.metadata.labels ?? {};
+    this.taints = spec.taints ?? [];
+    this.unschedulable = !!spec.unschedulable;
     this.allocatable = allocatableOf(node.object);
-  }
-
-  get name(): string {
-    return this.node.name;
-  }
-
-  get labels(): Record<string, string> {
-    return this.node.object.metadata.labels ?? {};
   }
 
   add(pod: PodInfo): void {
@@ -108,9 +117,18 @@ export class SchedulerCache {
   /** Controller owner UID → node → how many of its pods the node holds. */
   readonly byController = new Map<string, Map<string, number>>();
 
+  private nodeArray?: NodeInfo[];
+
   load(nodes: readonly StoredObject[], pods: readonly StoredObject[]): void {
     for (const node of nodes) this.nodes.set(node.name, new NodeInfo(node));
+    this.nodeArray = undefined;
     for (const pod of pods) this.setPod(pod);
+  }
+
+  /** The nodes in a stable order, listed again only when one comes or goes. */
+  nodeList(): readonly NodeInfo[] {
+    this.nodeArray ??= [...this.nodes.values()];
+    return this.nodeArray;
   }
 
   /** Applies a pod event; says whether it freed room somewhere (a bound pod went away or finished). */
@@ -128,6 +146,7 @@ export class SchedulerCache {
   onNode(event: StoreEvent): boolean {
     if (event.type === 'DELETED') {
       this.nodes.delete(event.object.name);
+      this.nodeArray = undefined;
       return false;
     }
     const existing = this.nodes.get(event.object.name);
@@ -135,12 +154,12 @@ export class SchedulerCache {
       const info = new NodeInfo(event.object);
       for (const pod of this.pods.values()) if (pod.node === info.name) info.add(pod);
       this.nodes.set(info.name, info);
+      this.nodeArray = undefined;
       return true;
     }
     const old = existing.node.object;
     const next = event.object.object;
-    existing.node = event.object;
-    existing.allocatable = allocatableOf(next);
+    existing.update(event.object);
     const relevant = (o: typeof old) => JSON.stringify([o.metadata.labels, o.spec, (o.status as Json | undefined)?.allocatable]);
     return relevant(old) !== relevant(next);
   }

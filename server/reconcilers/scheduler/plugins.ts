@@ -65,15 +65,13 @@ export function matchesNodeSelectorTerm(term: Json, node: SelectableNode): boole
 /** nodeSelector and required node affinity (the NodeAffinity filter). */
 export function matchesNodeSelectors(spec: Json, node: SelectableNode): boolean {
   const labels = node.labels;
-  for (const [key, value] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) if (labels[key] !== value) return false;
+  const selector = spec.nodeSelector as Record<string, string> | undefined;
+  if (selector) for (const key of Object.keys(selector)) if (labels[key] !== selector[key]) return false;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required && !(required.nodeSelectorTerms ?? []).some((t: Json) => matchesNodeSelectorTerm(t, node))) return false;
   return true;
 }
 
-function taintsOf(node: NodeInfo): Taint[] {
-  return ((node.node.object.spec as Json | undefined)?.taints ?? []) as Taint[];
-}
 
 /** Whether a pod affinity term (of a pod in `ownerNamespace`) selects `pod`. */
 export function termSelects(term: Json, ownerNamespace: string, pod: PodInfo, namespaceLabels: Incoming['namespaceLabels']): boolean {
@@ -90,15 +88,16 @@ function sameDomain(a: NodeInfo | undefined, b: NodeInfo, topologyKey: string): 
 }
 
 const nodeUnschedulable: Filter = (pod, node) => {
-  if (!(node.node.object.spec as Json | undefined)?.unschedulable) return undefined;
+  if (!node.unschedulable) return undefined;
   const taint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
   if ((pod.spec.tolerations ?? []).some((t: Json) => tolerates(t, taint))) return undefined;
   return reject(true, 'node(s) were unschedulable');
 };
 
 const taintToleration: Filter = (pod, node) => {
+  if (node.taints.length === 0) return undefined;
   const tolerations: Json[] = pod.spec.tolerations ?? [];
-  const untolerated = taintsOf(node).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
+  const untolerated = node.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
   return untolerated ? reject(true, `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`) : undefined;
 };
 
@@ -116,21 +115,27 @@ function portsConflict(wanted: string, used: Map<string, number>): boolean {
 const nodePorts: Filter = (pod, node) =>
   pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts)) ? reject(false, "node(s) didn't have free ports for the requested pod ports") : undefined;
 
+const noReasons: readonly string[] = Object.freeze([]);
+const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
+
 /** NodeResourcesFit, with the pod's requests against what the node has left. */
-export function insufficient(requests: PodInfo['requests'], node: NodeInfo, podsOnNode = node.pods.size): string[] {
-  const reasons: string[] = [];
+export function insufficient(requests: PodInfo['requests'], node: NodeInfo, podsOnNode = node.pods.size): readonly string[] {
+  let reasons: string[] | undefined;
   const allowedPods = Number(node.allocatable.get('pods') ?? 0n);
-  if (podsOnNode + 1 > allowedPods) reasons.push('Too many pods');
-  const left = (name: string) => (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
-  for (const name of ['cpu', 'memory', 'ephemeral-storage']) {
+  if (podsOnNode + 1 > allowedPods) (reasons ??= []).push('Too many pods');
+  for (const name of standardResources) {
     const wanted = requests.get(name) ?? 0n;
-    if (wanted > 0n && wanted > left(name)) reasons.push(`Insufficient ${name}`);
+    if (wanted > 0n && wanted > left(node, name)) (reasons ??= []).push(`Insufficient ${name}`);
   }
   for (const [name, wanted] of requests) {
     if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name === 'pods' || wanted === 0n) continue;
-    if (wanted > left(name)) reasons.push(`Insufficient ${name}`);
+    if (wanted > left(node, name)) (reasons ??= []).push(`Insufficient ${name}`);
   }
-  return reasons;
+  return reasons ?? noReasons;
+}
+
+function left(node: NodeInfo, name: string): bigint {
+  return (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
 }
 
 const nodeResourcesFit: Filter = (pod, node) => {
@@ -139,7 +144,7 @@ const nodeResourcesFit: Filter = (pod, node) => {
 };
 
 /** Pods matching a spread constraint's selector in the incoming pod's namespace, counted per topology domain. */
-function spreadCounts(pod: Incoming, constraint: Json, eligible: NodeInfo[]): Map<string, number> {
+function spreadCounts(pod: Incoming, constraint: Json, eligible: readonly NodeInfo[]): Map<string, number> {
   const selector = constraint.labelSelector ? labelSelectorFromObject(constraint.labelSelector) : () => false;
   const counts = new Map<string, number>();
   for (const node of eligible) {
@@ -157,10 +162,10 @@ function spreadEligible(pod: Incoming, constraint: Json): NodeInfo[] {
   const honorAffinity = (constraint.nodeAffinityPolicy ?? 'Honor') === 'Honor';
   const honorTaints = constraint.nodeTaintsPolicy === 'Honor';
   const tolerations: Json[] = pod.spec.tolerations ?? [];
-  return [...pod.cache.nodes.values()].filter(
+  return pod.cache.nodeList().filter(
     (n) =>
       (!honorAffinity || matchesNodeSelectors(pod.spec, n)) &&
-      (!honorTaints || taintsOf(n).every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || tolerations.some((tol) => tolerates(tol, t)))),
+      (!honorTaints || n.taints.every((t) => (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') || tolerations.some((tol) => tolerates(tol, t)))),
   );
 }
 
@@ -260,7 +265,7 @@ const balancedAllocation: Score = (pod, nodes) =>
 const taintTolerationScore: Score = (pod, nodes) => {
   const tolerations: Json[] = (pod.spec.tolerations ?? []).filter((t: Json) => !t.effect || t.effect === 'PreferNoSchedule');
   return normalize(
-    nodes.map((n) => taintsOf(n).filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t))).length),
+    nodes.map((n) => n.taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t))).length),
     true,
   );
 };
@@ -276,7 +281,7 @@ const podTopologySpreadScore: Score = (pod, nodes) => {
   const constraints: Json[] = (pod.spec.topologySpreadConstraints ?? []).filter((c: Json) => c.whenUnsatisfiable === 'ScheduleAnyway');
   const raw = nodes.map((n) => {
     let count = 0;
-    for (const constraint of constraints) count += spreadCounts(pod, constraint, [...pod.cache.nodes.values()]).get(n.labels[constraint.topologyKey]) ?? 0;
+    for (const constraint of constraints) count += spreadCounts(pod, constraint, pod.cache.nodeList()).get(n.labels[constraint.topologyKey]) ?? 0;
     if (!constraints.length && !pod.spec.topologySpreadConstraints?.length && owner) count += pod.cache.byController.get(owner)?.get(n.name) ?? 0;
     return count;
   });

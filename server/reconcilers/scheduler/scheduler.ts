@@ -117,7 +117,7 @@ export const scheduler: ControllerDescriptor = {
     const schedule = (pod: StoredObject): boolean => {
       const spec = (pod.object.spec ?? {}) as Json;
       const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
-      const nodes = [...cache.nodes.values()];
+      const nodes = cache.nodeList();
       const wanted = feasibleNodesToFind(nodes.length);
       const feasible: NodeInfo[] = [];
       const rejections = new Map<NodeInfo, Rejection>();

@@ -157,18 +157,37 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
   return { changed, removed };
 }
 
-/** The FieldsV1 tree of a set of paths, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
+/** Trees already built, by their paths: objects of one shape written by one manager own the same fields. */
+const trees = new Map<string, Record<string, unknown>>();
+const treesHeld = 512;
+/** Paths longer than this (serialized) are not remembered, so the table stays small whatever clients send. */
+const treeKeyChars = 8192;
+
+/**
+ * The FieldsV1 tree of a set of paths, members in the order kube-apiserver writes them: ".", then
+ * f:, k: and v: entries, each sorted. The tree is frozen and shared by every entry owning those paths.
+ */
 export function toTree(paths: Iterable<string>): Record<string, unknown> {
-  const root: SegmentTree = new Map();
-  for (const path of paths) {
-    let node = root;
-    for (const segment of path.split(separator)) {
-      let child = node.get(segment);
-      if (!child) node.set(segment, (child = new Map()));
-      node = child;
+  const list = [...paths];
+  const key = JSON.stringify(list);
+  let tree = trees.get(key);
+  if (!tree) {
+    const root: SegmentTree = new Map();
+    for (const path of list) {
+      let node = root;
+      for (const segment of path.split(separator)) {
+        let child = node.get(segment);
+        if (!child) node.set(segment, (child = new Map()));
+        node = child;
+      }
+    }
+    tree = inSegmentOrder(root);
+    if (key.length <= treeKeyChars) {
+      if (trees.size >= treesHeld) trees.clear();
+      trees.set(key, tree);
     }
   }
-  return inSegmentOrder(root);
+  return tree;
 }
 
 type SegmentTree = Map<string, SegmentTree>;
@@ -176,13 +195,13 @@ type SegmentTree = Map<string, SegmentTree>;
 /**
  * A tree as FieldsV1, each node's members sorted: the order of the sorted paths, since the separator
  * sorts before every character a segment holds. Sorting level by level compares short segments, not
- * long paths with shared prefixes; the tree is built in Maps, so each object is made once.
+ * long paths with shared prefixes; the tree is built in Maps, so each object is made once. Each
+ * object is frozen, as the tree is shared.
  */
 function inSegmentOrder(node: SegmentTree): Json {
   const out: Json = {};
-  if (node.size === 0) return out;
   for (const segment of [...node.keys()].sort()) out[segment] = inSegmentOrder(node.get(segment)!);
-  return out;
+  return Object.freeze(out);
 }
 
 export function fromTree(tree: Json, prefix = '', out = new Set<string>()): Set<string> {

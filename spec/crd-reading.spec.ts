@@ -106,6 +106,15 @@ describe('Reading custom resources', () => {
       expect(seen).to.deep.equal([['ADDED', { mode: 'v1-default', size: 1 }]]);
     });
 
+    it('of the version written through are applied before it is converted to the storage version', async () => {
+      const created: any = await custom.createNamespacedCustomObject({ ...gadget, version: 'v2', body: { apiVersion: 'read.kubemock.dev/v2', kind: 'Gadget', metadata: { name: 'via-v2' }, spec: { size: 7 } } });
+      expect(created.spec).to.deep.equal({ mode: 'v2-default', size: 7 });
+      // v2's own field is not in the storage version's schema: it does not survive the conversion.
+      const inStorageVersion: any = await custom.getNamespacedCustomObject({ ...gadget, version: 'v1', name: 'via-v2' });
+      expect(inStorageVersion.spec).to.deep.equal({ mode: 'v2-default', nested: { level: 3 }, size: 7 });
+      await custom.deleteNamespacedCustomObject({ ...gadget, version: 'v2', name: 'via-v2' });
+    });
+
     it('are also defaults written: an object created now holds them as stored', async () => {
       await custom.createNamespacedCustomObject({ ...gadget, version: 'v1', body: { apiVersion: 'read.kubemock.dev/v1', kind: 'Gadget', metadata: { name: 'new' }, spec: { size: 2 } } });
       expect(cluster.server.services.store.get('read.kubemock.dev/gadgets', 'default/new')!.object.spec).to.deep.equal({ mode: 'v1-default', nested: { level: 3 }, size: 2 });

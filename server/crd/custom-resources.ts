@@ -286,8 +286,11 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           version: storage.name,
           kind: names.kind,
           plural: names.plural,
+          // A write is decoded in its own version (pruned, defaulted) before it is converted.
           toStorage: (object) => {
             convertible(version.name);
+            prune(object, version.schema?.openAPIV3Schema, true);
+            applyDefaults(object, version.schema?.openAPIV3Schema);
             return { ...object, apiVersion: `${group}/${storage.name}` };
           },
           // A converted object is pruned to the schema of the version it is read in.

@@ -82,6 +82,23 @@ function logRank(time: number, now: number): number {
   return ns > 0 ? Math.floor(Math.log2(ns)) : -1;
 }
 
+/**
+ * The steps both rankings start with: unassigned before assigned, then Pending, Unknown, Running,
+ * then not ready before ready. When it returns 0 the two pods agree on all three.
+ */
+function compareByState(pa: KubeObject, pb: KubeObject): number {
+  const assignedA = !!(pa.spec as Json | undefined)?.nodeName;
+  const assignedB = !!(pb.spec as Json | undefined)?.nodeName;
+  if (assignedA !== assignedB) return assignedA ? 1 : -1;
+  const phaseA = phaseOrdinal[podPhase(pa)] ?? 0;
+  const phaseB = phaseOrdinal[podPhase(pb)] ?? 0;
+  if (phaseA !== phaseB) return phaseA - phaseB;
+  const readyA = isPodReady(pa);
+  const readyB = isPodReady(pb);
+  if (readyA !== readyB) return readyA ? 1 : -1;
+  return 0;
+}
+
 export interface RankedPod {
   pod: KubeObject;
   /** Active pods of the same owner family on the pod's node. */
@@ -96,21 +113,16 @@ export interface RankedPod {
 export function compareForDeletion(a: RankedPod, b: RankedPod, now: number): number {
   const pa = a.pod;
   const pb = b.pod;
-  const nodeA = (pa.spec as Json | undefined)?.nodeName ?? '';
-  const nodeB = (pb.spec as Json | undefined)?.nodeName ?? '';
-  if (nodeA !== nodeB && (!nodeA || !nodeB)) return !nodeA ? -1 : 1;
-  const phaseA = phaseOrdinal[podPhase(pa)] ?? 0;
-  const phaseB = phaseOrdinal[podPhase(pb)] ?? 0;
-  if (phaseA !== phaseB) return phaseA - phaseB;
-  const readyA = isPodReady(pa);
-  const readyB = isPodReady(pb);
-  if (readyA !== readyB) return readyA ? 1 : -1;
+  const byState = compareByState(pa, pb);
+  if (byState !== 0) return byState;
+  // Past the prefix both pods are ready or neither is.
+  const bothReady = isPodReady(pa);
   const costA = deletionCost(pa);
   const costB = deletionCost(pb);
   if (costA !== costB) return costA - costB;
   if (a.rank !== b.rank) return b.rank - a.rank;
   const byUid = () => ((pa.metadata.uid ?? '') < (pb.metadata.uid ?? '') ? -1 : 1);
-  if (readyA && readyB) {
+  if (bothReady) {
     const sinceA = podReadySince(pa);
     const sinceB = podReadySince(pb);
     if (sinceA !== sinceB && !(Number.isNaN(sinceA) && Number.isNaN(sinceB))) {
@@ -145,18 +157,11 @@ export function objectsOf(stored: Iterable<StoredObject | undefined>): KubeObjec
  * for less time, restarted more, newer first.
  */
 export function compareActivePods(pa: KubeObject, pb: KubeObject): number {
-  const nodeA = (pa.spec as Json | undefined)?.nodeName ?? '';
-  const nodeB = (pb.spec as Json | undefined)?.nodeName ?? '';
-  if (!nodeA !== !nodeB) return !nodeA ? -1 : 1;
-  const phaseA = phaseOrdinal[podPhase(pa)] ?? 0;
-  const phaseB = phaseOrdinal[podPhase(pb)] ?? 0;
-  if (phaseA !== phaseB) return phaseA - phaseB;
-  const readyA = isPodReady(pa);
-  const readyB = isPodReady(pb);
-  if (readyA !== readyB) return readyA ? 1 : -1;
+  const byState = compareByState(pa, pb);
+  if (byState !== 0) return byState;
   // A missing time counts as later than any.
   const later = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : !Number.isNaN(b) && a > b);
-  if (readyA && readyB) {
+  if (isPodReady(pa)) {
     const sinceA = podReadySince(pa);
     const sinceB = podReadySince(pb);
     if (sinceA !== sinceB && !(Number.isNaN(sinceA) && Number.isNaN(sinceB))) return later(sinceA, sinceB) ? -1 : 1;

@@ -61,3 +61,70 @@ describe('load balancers', () => {
     expect(elsewhere.metadata.finalizers).to.equal(undefined);
   });
 });
+
+describe('ingress addresses', () => {
+  let cluster: TestCluster;
+  const settle = () => cluster.server.controllers.settle();
+  const send = async (method: string, path: string, body?: Json, type = 'application/json') => {
+    const response = await cluster.request(path, { method, headers: { 'content-type': type }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+  const ingresses = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
+  const classes = '/apis/networking.k8s.io/v1/ingressclasses';
+  const backend = { service: { name: 'web', port: { number: 80 } } };
+  const ingress = (name: string, spec: Json = {}, annotations?: Json) => send('POST', ingresses, { metadata: { name, annotations }, spec: { defaultBackend: backend, ...spec } });
+  const addressOf = async (name: string) => (await send('GET', `${ingresses}/${name}`)).body.status?.loadBalancer;
+
+  before(async () => {
+    cluster = await startCluster({ nodes: 1 });
+    await settle();
+  });
+  after(() => cluster.stop());
+
+  it('publish an address for Ingresses of the default IngressClass only', async () => {
+    expect((await ingress('early')).status).to.equal(201);
+    const defaultClass = { metadata: { name: 'web', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'example.com/web' } };
+    expect((await send('POST', classes, defaultClass)).status).to.equal(201);
+    expect((await send('POST', classes, { metadata: { name: 'other' }, spec: { controller: 'example.com/other' } })).status).to.equal(201);
+    await ingress('defaulted');
+    await ingress('named', { ingressClassName: 'web' });
+    await ingress('annotated', {}, { 'kubernetes.io/ingress.class': 'web' });
+    await ingress('elsewhere', { ingressClassName: 'other' });
+    await settle();
+
+    const published = { ingress: [{ ip: '172.18.254.1' }] };
+    for (const name of ['defaulted', 'named', 'annotated']) expect(await addressOf(name), name).to.deep.equal(published);
+    // Created before there was a default, it names no class; the other class has no controller here.
+    expect(await addressOf('early')).to.deep.equal({});
+    expect(await addressOf('elsewhere')).to.deep.equal({});
+    const defaulted = (await send('GET', `${ingresses}/defaulted`)).body;
+    expect(defaulted.spec.ingressClassName).to.equal('web');
+    expect(defaulted.metadata.managedFields.find((m: Json) => m.subresource === 'status')).to.deep.include({ manager: 'ingress-controller', operation: 'Update' });
+
+    const printed = await cluster.kubectl(['get', 'ingresses', '--no-headers']);
+    expect(printed.stdout.split('\n').filter(Boolean).map((line) => line.split(/\s+/).slice(0, 4))).to.deep.equal([
+      ['annotated', '<none>', '*', '172.18.254.1'],
+      ['defaulted', 'web', '*', '172.18.254.1'],
+      ['early', '<none>', '*', '80'],
+      ['elsewhere', 'other', '*', '80'],
+      ['named', 'web', '*', '172.18.254.1'],
+    ]);
+
+    // Moving to another class, or the class stopping being the default, takes the address back.
+    await send('PATCH', `${ingresses}/named`, { spec: { ingressClassName: 'other' } }, 'application/merge-patch+json');
+    await settle();
+    expect(await addressOf('named')).to.deep.equal({});
+    await send('PATCH', `${classes}/web`, { metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'false' } } }, 'application/merge-patch+json');
+    await settle();
+    for (const name of ['defaulted', 'annotated']) expect(await addressOf(name), name).to.deep.equal({});
+  });
+
+  it('leave an address another controller wrote on an Ingress it does not serve', async () => {
+    await ingress('foreign', { ingressClassName: 'other' });
+    const foreign = (await send('GET', `${ingresses}/foreign`)).body;
+    const written = await send('PUT', `${ingresses}/foreign/status`, { ...foreign, status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } } });
+    expect(written.status).to.equal(200);
+    await settle();
+    expect(await addressOf('foreign')).to.deep.equal({ ingress: [{ hostname: 'lb.example.com' }] });
+  });
+});

@@ -16,7 +16,7 @@ import { disruptionController } from './disruption.js';
 import { cronJobController } from './cronjob.js';
 import { jobController } from './job.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
-import { serviceLoadBalancerController } from './load-balancers.js';
+import { ingressAddressController, serviceLoadBalancerController } from './load-balancers.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
@@ -60,6 +60,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   endpointsController,
   endpointSliceController,
   serviceLoadBalancerController,
+  ingressAddressController,
   eventTTL,
 ];
 

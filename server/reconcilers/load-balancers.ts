@@ -4,11 +4,19 @@
 // spec.loadBalancerIP when free) in status.loadBalancer.ingress, and the EnsuringLoadBalancer /
 // EnsuredLoadBalancer events; a Service that stops wanting one, or is deleted, gives the address
 // back and loses the finalizer.
+//
+// An ingress controller serving the default IngressClass, as ingress-nginx publishes the address of
+// its own load balancer: an Ingress naming that class (by spec.ingressClassName, which the
+// DefaultIngressClass admission plugin fills in, or by the old annotation) gets that address in
+// status.loadBalancer.ingress; one that leaves the class loses the address again. An Ingress naming
+// no class is left alone, as ingress-nginx leaves it without --watch-ingress-without-class.
 
+import { newestDefault } from '../admission/default-class.js';
 import { jsonEqual } from '../json.js';
+import { defaultIngressClassAnnotation, ingressClassAnnotation } from '../registry/resources/networking.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
-import { controllerManagerIdentity, type ControllerDescriptor } from './controller.js';
+import { controllerManagerIdentity, type ControllerDescriptor, type Identity } from './controller.js';
 import { EventRecorder, referenceTo } from './events.js';
 
 type Json = Record<string, any>;
@@ -89,6 +97,49 @@ export const serviceLoadBalancerController: ControllerDescriptor = {
         recorder.event(referenceTo(service), 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
         const current = client.get('services', namespace, name);
         if (current) client.updateStatus(current, (s) => (((s.status ??= {}) as Json).loadBalancer = { ingress }));
+        return undefined;
+      },
+    };
+  },
+};
+
+/** The ingress controller's own load balancer: outside the Service pool, so the two never meet. */
+export const ingressAddress = '172.18.254.1';
+
+const ingressControllerIdentity: Identity = {
+  user: { username: 'system:serviceaccount:kube-system:ingress-controller', uid: '', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
+  fieldManager: 'ingress-controller',
+};
+
+export const ingressAddressController: ControllerDescriptor = {
+  name: 'ingress-address-controller',
+  aliases: ['ingress'],
+  create(env) {
+    const client = env.client(ingressControllerIdentity);
+    const everyIngress = () => client.list('networking.k8s.io/ingresses').map((i) => i.key);
+    const defaultClassName = () =>
+      newestDefault(client.list('networking.k8s.io/ingressclasses').map((c) => c.object).filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true'))?.metadata.name;
+    const served = (ingress: KubeObject, defaultClass: string | undefined): boolean => {
+      if (!defaultClass || ingress.metadata.deletionTimestamp) return false;
+      return (specOf(ingress).ingressClassName ?? ingress.metadata.annotations?.[ingressClassAnnotation]) === defaultClass;
+    };
+    const published = [{ ip: ingressAddress }];
+
+    return {
+      for: 'networking.k8s.io/ingresses',
+      // Which class is the default decides for every Ingress.
+      watches: [{ resource: 'networking.k8s.io/ingressclasses', map: everyIngress }],
+      reconcile(key) {
+        const [namespace, name] = key.split('/');
+        const ingress = client.get('networking.k8s.io/ingresses', namespace, name);
+        if (!ingress) return undefined;
+        const held = ingressOf(ingress.object);
+        if (served(ingress.object, defaultClassName())) {
+          if (!jsonEqual(held, published)) client.updateStatus(ingress, (i) => (((i.status ??= {}) as Json).loadBalancer = { ingress: published }));
+        } else if (jsonEqual(held, published)) {
+          // Only the address this controller wrote is taken back: another controller's stays.
+          client.updateStatus(ingress, (i) => ((i.status as Json).loadBalancer = {}));
+        }
         return undefined;
       },
     };

@@ -4,7 +4,9 @@
 // CrashLoopBackOff back-off; status is posted as the kubelet's status manager posts it, and the
 // kubelet's events are recorded. A deleted pod's containers stop (preStop, then the grace period of
 // the clock) and the pod is removed. One transition per container per pass, so watchers see every
-// state a real kubelet shows: Pending, Running, Ready, Succeeded or Failed.
+// state a real kubelet shows: Pending, Running, Ready, Succeeded or Failed. Ephemeral containers
+// (kubectl debug) start whenever they are added, are never restarted and take no part in the pod's
+// phase or readiness.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { timestamp } from '../clock.js';
@@ -37,6 +39,8 @@ interface ContainerRun {
   spec: Json;
   init: boolean;
   sidecar: boolean;
+  /** Added through pods/ephemeralcontainers. */
+  ephemeral: boolean;
   plan: ContainerPlan;
   phase: Phase;
   /** When the current phase began. */
@@ -115,7 +119,7 @@ function podName(pod: StoredObject): string {
 }
 
 function fieldPath(run: ContainerRun): string {
-  return `spec.${run.init ? 'initContainers' : 'containers'}{${run.name}}`;
+  return `spec.${run.init ? 'initContainers' : run.ephemeral ? 'ephemeralContainers' : 'containers'}{${run.name}}`;
 }
 
 /** How long a preStop hook keeps a stopping container (the sleep action sleeps; other hooks return at once). */
@@ -159,6 +163,7 @@ export class PodWorker {
       return 0;
     }
     const now = this.deps.now();
+    this.addEphemeral(pod, run, now);
     if (!run.sandboxReady) {
       run.sandboxReady = true;
       run.ip = (pod.object.spec as Json).hostNetwork ? this.deps.nodeIP(node) : this.deps.allocateIP(node, pod);
@@ -190,38 +195,40 @@ export class PodWorker {
   private admit(pod: StoredObject, node: string): PodRun {
     const spec = pod.object.spec as Json;
     const now = this.deps.now();
-    const containers: ContainerRun[] = [];
-    const add = (c: Json, init: boolean) => {
-      const sidecar = init && c.restartPolicy === 'Always';
-      const plan = this.deps.stages.plan(pod.object, c, init);
-      // An init container runs to completion unless a stage says how it ends.
-      if (init && !sidecar) plan.exit ??= { afterMs: 0, code: 0 };
-      containers.push({
-        name: c.name,
-        spec: c,
-        init,
-        sidecar,
-        plan,
-        phase: 'waiting',
-        since: now,
-        restarts: 0,
-        failures: 0,
-        ready: false,
-        pulled: false,
-      });
-    };
-    for (const c of spec.initContainers ?? []) add(c, true);
-    for (const c of spec.containers ?? []) add(c, false);
-    return { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers };
+    const run: PodRun = { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers: [] };
+    for (const c of spec.initContainers ?? []) run.containers.push(this.container(pod, c, 'init', now));
+    for (const c of spec.containers ?? []) run.containers.push(this.container(pod, c, 'regular', now));
+    this.addEphemeral(pod, run, now);
+    return run;
   }
 
-  /** Containers allowed to move: init containers in order (sidecars stay once started), then the rest. */
+  private container(pod: StoredObject, c: Json, kind: 'init' | 'regular' | 'ephemeral', now: number): ContainerRun {
+    const init = kind === 'init';
+    const sidecar = init && c.restartPolicy === 'Always';
+    const plan = this.deps.stages.plan(pod.object, c, init);
+    // An init container runs to completion unless a stage says how it ends.
+    if (init && !sidecar) plan.exit ??= { afterMs: 0, code: 0 };
+    return { name: c.name, spec: c, init, sidecar, ephemeral: kind === 'ephemeral', plan, phase: 'waiting', since: now, restarts: 0, failures: 0, ready: false, pulled: false };
+  }
+
+  /** Ephemeral containers the pod's spec gained since the kubelet last looked (they are never removed). */
+  private addEphemeral(pod: StoredObject, run: PodRun, now: number): void {
+    for (const c of ((pod.object.spec as Json).ephemeralContainers ?? []) as Json[]) {
+      if (!run.containers.some((x) => x.ephemeral && x.name === c.name)) run.containers.push(this.container(pod, c, 'ephemeral', now));
+    }
+  }
+
+  /**
+   * Containers allowed to move: init containers in order (sidecars stay once started), then the
+   * rest; ephemeral containers do not wait for initialization.
+   */
   private startable(run: PodRun): ContainerRun[] {
     const out: ContainerRun[] = [];
+    const ephemeral = run.containers.filter((x) => x.ephemeral);
     for (const c of run.containers.filter((x) => x.init)) {
       out.push(c);
       const done = c.sidecar ? c.startedAt !== undefined && c.phase !== 'waiting' : c.phase === 'terminated' && c.exit?.exitCode === 0;
-      if (!done) return out;
+      if (!done) return [...out, ...ephemeral];
     }
     return [...out, ...run.containers.filter((x) => !x.init)];
   }
@@ -232,6 +239,7 @@ export class PodWorker {
   }
 
   private restartPolicyAllows(pod: StoredObject, c: ContainerRun): boolean {
+    if (c.ephemeral) return false;
     if (c.sidecar) return true;
     const policy = (pod.object.spec as Json).restartPolicy ?? 'Always';
     if (c.init) return policy !== 'Never' && c.exit!.exitCode !== 0;
@@ -338,7 +346,8 @@ export class PodWorker {
     c.exit = undefined;
     const probe = c.spec.readinessProbe;
     const readyDelay = c.plan.ready.delayMs ?? (probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0);
-    c.readyAt = c.plan.ready.never || (c.init && !c.sidecar) ? undefined : now + readyDelay;
+    // Ephemeral containers have no probes and are never reported ready.
+    c.readyAt = c.plan.ready.never || (c.init && !c.sidecar) || c.ephemeral ? undefined : now + readyDelay;
     c.ready = c.readyAt !== undefined && readyDelay === 0;
   }
 
@@ -445,7 +454,7 @@ export class PodWorker {
         this.post(pod, run);
         return next - now;
       }
-      run.terminal ??= run.containers.some((c) => !c.init && c.exit && c.exit.exitCode !== 0) ? 'Failed' : 'Succeeded';
+      run.terminal ??= run.containers.some((c) => !c.init && !c.ephemeral && c.exit && c.exit.exitCode !== 0) ? 'Failed' : 'Succeeded';
       this.post(pod, run, true);
     }
     this.runs.delete(pod.object.metadata.uid ?? '');
@@ -469,7 +478,8 @@ export class PodWorker {
       imageID: created ? imageID(c.spec.image ?? '') : '',
     };
     if (created) status.containerID = c.id;
-    status.started = c.phase === 'running';
+    // The prober manager sets started on init and regular containers only.
+    if (!c.ephemeral) status.started = c.phase === 'running';
     if (created && c.spec.volumeMounts?.length) {
       status.volumeMounts = (c.spec.volumeMounts as Json[]).map((m) => {
         const mount: Json = { name: m.name, mountPath: m.mountPath };
@@ -486,7 +496,12 @@ export class PodWorker {
     const old = (pod.object.status ?? {}) as Json;
     const statuses = new Map(run.containers.map((c) => [c, this.containerStatus(run, c)]));
     const initStatuses = run.containers.filter((c) => c.init).map((c) => statuses.get(c)!);
-    const mainStatuses = run.containers.filter((c) => !c.init).map((c) => statuses.get(c)!);
+    const mainStatuses = run.containers.filter((c) => !c.init && !c.ephemeral).map((c) => statuses.get(c)!);
+    // The kubelet sorts ephemeral container statuses by name.
+    const ephemeralStatuses = run.containers
+      .filter((c) => c.ephemeral)
+      .map((c) => statuses.get(c)!)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const phase = run.terminal ?? podPhase(spec, run, terminal);
     const now = timestamp(new Date(this.deps.now()));
     const oldConditions: Json[] = old.conditions ?? [];
@@ -500,10 +515,10 @@ export class PodWorker {
     };
     const finished = phase === 'Succeeded' || phase === 'Failed';
     const finishReason = phase === 'Failed' ? 'PodFailed' : 'PodCompleted';
-    const regular = run.containers.filter((c) => !c.init || c.sidecar);
+    const regular = run.containers.filter((c) => (!c.init && !c.ephemeral) || c.sidecar);
     const unready = regular.filter((c) => !c.ready).map((c) => c.name);
     const incomplete = run.containers.filter((c) => c.init && (c.sidecar ? c.phase !== 'running' : !(c.phase === 'terminated' && c.exit?.exitCode === 0))).map((c) => c.name);
-    const anyRegularStarted = run.containers.some((c) => !c.init && c.startedAt !== undefined);
+    const anyRegularStarted = run.containers.some((c) => !c.init && !c.ephemeral && c.startedAt !== undefined);
     const initialized = phase === 'Succeeded' ? condition('Initialized', true, 'PodCompleted') : anyRegularStarted || !incomplete.length ? condition('Initialized', true) : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`);
     const containersReady = finished ? condition('ContainersReady', false, finishReason) : unready.length ? condition('ContainersReady', false, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`) : condition('ContainersReady', true);
     let ready = finished ? condition('Ready', false, finishReason) : unready.length ? condition('Ready', false, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`) : condition('Ready', true);
@@ -534,6 +549,7 @@ export class PodWorker {
     status.startTime = run.startTime;
     if (initStatuses.length) status.initContainerStatuses = initStatuses;
     status.containerStatuses = mainStatuses;
+    if (ephemeralStatuses.length) status.ephemeralContainerStatuses = ephemeralStatuses;
     if (old.qosClass) status.qosClass = old.qosClass;
     if (old.nominatedNodeName) status.nominatedNodeName = old.nominatedNodeName;
     // The status manager only writes when the status changed.
@@ -551,6 +567,7 @@ function podPhase(spec: Json, run: PodRun, podIsTerminal: boolean): string {
   let stopped = 0;
   let succeeded = 0;
   for (const c of run.containers) {
+    if (c.ephemeral) continue;
     if (c.init && !c.sidecar) {
       if (c.phase === 'running') pendingInit++;
       else if (c.phase === 'terminated') failedInit += c.exit!.exitCode !== 0 ? 1 : 0;
@@ -561,7 +578,7 @@ function podPhase(spec: Json, run: PodRun, podIsTerminal: boolean): string {
     if (c.sidecar) {
       if (c.phase === 'running') running++;
       else if (c.phase !== 'terminated' && !c.last) {
-        pendingInit += run.containers.some((x) => !x.init && x.startedAt !== undefined) ? 0 : 1;
+        pendingInit += run.containers.some((x) => !x.init && !x.ephemeral && x.startedAt !== undefined) ? 0 : 1;
         waiting++;
       }
       continue;

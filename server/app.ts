@@ -17,12 +17,15 @@ import { requestId } from './middleware/request-id.js';
 import { requestInfo } from './middleware/request-info.js';
 import { requestLog, type LogSink } from './middleware/request-log.js';
 import type { FaultInjector } from './requests/faults.js';
+import type { ClientCertificates } from './auth/client-certificates.js';
 import type { RequestLog } from './requests/log.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
   /** Serving plain HTTP, where requests without credentials act as the administrator. */
   plainHttp?: boolean;
+  /** Verifies the client certificates presented over TLS (signed by the cluster CA). */
+  clientCertificates?: ClientCertificates;
   requests: RequestLog;
   faults: FaultInjector;
   /** Prints one line per request. */
@@ -65,7 +68,7 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.use(requestLog({ log: options.requests, registry: services.registry, sink: options.accessLog, warn: options.warn }));
   app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
   app.use(requestInfo);
-  app.use(authn(services.credentials, options.plainHttp ?? false));
+  app.use(authn(services.credentials, options.plainHttp ?? false, options.clientCertificates));
   app.use(faults(options.faults, () => services.store.currentRevision));
   app.use(negotiation);
   app.use(resourceRequests(services));

@@ -26,6 +26,7 @@ import type { Services } from './services.js';
 import { MemoryStore } from './store/memory-store.js';
 import { StartState } from './store/start-state.js';
 import { loadOrCreateCertificates } from './tls.js';
+import { ClientCertificates } from './auth/client-certificates.js';
 import { WatchHub, type WatchOptions } from './watch/hub.js';
 import { UpgradeBridge } from './upgrades.js';
 
@@ -160,9 +161,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const requests = new RequestLog(options.requestLogSize ?? defaultRequestLogSize);
   const faults = new FaultInjector();
   const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const app = createApp(services, { plainHttp: !certificates, requests, faults, accessLog: options.accessLog, warn, reportError });
+  const clientCertificates = certificates ? new ClientCertificates(certificates.caCert, services.clock) : undefined;
+  const app = createApp(services, { plainHttp: !certificates, clientCertificates, requests, faults, accessLog: options.accessLog, warn, reportError });
   const handler = app.callback();
-  const server = certificates ? https.createServer({ key: certificates.key, cert: certificates.cert }, handler) : http.createServer(handler);
+  // A client certificate is asked for (naming the cluster CA, so clients pick theirs) but not
+  // required; authn verifies it against the injected clock.
+  const server = certificates
+    ? https.createServer({ key: certificates.key, cert: certificates.cert, ca: certificates.caCert, requestCert: true, rejectUnauthorized: false }, handler)
+    : http.createServer(handler);
   const upgrades = new UpgradeBridge(server, handler);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -182,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
-  const reconcilers: ControllerRunner = startReconcilers(services, { controllers: options.controllers, caCert: certificates?.caCert ?? '', world, reportError });
+  const reconcilers: ControllerRunner = startReconcilers(services, { controllers: options.controllers, ca: certificates && { cert: certificates.caCert, key: certificates.caKey }, world, reportError });
   const url = `${certificates ? 'https' : 'http'}://${advertisedHost(host)}:${port}`;
   const kubeconfig = kubeconfigYaml({ server: options.advertiseUrl ?? url, token, caCert: certificates?.caCert });
   if (options.kubeconfigPath) await writeKubeconfig(options.kubeconfigPath, kubeconfig, options.kubeconfigMode);

@@ -47,12 +47,13 @@ function certificatesFor(sans: string[], clock: Clock): Promise<Generated> {
   return taken;
 }
 
-export async function loadOrCreateCertificates(options: { certDir?: string; sans: string[]; clock: Clock }): Promise<ServingCertificates> {
+/** The serving certificates and the CA's key, which signs the certificates CSRs ask for. */
+export async function loadOrCreateCertificates(options: { certDir?: string; sans: string[]; clock: Clock }): Promise<Generated> {
   const { certDir } = options;
   const paths = certDir ? Object.fromEntries(Object.entries(files).map(([k, f]) => [k, join(certDir, f)])) : undefined;
   if (paths && Object.values(paths).every((p) => existsSync(p))) {
-    const [caCert, cert, key] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
-    return { caCert, cert, key };
+    const [caCert, caKey, cert, key] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(paths.caKey, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
+    return { caCert, caKey, cert, key };
   }
   const generated = await certificatesFor([...defaultSubjectAltNames, ...options.sans], options.clock);
   if (paths) {
@@ -64,5 +65,5 @@ export async function loadOrCreateCertificates(options: { certDir?: string; sans
       writeFile(paths.key, generated.key, { mode: 0o600 }),
     ]);
   }
-  return { caCert: generated.caCert, cert: generated.cert, key: generated.key };
+  return generated;
 }

@@ -63,6 +63,12 @@ export function kubeletIdentity(nodeName: string): Identity {
   return { user: { username: `system:node:${nodeName}`, uid: '', groups: ['system:nodes', 'system:authenticated'] }, fieldManager: 'kubelet' };
 }
 
+/** PEM of the cluster CA's certificate and private key. */
+export interface ClusterCA {
+  cert: string;
+  key: string;
+}
+
 /** What a controller is built from. */
 export interface ControllerEnv {
   services: Services;
@@ -72,8 +78,8 @@ export interface ControllerEnv {
   owners: OwnerIndex;
   /** This controller's own queue, for keys found outside its watches. */
   queue: { enqueue(key: string): void; enqueueAfter(key: string, ms: number): void };
-  /** PEM of the cluster CA (the root CA publisher hands it out). */
-  caCert: string;
+  /** The cluster CA: the root CA publisher hands out its certificate, the CSR signer signs with its key. */
+  ca?: ClusterCA;
   /** The simulated machines and the switches tests flip. */
   world: World;
 }

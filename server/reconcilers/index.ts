@@ -1,8 +1,9 @@
 // The controllers kubemock runs, and how they start: the chosen ones, on one runner.
 
 import type { Services } from '../services.js';
-import type { ControllerDescriptor } from './controller.js';
+import type { ClusterCA, ControllerDescriptor } from './controller.js';
 import { customResourceDefinitionController } from './custom-resource-definitions.js';
+import { csrSigningController } from './csr-signing.js';
 import { eventTTL } from './event-ttl.js';
 import { garbageCollector } from './garbage-collector.js';
 import { kubelet } from './kubelet.js';
@@ -57,6 +58,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   ttlAfterFinishedController,
   disruptionController,
   resourceQuotaController,
+  csrSigningController,
   endpointsController,
   endpointSliceController,
   serviceLoadBalancerController,
@@ -66,14 +68,15 @@ export const controllerCatalog: ControllerDescriptor[] = [
 
 export interface ReconcilerOptions {
   controllers?: ControllerSelection;
-  caCert: string;
+  /** The cluster CA (absent when serving plain HTTP). */
+  ca?: ClusterCA;
   world: World;
   reportError: (err: unknown) => void;
 }
 
 export function startReconcilers(services: Services, options: ReconcilerOptions): ControllerRunner {
   const chosen = selectControllers(controllerCatalog, options.controllers);
-  const runner = new ControllerRunner(services, chosen, options.caCert, options.world, options.reportError);
+  const runner = new ControllerRunner(services, chosen, options.ca, options.world, options.reportError);
   runner.start();
   return runner;
 }

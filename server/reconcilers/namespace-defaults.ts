@@ -48,7 +48,7 @@ export const rootCACertificatePublisher: ControllerDescriptor = {
   aliases: ['root-ca-cert-publisher'],
   create(env) {
     const client = env.client(controllerManagerIdentity('root-ca-cert-publisher'));
-    const data = { 'ca.crt': env.caCert };
+    const data = { 'ca.crt': env.ca?.cert ?? '' };
     return {
       for: 'namespaces',
       watches: [{ resource: 'configmaps', map: (event) => (event.object.name === rootCAName ? namespaceOf(event) : []) }],

@@ -10,7 +10,7 @@ import { StatusError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { StoreEvent } from '../store/memory-store.js';
 import { ControllerClient } from './client.js';
-import type { Controller, ControllerDescriptor, ControllerEnv, ReconcileResult } from './controller.js';
+import type { ClusterCA, Controller, ControllerDescriptor, ControllerEnv, ReconcileResult } from './controller.js';
 import { DelayHeap } from './delay-heap.js';
 import { controllerOf, OwnerIndex } from './owner-index.js';
 import type { World } from './world.js';
@@ -56,7 +56,7 @@ export class ControllerRunner {
   constructor(
     private readonly services: Services,
     private readonly descriptors: ControllerDescriptor[],
-    private readonly caCert: string,
+    private readonly ca: ClusterCA | undefined,
     private world: World,
     private readonly reportError: (err: unknown) => void,
   ) {
@@ -71,7 +71,7 @@ export class ControllerRunner {
         client: (identity) => new ControllerClient(this.services, identity),
         owners: this.owners,
         queue: { enqueue: (key) => this.enqueue(index, key), enqueueAfter: (key, ms) => this.enqueueAfter(index, key, ms) },
-        caCert: this.caCert,
+        ca: this.ca,
         world: this.world,
       };
       const controller = descriptor.create(env);

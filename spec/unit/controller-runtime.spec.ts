@@ -48,7 +48,7 @@ describe('controller runtime', () => {
   afterEach(() => runner?.stop());
 
   function run(services: Services, descriptors: ControllerDescriptor[], reportError: (err: unknown) => void = (err) => { throw err; }) {
-    runner = new ControllerRunner(services, descriptors, '', new World(), reportError);
+    runner = new ControllerRunner(services, descriptors, undefined, new World(), reportError);
     runner.start();
     return runner;
   }

@@ -13,7 +13,7 @@ const dist = fileURLToPath(new URL('../../', import.meta.url));
 const outdir = resolve(dist, 'bundle');
 
 /** Loaded on first use (server/libraries.ts, dynamic imports): Node finds them in node_modules when asked. */
-const loadedOnFirstUse = ['yaml', 'ajv', '@marcbachmann/cel-js', '@peculiar/x509', 'reflect-metadata', 'ws', 'protobufjs'];
+const loadedOnFirstUse = ['yaml', 'ajv', '@marcbachmann/cel-js', '@peculiar/x509', '@peculiar/asn1-schema', '@peculiar/asn1-x509', '@peculiar/asn1-csr', 'reflect-metadata', 'ws', 'protobufjs'];
 
 /** `import.meta.url` of a compiled module, as seen from the bundle: data files and require() resolve as before. */
 const moduleUrls: Plugin = {

@@ -4,7 +4,9 @@
 
 import { expect } from 'chai';
 import { hostname } from 'node:os';
+import { ManualClock } from '../testkit/index.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
+import { advance, wallClockStart } from './support/step.js';
 
 type Json = Record<string, any>;
 
@@ -144,5 +146,31 @@ describe('scheduler', () => {
     for (let i = 0; i < 4; i++) zones.push((await createPod(`spread-${i}`, spread, { labels: { app: 'spread' } })).spec.nodeName);
     expect(zones.filter((z) => z === 'node-a')).to.have.length(2);
     expect(zones.filter((z) => z === 'node-b')).to.have.length(2);
+  });
+});
+
+describe('scheduler on a manual clock', () => {
+  let cluster: TestCluster;
+  let clock: ManualClock;
+  before(async () => {
+    clock = new ManualClock(wallClockStart());
+    cluster = await startCluster({ clock, nodes: twoNodes });
+    await cluster.server.controllers.settle();
+  });
+  after(() => cluster.stop());
+
+  it('leaves an unschedulable pod alone until something changes or five minutes pass', async () => {
+    await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nowhere' }, spec: { nodeSelector: { missing: 'label' }, containers: [{ name: 'c', image: 'nginx' }] } } });
+    const failures = async () =>
+      (await cluster.request(`/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('involvedObject.name=nowhere,reason=FailedScheduling')}`)).json().items as Json[];
+    // Its own PodScheduled write is no reason to try again, as kube-scheduler ignores status updates.
+    await advance(cluster.server, clock, 60_000);
+    expect((await failures()).length).to.equal(1);
+    await advance(cluster.server, clock, 3 * 60_000 + 50_000);
+    expect((await failures()).length).to.equal(1);
+    // podMaxInUnschedulablePodsDuration: after five minutes it is tried again.
+    await advance(cluster.server, clock, 20_000);
+    // A new event, not a series: the pod it regards has changed (its PodScheduled write) since the first.
+    expect((await failures()).map((e) => e.involvedObject.resourceVersion)).to.have.length(2).and.satisfy((versions: string[]) => versions[0] !== versions[1]);
   });
 });

@@ -1,7 +1,8 @@
 // kube-scheduler's default profile: binds pending pods of `default-scheduler` to the best feasible
 // node through pods/binding as system:kube-scheduler, and when none fits writes PodScheduled=False
 // (Unschedulable) with kube-scheduler's message, records FailedScheduling, and tries again when
-// nodes or pods change (after a 1 s doubling to 10 s backoff) or every 5 minutes. Priority
+// nodes or pods change or the pod itself does (not its status: its own PodScheduled write is no
+// reason), after a 1 s doubling to 10 s backoff, or every 5 minutes. Priority
 // preemption is not done: a pod that preemption would place stays pending.
 
 import { hostname } from 'node:os';
@@ -39,6 +40,15 @@ function pending(pod: StoredObject | undefined): boolean {
  * How many feasible nodes to find before scoring: kube-scheduler's adaptive percentageOfNodesToScore
  * finds at least 100; kubemock stops at 100, starting each search where the last one ended.
  */
+/**
+ * The pod as kube-scheduler's isPodUpdated compares it: an update that changes nothing else than
+ * these is no reason to try an unschedulable pod again.
+ */
+function schedulingView(pod: StoredObject): string {
+  const { status: _status, ...rest } = pod.object;
+  return JSON.stringify({ ...rest, metadata: { ...rest.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined, finalizers: undefined } });
+}
+
 function feasibleNodesToFind(total: number): number {
   return Math.min(total, 100);
 }
@@ -60,11 +70,17 @@ export const scheduler: ControllerDescriptor = {
     const recorder = new SeriesRecorder(client, schedulerName, `${schedulerName}-${hostname()}`, clock);
     const cache = new SchedulerCache();
     cache.load(services.store.list('nodes'), services.store.list('pods'));
-    /** Pods that failed to fit, with their attempt count and last attempt time. */
-    const unschedulable = new Map<string, { attempts: number; at: number }>();
+    /**
+     * Pods that failed to fit: their attempt count, last attempt time, how the pod looked then, and
+     * whether a node or pod change since may let it fit.
+     */
+    const unschedulable = new Map<string, { attempts: number; at: number; view: string; moved: boolean }>();
     let nextStart = 0;
 
-    const retryAll = () => [...unschedulable.keys()];
+    const retryAll = () => {
+      for (const entry of unschedulable.values()) entry.moved = true;
+      return [...unschedulable.keys()];
+    };
     const namespaceLabels = (namespace: string) => services.store.get('namespaces', namespace)?.object.metadata.labels;
 
     const bind = (pod: StoredObject, node: string) => {
@@ -162,6 +178,10 @@ export const scheduler: ControllerDescriptor = {
         const now = clock.now().getTime();
         const failed = unschedulable.get(key);
         if (failed) {
+          if (!failed.moved && failed.view === schedulingView(pod!)) {
+            const flush = failed.at + unschedulableFlushMs;
+            if (now < flush) return { requeueAfterMs: flush - now };
+          }
           const backoff = Math.min(initialBackoffMs * 2 ** (failed.attempts - 1), maxBackoffMs);
           if (now < failed.at + backoff) return { requeueAfterMs: failed.at + backoff - now };
         }
@@ -169,7 +189,7 @@ export const scheduler: ControllerDescriptor = {
           unschedulable.delete(key);
           return undefined;
         }
-        unschedulable.set(key, { attempts: (failed?.attempts ?? 0) + 1, at: now });
+        unschedulable.set(key, { attempts: (failed?.attempts ?? 0) + 1, at: now, view: schedulingView(pod!), moved: false });
         return { requeueAfterMs: unschedulableFlushMs };
       },
     };

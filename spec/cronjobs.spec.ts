@@ -143,7 +143,9 @@ describe('CronJob controller', () => {
   });
 
   it('wait for the new schedule after a schedule change', async () => {
-    await kubectl(['create', '-f', '-'], cronJob('hourly', { schedule: '0 * * * *' }));
+    // Hourly at half an hour from now, so the next minute is never one of its times.
+    const minuteOfHour = (clock.now().getUTCMinutes() + 30) % 60;
+    await kubectl(['create', '-f', '-'], cronJob('hourly', { schedule: `${minuteOfHour} * * * *` }));
     await nextMinute();
     expect(await jobsOf('hourly')).to.deep.equal([]);
     await kubectl(['patch', 'cronjob', 'hourly', '-p', '{"spec":{"schedule":"*/1 * * * *"}}']);

@@ -304,6 +304,15 @@ export class Quantity {
   }
 }
 
+/**
+ * A Quantity field as Go's String() prints it in a column or a message: `0` when absent (the zero
+ * Quantity), and text that is no quantity as given.
+ */
+export function quantityString(value: unknown): string {
+  if (value === undefined || value === null) return '0';
+  return Quantity.tryParse(value)?.toString() ?? String(value);
+}
+
 /** A Quantity's value in the unit the scheduler counts a resource in: millicores for cpu, units otherwise. */
 export function resourceAmount(resource: string, text: string | number | undefined): bigint {
   if (text === undefined) return 0n;

@@ -3,7 +3,7 @@
 // as addresses, which differ on every request on a real server too.
 
 import { GoLiteral } from '../errors.js';
-import { canonicalQuantity } from './resources/printers.js';
+import { Quantity } from '../quantity.js';
 
 type Json = Record<string, any>;
 
@@ -226,35 +226,14 @@ function goString(value: unknown): string {
   return JSON.stringify(typeof value === 'string' ? value : String(value ?? ''));
 }
 
-const decimalExponents: Record<string, number> = { '': 0, n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const binaryPowers = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-
 /**
- * resource.Quantity as %#v prints it after parsing `text`: its int64 amount and scale, and the text
- * itself when that is already canonical (ParseQuantity keeps it then).
+ * resource.Quantity as %#v prints it after parsing the value: its int64 amount and scale (or a
+ * pointer to the inf.Dec holding what int64 cannot), and the text when ParseQuantity cached it.
  */
-function goQuantityText(text: string): string {
-  const match = /^([+-]?)(\d*)(?:\.(\d*))?([a-zA-Z]*)$/.exec(text);
-  let amount = 0n;
-  let scale = 0;
-  let format = 'DecimalSI';
-  if (match && (match[4] in decimalExponents || binaryPowers.includes(match[4]))) {
-    const fraction = match[3] ?? '';
-    amount = BigInt(`${match[2]}${fraction}` || '0') * (match[1] === '-' ? -1n : 1n);
-    const power = binaryPowers.indexOf(match[4]);
-    if (power >= 0) {
-      amount = (amount * 1024n ** BigInt(power + 1)) / 10n ** BigInt(fraction.length);
-      format = 'BinarySI';
-    } else {
-      scale = decimalExponents[match[4]] - fraction.length;
-    }
-  }
-  const cached = canonicalQuantity(text) === text ? text : '';
-  return `resource.Quantity{i:resource.int64Amount{value:${amount}, scale:${scale}}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:${goString(cached)}, Format:"${format}"}`;
-}
-
 function goQuantity(value: unknown): string {
-  return goQuantityText(String(value ?? '0'));
+  const fields = Quantity.tryParse(String(value ?? '0'))?.goFields() ?? { value: 0n, scale: 0, cached: '', format: 'DecimalSI' };
+  const dec = fields.dec ? `(*inf.Dec)(${address()})` : '(*inf.Dec)(nil)';
+  return `resource.Quantity{i:resource.int64Amount{value:${fields.value}, scale:${fields.scale}}, d:resource.infDecAmount{Dec:${dec}}, s:${goString(fields.cached)}, Format:"${fields.format}"}`;
 }
 
 /** A resource.Quantity as a field error quotes it. */

@@ -1,9 +1,10 @@
 // Printer columns of HorizontalPodAutoscalers (printHorizontalPodAutoscaler, formatHPAMetrics), read
 // from the autoscaling/v2 form; autoscaling/v1 objects are converted to it first.
 
+import { quantityString } from '../../quantity.js';
 import type { KubeObject } from '../../store/types.js';
 import type { TableColumn } from '../types.js';
-import { ageColumn, canonicalQuantity, column } from './printers.js';
+import { ageColumn, column } from './printers.js';
 
 type Json = Record<string, any>;
 
@@ -11,29 +12,28 @@ const isSet = (value: unknown) => value !== undefined && value !== null;
 
 /** One metric as `current/target`, the current value from the status entry at the same index. */
 function formatMetric(spec: Json, status: Json | undefined): string {
-  const quantity = (value: unknown) => canonicalQuantity(value);
   switch (spec.type) {
     case 'External': {
       const target = spec.external?.target ?? {};
       if (isSet(target.averageValue)) {
-        const current = isSet(status?.external?.current?.averageValue) ? quantity(status!.external.current.averageValue) : '<unknown>';
-        return `${current}/${quantity(target.averageValue)} (avg)`;
+        const current = isSet(status?.external?.current?.averageValue) ? quantityString(status!.external.current.averageValue) : '<unknown>';
+        return `${current}/${quantityString(target.averageValue)} (avg)`;
       }
-      const current = status?.external ? quantity(status.external.current?.value) : '<unknown>';
-      return `${current}/${quantity(target.value)}`;
+      const current = status?.external ? quantityString(status.external.current?.value) : '<unknown>';
+      return `${current}/${quantityString(target.value)}`;
     }
     case 'Pods': {
-      const current = status?.pods ? quantity(status.pods.current?.averageValue) : '<unknown>';
-      return `${current}/${quantity(spec.pods?.target?.averageValue)}`;
+      const current = status?.pods ? quantityString(status.pods.current?.averageValue) : '<unknown>';
+      return `${current}/${quantityString(spec.pods?.target?.averageValue)}`;
     }
     case 'Object': {
       const target = spec.object?.target ?? {};
       if (isSet(target.averageValue)) {
-        const current = isSet(status?.object?.current?.averageValue) ? quantity(status!.object.current.averageValue) : '<unknown>';
-        return `${current}/${quantity(target.averageValue)} (avg)`;
+        const current = isSet(status?.object?.current?.averageValue) ? quantityString(status!.object.current.averageValue) : '<unknown>';
+        return `${current}/${quantityString(target.averageValue)} (avg)`;
       }
-      const current = status?.object ? quantity(status.object.current?.value) : '<unknown>';
-      return `${current}/${quantity(target.value)}`;
+      const current = status?.object ? quantityString(status.object.current?.value) : '<unknown>';
+      return `${current}/${quantityString(target.value)}`;
     }
     case 'Resource':
     case 'ContainerResource': {
@@ -42,8 +42,8 @@ function formatMetric(spec: Json, status: Json | undefined): string {
       const target = source.target ?? {};
       const currentSource = status?.[key];
       if (isSet(target.averageValue)) {
-        const current = currentSource ? quantity(currentSource.current?.averageValue) : '<unknown>';
-        return `${source.name ?? ''}: ${current}/${quantity(target.averageValue)}`;
+        const current = currentSource ? quantityString(currentSource.current?.averageValue) : '<unknown>';
+        return `${source.name ?? ''}: ${current}/${quantityString(target.averageValue)}`;
       }
       const current = isSet(currentSource?.current?.averageUtilization) ? `${currentSource.current.averageUtilization}%` : '<unknown>';
       const wanted = isSet(target.averageUtilization) ? `${target.averageUtilization}%` : '<auto>';

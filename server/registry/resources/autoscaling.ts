@@ -4,13 +4,13 @@
 // everything else rides in the annotations kube-apiserver uses for the round trip.
 
 import { field, type FieldError } from '../../errors.js';
+import { Quantity, quantityString } from '../../quantity.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition, StorageVersion } from '../types.js';
 import { goQuantityLiteral } from '../go-literal.js';
 import { isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { horizontalPodAutoscalerColumns } from './autoscaling-printers.js';
 import { define, keepAllButStatus, keepStatus, statusSubresource } from './common.js';
-import { canonicalQuantity } from './printers.js';
 import { validateContainerResourceName } from './resource-names.js';
 
 type Json = Record<string, any>;
@@ -26,8 +26,7 @@ function present(entries: Array<[string, unknown]>): Json {
   return out;
 }
 
-const quantity = (value: unknown) => (isSet(value) ? canonicalQuantity(value) : '0');
-const optionalQuantity = (value: unknown) => (isSet(value) ? canonicalQuantity(value) : undefined);
+const optionalQuantity = (value: unknown) => (isSet(value) ? quantityString(value) : undefined);
 
 const annotations = {
   metrics: 'autoscaling.alpha.kubernetes.io/metrics',
@@ -60,14 +59,14 @@ function metricSpecToV1(metric: Json): Json {
       out.object = {
         target: crossVersionReference(source.describedObject),
         metricName: source.metric?.name ?? '',
-        targetValue: quantity(target(source).value),
+        targetValue: quantityString(target(source).value),
         ...present([['selector', source.metric?.selector], ['averageValue', optionalQuantity(target(source).averageValue)]]),
       };
       break;
     }
     case 'Pods': {
       const source = metric.pods ?? {};
-      out.pods = { metricName: source.metric?.name ?? '', targetAverageValue: quantity(target(source).averageValue), ...present([['selector', source.metric?.selector]]) };
+      out.pods = { metricName: source.metric?.name ?? '', targetAverageValue: quantityString(target(source).averageValue), ...present([['selector', source.metric?.selector]]) };
       break;
     }
     case 'Resource': {
@@ -113,14 +112,14 @@ function metricStatusToV1(metric: Json): Json {
       out.object = {
         target: crossVersionReference(source.describedObject),
         metricName: source.metric?.name ?? '',
-        currentValue: quantity(current(source).value),
+        currentValue: quantityString(current(source).value),
         ...present([['selector', source.metric?.selector], ['averageValue', optionalQuantity(current(source).averageValue)]]),
       };
       break;
     }
     case 'Pods': {
       const source = metric.pods ?? {};
-      out.pods = { metricName: source.metric?.name ?? '', currentAverageValue: quantity(current(source).averageValue), ...present([['selector', source.metric?.selector]]) };
+      out.pods = { metricName: source.metric?.name ?? '', currentAverageValue: quantityString(current(source).averageValue), ...present([['selector', source.metric?.selector]]) };
       break;
     }
     case 'Resource': {
@@ -128,7 +127,7 @@ function metricStatusToV1(metric: Json): Json {
       out.resource = {
         name: source.name ?? '',
         ...present([['currentAverageUtilization', current(source).averageUtilization]]),
-        currentAverageValue: quantity(current(source).averageValue),
+        currentAverageValue: quantityString(current(source).averageValue),
       };
       break;
     }
@@ -137,7 +136,7 @@ function metricStatusToV1(metric: Json): Json {
       out.containerResource = {
         name: source.name ?? '',
         ...present([['currentAverageUtilization', current(source).averageUtilization]]),
-        currentAverageValue: quantity(current(source).averageValue),
+        currentAverageValue: quantityString(current(source).averageValue),
         container: source.container ?? '',
       };
       break;
@@ -147,7 +146,7 @@ function metricStatusToV1(metric: Json): Json {
       out.external = {
         metricName: source.metric?.name ?? '',
         ...present([['metricSelector', source.metric?.selector]]),
-        currentValue: quantity(current(source).value),
+        currentValue: quantityString(current(source).value),
         ...present([['currentAverageValue', optionalQuantity(current(source).averageValue)]]),
       };
       break;
@@ -254,14 +253,14 @@ function metricSpecFromV1(metric: Json): Json {
       const source = metric.object ?? {};
       out.object = {
         describedObject: crossVersionReference(source.target),
-        target: { type: isSet(source.averageValue) ? 'AverageValue' : 'Value', value: quantity(source.targetValue), ...present([['averageValue', optionalQuantity(source.averageValue)]]) },
+        target: { type: isSet(source.averageValue) ? 'AverageValue' : 'Value', value: quantityString(source.targetValue), ...present([['averageValue', optionalQuantity(source.averageValue)]]) },
         metric: identifier(source.metricName, source.selector),
       };
       break;
     }
     case 'Pods': {
       const source = metric.pods ?? {};
-      out.pods = { metric: identifier(source.metricName, source.selector), target: { type: 'AverageValue', averageValue: quantity(source.targetAverageValue) } };
+      out.pods = { metric: identifier(source.metricName, source.selector), target: { type: 'AverageValue', averageValue: quantityString(source.targetAverageValue) } };
       break;
     }
     case 'Resource':
@@ -300,14 +299,14 @@ function metricStatusFromV1(metric: Json): Json {
       const source = metric.object ?? {};
       out.object = {
         metric: identifier(source.metricName, source.selector),
-        current: { value: quantity(source.currentValue), ...present([['averageValue', optionalQuantity(source.averageValue)]]) },
+        current: { value: quantityString(source.currentValue), ...present([['averageValue', optionalQuantity(source.averageValue)]]) },
         describedObject: crossVersionReference(source.target),
       };
       break;
     }
     case 'Pods': {
       const source = metric.pods ?? {};
-      out.pods = { metric: identifier(source.metricName, source.selector), current: { averageValue: quantity(source.currentAverageValue) } };
+      out.pods = { metric: identifier(source.metricName, source.selector), current: { averageValue: quantityString(source.currentAverageValue) } };
       break;
     }
     case 'Resource':
@@ -316,7 +315,7 @@ function metricStatusFromV1(metric: Json): Json {
       const source = metric[key] ?? {};
       out[key] = {
         name: source.name ?? '',
-        current: { averageValue: quantity(source.currentAverageValue), ...present([['averageUtilization', source.currentAverageUtilization]]) },
+        current: { averageValue: quantityString(source.currentAverageValue), ...present([['averageUtilization', source.currentAverageUtilization]]) },
         ...(key === 'containerResource' ? { container: source.container ?? '' } : {}),
       };
       break;
@@ -325,7 +324,7 @@ function metricStatusFromV1(metric: Json): Json {
       const source = metric.external ?? {};
       out.external = {
         metric: identifier(source.metricName, source.metricSelector),
-        current: { value: quantity(source.currentValue), ...present([['averageValue', optionalQuantity(source.currentAverageValue)]]) },
+        current: { value: quantityString(source.currentValue), ...present([['averageValue', optionalQuantity(source.currentAverageValue)]]) },
       };
       break;
     }
@@ -429,10 +428,8 @@ function serializedStatus(status: Json | undefined): Json {
   };
 }
 
-/** The sign of a quantity: its canonical text is `0` or starts with `-` unless positive. */
 function positive(value: unknown): boolean {
-  const text = canonicalQuantity(value);
-  return text !== '0' && !text.startsWith('-');
+  return Quantity.tryParse(value)?.sign() === 1;
 }
 
 

@@ -3,6 +3,7 @@
 // The server always fills the wide (priority 1) cells; kubectl hides those columns without -o wide.
 // Types follow the column definitions even where the cells are integers (Restarts, Data, Count, ...).
 
+import { quantityString } from '../../quantity.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import type { KubeObject } from '../../store/types.js';
 import { age, creationAge, humanDuration, nameColumn } from '../printing.js';
@@ -62,72 +63,6 @@ function listWithMore(items: string[], whenEmpty: string): string {
   const max = 3;
   if (items.length > max) return `${items.slice(0, max).join(',')} + ${items.length - max} more...`;
   return items.length ? items.join(',') : whenEmpty;
-}
-
-const decimalExponents: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const binarySuffixes = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-
-/** mantissa × 10^exponent when that is a whole number. */
-function wholeNumber(mantissa: bigint, exponent: number): bigint | undefined {
-  if (exponent >= 0) return mantissa * 10n ** BigInt(exponent);
-  const divisor = 10n ** BigInt(-exponent);
-  return mantissa % divisor === 0n ? mantissa / divisor : undefined;
-}
-
-/**
- * resource.Quantity's canonical String(): `1Gi`, `1536Mi`, `1k`, `500m`. Binary quantities stay binary only
- * when they are whole and at least 1024; everything else is written with the largest exact SI suffix.
- * Text that is not a quantity is shown as given.
- */
-export function canonicalQuantity(value: unknown): string {
-  const text = String(value ?? '0');
-  const match = /^([+-]?)(\d*)(?:\.(\d*))?(.*)$/.exec(text);
-  if (!match || `${match[2]}${match[3] ?? ''}` === '') return text;
-  const [, sign, whole, fraction = '', suffix] = match;
-  let mantissa = BigInt(`${whole}${fraction}`);
-  let exponent = -fraction.length;
-  const binaryPower = binarySuffixes.indexOf(suffix);
-  let format: 'binary' | 'decimal' | 'exponent';
-  if (binaryPower > 0) {
-    mantissa *= 1024n ** BigInt(binaryPower);
-    format = 'binary';
-  } else if (suffix in decimalExponents) {
-    exponent += decimalExponents[suffix];
-    format = 'decimal';
-  } else if (/^[eE][+-]?\d+$/.test(suffix)) {
-    exponent += Number(suffix.slice(1));
-    format = 'exponent';
-  } else {
-    return text;
-  }
-  // Quantities keep nano precision, rounding up what is finer.
-  if (exponent < -9) {
-    const divisor = 10n ** BigInt(-9 - exponent);
-    mantissa = (mantissa + divisor - 1n) / divisor;
-    exponent = -9;
-  }
-  if (mantissa === 0n) return '0';
-  const signText = sign === '-' ? '-' : '';
-  const wholeValue = wholeNumber(mantissa, exponent);
-  if (format === 'binary' && wholeValue !== undefined && wholeValue >= 1024n) {
-    let amount = wholeValue;
-    let power = 0;
-    while (amount % 1024n === 0n && power < binarySuffixes.length - 1) {
-      amount /= 1024n;
-      power++;
-    }
-    return `${signText}${amount}${binarySuffixes[power]}`;
-  }
-  while (mantissa % 10n === 0n) {
-    mantissa /= 10n;
-    exponent++;
-  }
-  const offBy = ((exponent % 3) + 3) % 3;
-  mantissa *= 10n ** BigInt(offBy);
-  exponent -= offBy;
-  const siSuffix = Object.keys(decimalExponents).find((s) => decimalExponents[s] === exponent);
-  const exponentSuffix = exponent === 0 ? '' : `e${exponent}`;
-  return `${signText}${mantissa}${format === 'exponent' ? exponentSuffix : (siSuffix ?? exponentSuffix)}`;
 }
 
 // ---------- pods ----------
@@ -667,7 +602,7 @@ function quotaCell(limits: boolean): Cell {
     return Object.keys(hard)
       .sort()
       .filter((name) => (name.split('.')[0] === 'limits' && name.includes('.')) === limits)
-      .map((name) => `${name}: ${canonicalQuantity(used[name])}/${canonicalQuantity(hard[name])}`)
+      .map((name) => `${name}: ${quantityString(used[name])}/${quantityString(hard[name])}`)
       .join(', ');
   };
 }
@@ -723,7 +658,7 @@ export const persistentVolumeColumns: TableColumn[] = [
     'Capacity',
     'string',
     "capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity",
-    (o) => canonicalQuantity(spec(o).capacity?.storage),
+    (o) => quantityString(spec(o).capacity?.storage),
   ),
   column(
     'Access Modes',
@@ -780,7 +715,7 @@ export const persistentVolumeClaimColumns: TableColumn[] = [
     'Capacity',
     'string',
     'capacity represents the actual resources of the underlying volume.',
-    whenBound((o) => canonicalQuantity(status(o).capacity?.storage)),
+    whenBound((o) => quantityString(status(o).capacity?.storage)),
   ),
   column(
     'Access Modes',

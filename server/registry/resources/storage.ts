@@ -3,14 +3,13 @@
 
 import { field, GoLiteral, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
-import { Quantity, QuantityError } from '../../quantity.js';
+import { Quantity, QuantityError, quantityString } from '../../quantity.js';
 import type { KubeObject } from '../../store/types.js';
 import { goCSINodeDriver, goLabelSelector, goVolumeAttachmentSpec } from '../go-literal.js';
 import type { ResourceDefinition } from '../types.js';
 import { isDNS1123Subdomain, isQualifiedName, validateLabelKey, validateLabelSelector } from '../validation.js';
 import { define, keepAllButStatusAndMetadata, keepStatus, statusSubresource } from './common.js';
 import { nodeLabelDeprecation, nodeSelectorWarnings } from './node-labels.js';
-import { canonicalQuantity } from './printers.js';
 import { csiDriverColumns, csiNodeColumns, storageClassColumns, volumeAttachmentColumns } from './storage-printers.js';
 
 type Json = Record<string, any>;
@@ -347,7 +346,7 @@ function validateCapacity(capacity: KubeObject): FieldError[] {
   for (const problem of isDNS1123Subdomain(className)) out.push(field.invalid('storageClassName', className, problem));
   if (isSet(capacity.capacity)) {
     try {
-      if (Quantity.parse(String(capacity.capacity)).sign() < 0) out.push(field.invalid('capacity', canonicalQuantity(capacity.capacity), 'must be greater than or equal to 0'));
+      if (Quantity.parse(String(capacity.capacity)).sign() < 0) out.push(field.invalid('capacity', quantityString(capacity.capacity), 'must be greater than or equal to 0'));
     } catch (err) {
       if (!(err instanceof QuantityError)) throw err;
     }

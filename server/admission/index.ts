@@ -13,6 +13,7 @@ import { priority } from './plugins/priority.js';
 import { resourceQuota } from './plugins/resource-quota.js';
 import { runtimeClass } from './plugins/runtime-class.js';
 import { serviceAccount } from './plugins/service-account.js';
+import { storageObjectInUseProtection } from './plugins/storage-object-in-use-protection.js';
 import type { AdmissionPlugin } from './types.js';
 
 export function builtinAdmissionPlugins(): AdmissionPlugin[] {
@@ -23,6 +24,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     priority,
     defaultTolerationSeconds,
     defaultStorageClass,
+    storageObjectInUseProtection,
     runtimeClass,
     certificateSubjectRestriction,
     defaultIngressClass,

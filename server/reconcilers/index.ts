@@ -24,6 +24,7 @@ import { apiServiceAvailabilityController, apiServiceRegistrationController } fr
 import { replicaSetController, replicationControllerController } from './replicaset.js';
 import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
+import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
@@ -59,6 +60,8 @@ export const controllerCatalog: ControllerDescriptor[] = [
   disruptionController,
   resourceQuotaController,
   csrSigningController,
+  pvcProtectionController,
+  pvProtectionController,
   endpointsController,
   endpointSliceController,
   serviceLoadBalancerController,

@@ -19,6 +19,7 @@ import { jobController } from './job.js';
 import { endpointSliceController, endpointsController } from './endpoints.js';
 import { ingressAddressController, serviceLoadBalancerController } from './load-balancers.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
+import { flowControlBootstrapController } from './flowcontrol-bootstrap.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
 import { replicaSetController, replicationControllerController } from './replicaset.js';
@@ -39,6 +40,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   namespaceController,
   garbageCollector,
   clusterRoleAggregationController,
+  flowControlBootstrapController,
   flowSchemaStatusController,
   nodeIpamController,
   ttlController,

@@ -27,9 +27,12 @@ const namespaceIntro = "each member of this list must be '*' or a DNS-1123 label
 
 const list = (value: unknown): any[] => (Array.isArray(value) ? value : []);
 
-/** The mandatory objects (exempt, catch-all) must keep the spec kube-apiserver gives them. */
+/** The bootstrap objects kube-apiserver always keeps, as PriorityLevelConfigurations and as FlowSchemas. */
+export const isMandatoryConfiguration = (name: string | undefined): boolean => name === 'exempt' || name === 'catch-all';
+
+/** The mandatory objects must keep the spec kube-apiserver gives them. */
 function mandatorySpec(plural: string, name: string | undefined): Json | undefined {
-  if (name !== 'exempt' && name !== 'catch-all') return undefined;
+  if (name === undefined || !isMandatoryConfiguration(name)) return undefined;
   const recorded = recordedObject(flowcontrolGroup, plural, name);
   return recorded && (recorded.spec as Json);
 }

@@ -2,6 +2,7 @@
 
 import { isIP } from 'node:net';
 import { field, type FieldError, GoLiteral } from '../errors.js';
+import { jsonEqual } from '../json.js';
 import type { ObjectMeta } from '../store/types.js';
 
 function regexError(message: string, regex: string, examples: string[]): string {
@@ -365,4 +366,16 @@ export function validateConditions(conditions: unknown, path: string): FieldErro
     if (String(condition?.message ?? '').length > 32 * 1024) out.push(field.tooLong(`${at}.message`, 32 * 1024));
   });
   return out;
+}
+
+/**
+ * The fields of an object that changed, one line each for what was and what is: what kubemock says
+ * where kube-apiserver appends a go-cmp diff, whose wording go-cmp keeps deliberately unstable.
+ */
+export function fieldChanges(old: Record<string, unknown>, now: Record<string, unknown>): string {
+  const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])];
+  return keys
+    .filter((key) => !jsonEqual(old[key], now[key]))
+    .flatMap((key) => [...(key in old ? [`- ${key}: ${JSON.stringify(old[key])}`] : []), ...(key in now ? [`+ ${key}: ${JSON.stringify(now[key])}`] : [])])
+    .join('\n');
 }

@@ -8,6 +8,7 @@ import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, podSpecWarnings, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
+import { claimWarnings, prepareClaimSpec, validateClaimSpec, validateClaimUpdate } from './persistent-volume-claims.js';
 import { ephemeralContainersSubresource, keepAllButEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainers } from './pod-ephemeral.js';
 import { evictPod, evictionSubresource } from './policy.js';
 import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy } from './connect.js';
@@ -460,14 +461,6 @@ export const persistentvolumes = define({
   },
 });
 
-const betaStorageClassAnnotation = 'volume.beta.kubernetes.io/storage-class';
-
-/** GetWarningsForPersistentVolumeClaim: the beta storage-class annotation is deprecated. */
-function claimWarnings(pvc: KubeObject): string[] {
-  if (pvc.metadata.annotations?.[betaStorageClassAnnotation] === undefined) return [];
-  return [`metadata.annotations[${betaStorageClassAnnotation}]: deprecated since v1.8; use "storageClassName" attribute instead`];
-}
-
 export const persistentvolumeclaims = define({
   ...core,
   kind: 'PersistentVolumeClaim',
@@ -485,7 +478,14 @@ export const persistentvolumeclaims = define({
     },
     prepareForCreate(pvc) {
       pvc.status = { phase: 'Pending' };
+      prepareClaimSpec((pvc.spec ??= {}) as Json);
     },
+    prepareForUpdate(pvc, old) {
+      keepStatus(pvc, old);
+      prepareClaimSpec((pvc.spec ??= {}) as Json, (old.spec ?? {}) as Json);
+    },
+    validate: (pvc) => validateClaimSpec((pvc.spec ?? {}) as Json, 'spec'),
+    validateUpdate: validateClaimUpdate,
     warningsOnCreate: claimWarnings,
     warningsOnUpdate: claimWarnings,
   },

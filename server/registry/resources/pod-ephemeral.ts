@@ -6,6 +6,7 @@ import { field, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
 import type { KubeObject } from '../../store/types.js';
 import type { SubresourceDefinition } from '../types.js';
+import { fieldChanges } from '../validation.js';
 import { defaultContainer } from './pod-spec.js';
 
 type Json = Record<string, any>;
@@ -28,15 +29,6 @@ export function keepAllButEphemeralContainers(object: KubeObject, old: KubeObjec
   }
 }
 
-/** The fields of an ephemeral container that changed, one line each for what was and what is. */
-function changes(old: Json, now: Json): string {
-  const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])];
-  return keys
-    .filter((key) => !jsonEqual(old[key], now[key]))
-    .flatMap((key) => [...(key in old ? [`- ${key}: ${JSON.stringify(old[key])}`] : []), ...(key in now ? [`+ ${key}: ${JSON.stringify(now[key])}`] : [])])
-    .join('\n');
-}
-
 /** Existing ephemeral containers stay as they are; static pods take none. */
 export function validateEphemeralContainersUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
   if (old.metadata.annotations?.[mirrorPodAnnotation] !== undefined) return [field.forbidden('', 'static pods do not support ephemeral containers')];
@@ -47,7 +39,7 @@ export function validateEphemeralContainersUpdate(pod: KubeObject, old: KubeObje
   for (const before of ((old.spec as Json | undefined)?.ephemeralContainers ?? []) as Json[]) {
     const after = now.get(before.name);
     if (!after) out.push(field.forbidden(path, `existing ephemeral containers ${JSON.stringify(before.name)} may not be removed\n`));
-    else if (!jsonEqual(before, after)) out.push(field.forbidden(path, `existing ephemeral containers ${JSON.stringify(before.name)} may not be changed\n${changes(before, after)}`));
+    else if (!jsonEqual(before, after)) out.push(field.forbidden(path, `existing ephemeral containers ${JSON.stringify(before.name)} may not be changed\n${fieldChanges(before, after)}`));
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { defaultStorageClass } from './plugins/default-storage-class.js';
 import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { limitRanger } from './plugins/limit-ranger.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
+import { persistentVolumeClaimResize } from './plugins/persistent-volume-claim-resize.js';
 import { priority } from './plugins/priority.js';
 import { resourceQuota } from './plugins/resource-quota.js';
 import { runtimeClass } from './plugins/runtime-class.js';
@@ -25,6 +26,7 @@ export function builtinAdmissionPlugins(): AdmissionPlugin[] {
     defaultTolerationSeconds,
     defaultStorageClass,
     storageObjectInUseProtection,
+    persistentVolumeClaimResize,
     runtimeClass,
     certificateSubjectRestriction,
     defaultIngressClass,

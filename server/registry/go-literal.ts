@@ -315,3 +315,19 @@ export function goCSINodeDriver(driver: unknown): GoLiteral {
 export function goVolumeAttachmentSpec(spec: unknown): GoLiteral {
   return new GoLiteral(renderStruct('storage.VolumeAttachmentSpec', spec));
 }
+
+/** A decoded JSON value as Go's %v (and %+v) prints it: maps with sorted keys, `<nil>` for null. */
+export function goValueText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(goValueText).join(' ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    return `map[${Object.keys(object).sort().map((k) => `${k}:${goValueText(object[k])}`).join(' ')}]`;
+  }
+  return '<nil>';
+}
+
+/** A field.Path as %#v prints one given as a field error's value: its last element, its parent by address. */
+export function goFieldPath(name: string): GoLiteral {
+  return new GoLiteral(`field.Path{name:${goString(name)}, index:"", parent:(*field.Path)(${address()})}`);
+}

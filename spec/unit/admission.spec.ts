@@ -41,7 +41,7 @@ describe('admission chain', () => {
   });
 
   it('keeps kube-apiserver order for the built-in plugins', () => {
-    expect(builtinAdmissionPlugins().map((p) => p.name)).to.deep.equal(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RuntimeClass', 'CertificateSubjectRestriction', 'DefaultIngressClass', 'ResourceQuota']);
+    expect(builtinAdmissionPlugins().map((p) => p.name)).to.deep.equal(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PersistentVolumeClaimResize', 'RuntimeClass', 'CertificateSubjectRestriction', 'DefaultIngressClass', 'ResourceQuota']);
   });
 
   describe('through the write path', () => {

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../store/types.js';
 import type { Connector, ResourceDefinition, StrategyContext, SubresourceDefinition, Verb } from '../types.js';
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { requestToken, tokenSubresource } from './authentication.js';
-import { define, fieldPath, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
+import { define, fieldPath, keepAllButStatus, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
 import { defaultPodOnly, defaultPodSpec, podSpecWarnings, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
 import { claimWarnings, prepareClaimSpec, validateClaimSpec, validateClaimUpdate } from './persistent-volume-claims.js';
@@ -455,8 +455,19 @@ export const persistentvolumes = define({
       spec.persistentVolumeReclaimPolicy ||= 'Retain';
       spec.volumeMode ||= 'Filesystem';
     },
-    prepareForCreate(pv) {
-      pv.status = { phase: 'Pending' };
+    prepareForCreate(pv, context) {
+      pv.status = { phase: 'Pending', lastPhaseTransitionTime: timestamp(context.now) };
+    },
+    subresourceUpdates: {
+      status(pv, old, context) {
+        keepAllButStatus(pv, old);
+        // The transition time moves with the phase unless the writer moved it itself.
+        const status = (pv.status ??= {}) as Json;
+        const before = (old.status ?? {}) as Json;
+        const stamped = status.lastPhaseTransitionTime;
+        if (before.phase === status.phase && (stamped === undefined || stamped === null)) status.lastPhaseTransitionTime = before.lastPhaseTransitionTime;
+        else if (before.phase !== status.phase && (stamped === undefined || stamped === null || stamped === before.lastPhaseTransitionTime)) status.lastPhaseTransitionTime = timestamp(context.now);
+      },
     },
   },
 });

@@ -6,6 +6,7 @@
 import { field, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
 import { Quantity } from '../../quantity.js';
+import { goFieldPath } from '../go-literal.js';
 import type { KubeObject } from '../../store/types.js';
 import { fieldChanges, isDNS1123Label, isDNS1123Subdomain, validateLabelSelector } from '../validation.js';
 
@@ -76,10 +77,10 @@ export function validateClaimSpec(spec: Json, path: string): FieldError[] {
   if (isSet(spec.dataSource)) out.push(...validateDataSource(spec.dataSource, `${path}.dataSource`, false));
   if (isSet(spec.dataSourceRef)) out.push(...validateDataSource(spec.dataSourceRef, `${path}.dataSourceRef`, true));
   if (spec.dataSourceRef?.namespace) {
-    if (isSet(spec.dataSource)) out.push(field.invalid(path, `${path}.dataSource`, 'may not be specified when dataSourceRef.namespace is specified'));
+    if (isSet(spec.dataSource)) out.push(field.invalid(path, goFieldPath('dataSource'), 'may not be specified when dataSourceRef.namespace is specified'));
   } else if (isSet(spec.dataSource) && isSet(spec.dataSourceRef)) {
     const same = (spec.dataSource.apiGroup ?? null) === (spec.dataSourceRef.apiGroup ?? null) && spec.dataSource.kind === spec.dataSourceRef.kind && spec.dataSource.name === spec.dataSourceRef.name;
-    if (!same) out.push(field.invalid(path, `${path}.dataSource`, 'must match dataSourceRef'));
+    if (!same) out.push(field.invalid(path, goFieldPath('dataSource'), 'must match dataSourceRef'));
   }
   return out;
 }

@@ -143,6 +143,83 @@ export function removeUnknownFields(def: ResourceDefinition, object: JsonObject)
   return unknown;
 }
 
+/** The reflect.Kind apimachinery's unstructured converter names for a decoded JSON value. */
+function unstructuredKind(value: unknown): string {
+  if (Array.isArray(value)) return 'slice';
+  if (isJsonObject(value)) return 'map';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
+  return typeof value === 'boolean' ? 'bool' : 'string';
+}
+
+/** The Go kind of a scalar field, as the converter names its destination. */
+function scalarKind(schema: Schema): string | undefined {
+  switch (schema.type) {
+    case 'string':
+      return schema.format === 'byte' ? undefined : 'string';
+    case 'integer':
+      return schema.format === 'int64' ? 'int64' : 'int32';
+    case 'number':
+      return schema.format === 'float' ? 'float32' : 'float64';
+    case 'boolean':
+      return 'bool';
+  }
+  return undefined;
+}
+
+/**
+ * Why runtime.DefaultUnstructuredConverter cannot put a value into a field of this schema, as
+ * FromUnstructured words it (a strategic merge patch's result is converted that way, not decoded
+ * from JSON); undefined when it can.
+ */
+function conversionError(value: unknown, node: SchemaNode): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const { schema } = node;
+  const from = unstructuredKind(value);
+  // Types with their own JSON decoding get the value re-encoded as JSON.
+  if (node.component === builtinSchemaNames.quantity) {
+    return typeof value === 'string' || typeof value === 'number' ? undefined : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+  }
+  if (schema['x-kubernetes-int-or-string'] || schema.format === 'int-or-string') {
+    return typeof value === 'string' || Number.isInteger(value) ? undefined : `json: cannot unmarshal ${jsonKind(value) === 'bool' ? 'bool' : jsonKind(value)} into Go value of type int32`;
+  }
+  const scalar = scalarKind(schema);
+  if (scalar) {
+    const numeric = (kind: string) => kind === 'int64' || kind === 'int32' || kind === 'float64' || kind === 'float32';
+    if (from === scalar || (from === 'string' && scalar === 'string') || (from === 'bool' && scalar === 'bool')) return undefined;
+    if (from === 'int64' && numeric(scalar)) return undefined;
+    if (from === 'float64' && numeric(scalar)) return scalar.startsWith('float') || Number.isInteger(value) ? undefined : `cannot convert float64 to ${scalar}`;
+    // Go converts an integer to a string type, which JSON forbids.
+    if (from === 'int64' && scalar === 'string') return 'cannot convert int64 to string';
+    return `unrecognized type: ${scalar}`;
+  }
+  if (schema.type === 'array') {
+    if (!Array.isArray(value)) return schema.format === 'byte' && typeof value === 'string' ? undefined : `cannot restore slice from ${from}`;
+    const items = node.items;
+    if (!items) return undefined;
+    for (const item of value) {
+      const problem = conversionError(item, items);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (schema.type === 'object' || schema.properties) {
+    if (!isJsonObject(value)) return schema.properties ? `cannot restore struct from: ${from}` : `cannot restore map from ${from}`;
+    for (const key of Object.keys(value)) {
+      const child = schema.properties ? node.property(key) : node.values;
+      const problem = child && conversionError(value[key], child);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/** Why the unstructured converter cannot turn `object` into its built-in kind's Go type, if it cannot. */
+export function unstructuredConversionError(def: ResourceDefinition, object: JsonObject): string | undefined {
+  const schema = resourceSchema(def);
+  if (!schema.goTypes) return undefined;
+  return conversionError(object, schema.components.node(schema.name)!);
+}
+
 /** Applies the request's fieldValidation directive (already checked by readWriteOptions) to a decoded body. */
 export function validateBodyFields(ctx: KubeContext, def: ResourceDefinition, body: unknown): void {
   // A body of another kind is refused by the store with its own message.

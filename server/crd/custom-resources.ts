@@ -5,6 +5,7 @@
 
 import { field, type FieldError, GoLiteral, StatusError } from '../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../json.js';
+import { goValueText } from '../registry/go-literal.js';
 import { age, creationAge } from '../registry/printing.js';
 import { baseStrategy, keepAllButStatus, scaleSubresource, statusSubresource } from '../registry/resources/common.js';
 import type { ResourceDefinition, StorageVersion, Strategy, StrategyContext, SubresourceDefinition, TableColumn, Verb } from '../registry/types.js';
@@ -92,7 +93,7 @@ function scaleProblems(object: KubeObject, paths: { spec?: string; status?: stri
     const value = readPath(object, path);
     if (value === undefined) return;
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      out.push(field.invalid(path, 0, `${path} accessor error: ${goPrint(value)} is of the type ${goType(value)}, expected int64`));
+      out.push(field.invalid(path, 0, `${path} accessor error: ${goValueText(value)} is of the type ${goType(value)}, expected int64`));
     } else if (value < 0) out.push(field.invalid(path, value, 'should be a non-negative integer'));
     else if (value > 2147483647) out.push(field.invalid(path, value, 'should be less than or equal to 2147483647'));
   };
@@ -100,7 +101,7 @@ function scaleProblems(object: KubeObject, paths: { spec?: string; status?: stri
   checkReplicas(paths.status);
   if (paths.selector) {
     const value = readPath(object, paths.selector);
-    if (value !== undefined && typeof value !== 'string') out.push(field.invalid(paths.selector, '', `${paths.selector} accessor error: ${goPrint(value)} is of the type ${goType(value)}, expected string`));
+    if (value !== undefined && typeof value !== 'string') out.push(field.invalid(paths.selector, '', `${paths.selector} accessor error: ${goValueText(value)} is of the type ${goType(value)}, expected string`));
   }
   return out;
 }
@@ -111,13 +112,6 @@ function goType(value: unknown): string {
   if (typeof value === 'boolean') return 'bool';
   if (Array.isArray(value)) return '[]interface {}';
   return typeof value === 'object' ? 'map[string]interface {}' : typeof value;
-}
-
-function goPrint(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(goPrint).join(' ')}]`;
-  if (isJsonObject(value)) return `map[${Object.keys(value).sort().map((k) => `${k}:${goPrint(value[k])}`).join(' ')}]`;
-  return '<nil>';
 }
 
 function typeMetaProblems(object: KubeObject, kind: string, apiVersion: string): FieldError[] {

@@ -1,7 +1,7 @@
 // PATCH: JSON patch, merge patch, strategic merge patch and server-side apply of an object or of
 // its status or scale subresource. The result goes through the same create or replace path as any write.
 
-import { dropUnknownFields, removeUnknownFields, UndecodableValue, validateBodyFields } from '../../openapi/field-validation.js';
+import { dropUnknownFields, removeUnknownFields, UndecodableValue, unstructuredConversionError, validateBodyFields } from '../../openapi/field-validation.js';
 import { builtinKindSchema, kubernetesComponents, resourceSchema, schemaNode } from '../../openapi/kubernetes.js';
 import type { SchemaNode } from '../../openapi/schema.js';
 import type { KubeContext } from '../context.js';
@@ -14,6 +14,7 @@ import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { serverSideApply } from '../patch/apply.js';
 import { queryBool } from '../middleware/request-info.js';
 import { timestamp } from '../clock.js';
+import { goValueText } from '../registry/go-literal.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import type { Services } from '../services.js';
 import type { KubeObject } from '../store/types.js';
@@ -200,7 +201,12 @@ export async function patchObject(ctx: KubeContext, services: Services, def: Res
   }
   const current = JSON.parse(presented(def, existing).json) as Json;
   const result = patched(type, current, body, schemaNode(def), goTypes);
-  if (type === strategicMergePatch) validateBodyFields(ctx, def, result.object);
+  if (type === strategicMergePatch) {
+    // The merged map is converted into the kind's Go type, not decoded from JSON: what does not fit is a 422 quoting the patch.
+    const unfit = isJsonObject(result.object) ? unstructuredConversionError(def, result.object) : undefined;
+    if (unfit) throw errors.invalid({ group: '', kind: '' }, '', [field.invalid('patch', goValueText(body), unfit)]);
+    validateBodyFields(ctx, def, result.object);
+  }
   else decodePatchedObject(ctx, def, result, problems, directive);
   const written = services.objects.replace(def, existing, result.object as KubeObject, { ...options, subresource: subresource || undefined });
   respondObject(ctx, def, written);

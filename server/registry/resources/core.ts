@@ -597,7 +597,9 @@ export const replicationcontrollers = define({
       const spec = (rc.spec ?? {}) as Json;
       const out = validateWorkloadReplicas(spec);
       if (!spec.selector || !Object.keys(spec.selector).length) out.push(field.required('spec.selector'));
+      // A ReplicationController's template is a pointer, which must be set.
       if (spec.template) out.push(...validatePodSpec(spec.template.spec, 'spec.template.spec'));
+      else out.push(field.required('spec.template'));
       return out;
     },
   },

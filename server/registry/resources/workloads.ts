@@ -22,11 +22,14 @@ export function validateWorkloadReplicas(spec: Json): FieldError[] {
   return [];
 }
 
+/** The apps/v1 template is a struct, not a pointer: a missing one is the empty template, defaulted as any other. */
 function defaultTemplate(spec: Json): void {
+  spec.template ??= {};
   const template = spec.template;
-  if (!template || typeof template !== 'object') return;
+  if (typeof template !== 'object') return;
   template.metadata ??= {};
   template.metadata.creationTimestamp ??= null;
+  template.spec ??= {};
   defaultPodSpec(template.spec);
 }
 
@@ -41,11 +44,7 @@ function validateSelectorAndTemplate(spec: Json, restartPolicies = ['Always']): 
   } else {
     out.push(...validateLabels(selector.matchLabels, 'spec.selector.matchLabels'));
   }
-  const template = spec.template;
-  if (!template) {
-    out.push(field.required('spec.template'));
-    return out;
-  }
+  const template = spec.template ?? {};
   const labels = template.metadata?.labels;
   out.push(...validateLabels(labels, 'spec.template.metadata.labels'));
   if (hasSelector && !labelSelectorFromObject(selector)(labels)) {

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { ManualClock } from '../testkit/index.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
 import { expectStatus } from './support/status.js';
+import { advance, wallClockStart } from './support/step.js';
 
 type Json = Record<string, any>;
 
@@ -226,5 +227,60 @@ describe('flowcontrol.apiserver.k8s.io/v1', () => {
     );
     expect(exempt.spec?.exempt).to.deep.equal({ lendablePercent: 10, nominalConcurrencyShares: 0 });
     expect(exempt.metadata?.generation).to.equal(2);
+  });
+});
+
+// What kube-apiserver 1.32.13 did within a minute of these changes: the deleted bootstrap objects
+// came back, an edited suggested schema got its spec back unless annotated autoupdate-spec=false,
+// one that lost its annotation got it back, and a foreign schema claiming auto-update was deleted.
+describe('flow-control bootstrap configuration', () => {
+  let cluster: TestCluster;
+  let clock: ManualClock;
+  const schemas = '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas';
+  const levels = '/apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations';
+
+  before(async () => {
+    clock = new ManualClock(wallClockStart());
+    cluster = await startCluster({ clock, nodes: 0 });
+    await cluster.server.controllers.settle();
+  });
+  after(() => cluster.stop());
+
+  it('is put back within a minute of the clock, as kube-apiserver does', async () => {
+    await cluster.kubectlOk(['delete', 'flowschema', 'exempt', 'catch-all', 'global-default']);
+    await cluster.kubectlOk(['delete', 'prioritylevelconfiguration', 'catch-all']);
+    await cluster.kubectlOk(['patch', 'flowschema', 'probes', '--type=merge', '-p', '{"spec":{"matchingPrecedence":3}}']);
+    await cluster.kubectlOk(['patch', 'flowschema', 'service-accounts', '--type=merge', '-p', '{"metadata":{"annotations":{"apf.kubernetes.io/autoupdate-spec":"false"}},"spec":{"matchingPrecedence":8000}}']);
+    await cluster.kubectlOk(['patch', 'flowschema', 'system-nodes', '--type=json', '-p', '[{"op":"remove","path":"/metadata/annotations"}]']);
+    await cluster.kubectlOk(
+      ['create', '-f', '-'],
+      'apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata: {name: mine, annotations: {apf.kubernetes.io/autoupdate-spec: "true"}}\nspec: {priorityLevelConfiguration: {name: global-default}, matchingPrecedence: 5000}\n',
+    );
+    const status = async (path: string) => (await cluster.request(path)).status;
+    // Nothing happens at once: the ensurer runs on its period.
+    await advance(cluster.server, clock, 1000);
+    expect(await status(`${schemas}/exempt`)).to.equal(404);
+
+    await advance(cluster.server, clock, 60_000);
+    for (const name of ['exempt', 'catch-all', 'global-default']) {
+      const schema: Json = (await cluster.request(`${schemas}/${name}`)).json();
+      expect(schema.metadata.annotations, name).to.deep.equal({ 'apf.kubernetes.io/autoupdate-spec': 'true' });
+      const managers = schema.metadata.managedFields.map((m: Json) => [m.manager, m.operation, m.subresource ?? '']);
+      expect(managers, name).to.deep.equal([
+        ['api-priority-and-fairness-config-consumer-v1', 'Apply', 'status'],
+        ['api-priority-and-fairness-config-producer-v1', 'Update', ''],
+      ]);
+    }
+    expect(await status(`${levels}/catch-all`)).to.equal(200);
+    const probes = await cluster.kubectlJson(['get', 'flowschema', 'probes']);
+    expect([probes.spec.matchingPrecedence, probes.metadata.generation]).to.deep.equal([2, 3]);
+    const kept = await cluster.kubectlJson(['get', 'flowschema', 'service-accounts']);
+    expect([kept.spec.matchingPrecedence, kept.metadata.annotations['apf.kubernetes.io/autoupdate-spec']]).to.deep.equal([8000, 'false']);
+    const annotated = await cluster.kubectlJson(['get', 'flowschema', 'system-nodes']);
+    expect([annotated.metadata.annotations, annotated.metadata.generation]).to.deep.equal([{ 'apf.kubernetes.io/autoupdate-spec': 'true' }, 1]);
+    expect(await status(`${schemas}/mine`)).to.equal(404);
+    // The recreated schemas name existing levels again.
+    const exempt = await cluster.kubectlJson(['get', 'flowschema', 'exempt']);
+    expect(exempt.status.conditions.map((c: Json) => [c.type, c.status])).to.deep.equal([['Dangling', 'False']]);
   });
 });

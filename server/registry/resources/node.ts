@@ -3,9 +3,11 @@
 import { field, type FieldError } from '../../errors.js';
 import { Quantity, QuantityError } from '../../quantity.js';
 import { goToleration } from '../go-literal.js';
+import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition } from '../types.js';
 import { isDNS1123Label, validateLabelKey, validateLabels, validateLabelValue } from '../validation.js';
 import { define } from './common.js';
+import { nodeLabelDeprecation } from './node-labels.js';
 import { ageColumn, column } from './printers.js';
 import { validateContainerResourceName } from './resource-names.js';
 
@@ -74,6 +76,17 @@ function validateRuntimeClass(runtimeClass: Json): FieldError[] {
   return out;
 }
 
+/** GetWarningsForRuntimeClass: deprecated node labels in the scheduling node selector (in key order; Go's is a map's). */
+function runtimeClassWarnings(runtimeClass: KubeObject): string[] {
+  const selector = ((runtimeClass.scheduling as Json | undefined)?.nodeSelector ?? {}) as Json;
+  return Object.keys(selector)
+    .sort()
+    .flatMap((key) => {
+      const message = nodeLabelDeprecation(key);
+      return message ? [`scheduling.nodeSelector: ${message}`] : [];
+    });
+}
+
 export const runtimeclasses = define({
   group: 'node.k8s.io',
   version: 'v1',
@@ -84,6 +97,8 @@ export const runtimeclasses = define({
     genericObjectMeta: true,
     table: [column('Handler', 'string', '', (o) => (o.handler as string | undefined) ?? ''), ageColumn],
     validate: validateRuntimeClass,
+    warningsOnCreate: runtimeClassWarnings,
+    warningsOnUpdate: runtimeClassWarnings,
     validateUpdate(runtimeClass, old) {
       if (runtimeClass.handler !== old.handler) return [field.invalid('handler', runtimeClass.handler ?? '', 'field is immutable')];
       return [];

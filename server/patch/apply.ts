@@ -50,25 +50,34 @@ function merge(live: unknown, applied: unknown, node: SchemaNode | undefined): u
   return applied;
 }
 
-/** Removes one owned path (f:/k:/v: segments) from an object; removing an item's "." drops the item. */
-function removePath(value: unknown, segments: string[], node: SchemaNode | undefined): void {
+/**
+ * Removes one owned path (f:/k:/v: segments) from an object; removing an item's "." drops the item.
+ * Says whether the value it removed from is left empty: structured-merge-diff then leaves null
+ * where that map or list was.
+ */
+function removePath(value: unknown, segments: string[], node: SchemaNode | undefined): boolean {
   const [head, ...rest] = segments;
-  if (head === nodeMarker || head === undefined) return;
+  if (head === nodeMarker || head === undefined) return false;
   const whole = rest.length === 0 || (rest.length === 1 && rest[0] === nodeMarker);
   if (head.startsWith('f:') && isJsonObject(value)) {
     const key = head.slice(2);
+    if (!(key in value)) return false;
     if (whole) delete value[key];
-    else removePath(value[key], rest, node?.child(key));
-  } else if (Array.isArray(value)) {
+    else if (removePath(value[key], rest, node?.child(key))) value[key] = null;
+    return Object.keys(value).length === 0;
+  }
+  if (Array.isArray(value)) {
     const keys = listKeys(node, value);
     const index = value.findIndex((item) => {
       if (head.startsWith('v:')) return JSON.stringify(item) === head.slice(2);
       return !!keys && itemKey(item as Json, keys, node?.items) === head;
     });
-    if (index < 0) return;
+    if (index < 0) return false;
     if (head.startsWith('v:') || whole) value.splice(index, 1);
-    else removePath(value[index], rest, node?.items);
+    else if (removePath(value[index], rest, node?.items)) value[index] = null;
+    return value.length === 0;
   }
+  return false;
 }
 
 /** `.spec.replicas`, `.spec.containers[name="nginx"].image`, `.metadata.finalizers[="x"]`, as conflicts print paths. */
@@ -163,6 +172,9 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 
   // What this manager applied before and leaves out now goes, unless it (or a part of it) is still
   // applied or owned by someone else.
+  // Removal follows the merge, as in structured-merge-diff, so a map the removal empties stays null.
+  const { kind: _kind, apiVersion: _apiVersion, ...content } = applied;
+  object = merge(object, content, request.schema) as KubeObject;
   const keptPaths = [...ownedByOthers.keys(), ...appliedFields.keys()];
   for (const path of mine ? fromTree(mine.fieldsV1 ?? {}) : []) {
     if (appliedFields.has(path) || ownedByOthers.has(path)) continue;
@@ -170,8 +182,6 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
     if (keptPaths.some((p) => p.startsWith(`${node}${separator}`))) continue;
     removePath(object, path.split(separator), request.schema);
   }
-  const { kind: _kind, apiVersion: _apiVersion, ...content } = applied;
-  object = merge(object, content, request.schema) as KubeObject;
 
   const fieldsV1 = toTree(appliedFields.keys());
   // The manager's time moves only when the apply changes the object (so a repeated apply is a no-op);

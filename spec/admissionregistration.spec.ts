@@ -101,10 +101,52 @@ describe('admissionregistration.k8s.io/v1', () => {
       validations: [{ expression: 'object.spec.replicas <= 5' }],
       failurePolicy: 'Fail',
     });
-    expect(policy.status).to.deep.equal({});
     const binding = await raw('validatingadmissionpolicybindings/vapb');
     expect(binding.spec).to.deep.equal({ policyName: 'vap', validationActions: ['Deny'] });
     expect(binding.metadata.generation).to.equal(1);
+  });
+
+  it('type-checks policy expressions against the kinds they match, as kube-controller-manager 1.32.13 does', async () => {
+    await cluster.kubectlOk(
+      ['create', '-f', '-'],
+      `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: wrong}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+  validations:
+  - expression: "object.spec.replicaz <= 5"
+  - expression: "object.spec.replicas <= 5"
+  - expression: "object.metadata.name == 1"
+`,
+    );
+    await cluster.server.controllers.settle();
+    expect((await raw('validatingadmissionpolicies/vap')).status).to.deep.equal({ observedGeneration: 1, typeChecking: {} });
+    const wrong = await raw('validatingadmissionpolicies/wrong');
+    expect(wrong.status).to.deep.equal({
+      observedGeneration: 1,
+      typeChecking: {
+        expressionWarnings: [
+          {
+            fieldRef: 'spec.validations[0].expression',
+            warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicaz'\n | object.spec.replicaz <= 5\n | ...........^\n",
+          },
+          {
+            fieldRef: 'spec.validations[2].expression',
+            warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:22: found no matching overload for '_==_' applied to '(string, int)'\n | object.metadata.name == 1\n | .....................^\n",
+          },
+        ],
+      },
+    });
+    const status = wrong.metadata.managedFields.find((m: Json) => m.subresource === 'status');
+    expect([status.manager, status.operation, status.fieldsV1]).to.deep.equal(['validatingadmissionpolicy-status', 'Apply', { 'f:status': { 'f:observedGeneration': {}, 'f:typeChecking': { 'f:expressionWarnings': {} } } }]);
+    // A spec change is checked again under its new generation; applying no warnings over the old
+    // ones leaves no typeChecking at all, as on the real server.
+    await cluster.kubectlOk(['patch', 'validatingadmissionpolicy', 'wrong', '--type=json', '-p', '[{"op":"replace","path":"/spec/validations","value":[{"expression":"object.spec.replicas <= 5"}]}]']);
+    await cluster.server.controllers.settle();
+    expect((await raw('validatingadmissionpolicies/wrong')).status).to.deep.equal({ observedGeneration: 2 });
   });
 
   it('prints the real columns', async () => {

@@ -22,6 +22,7 @@ import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { flowControlBootstrapController } from './flowcontrol-bootstrap.js';
 import { flowSchemaStatusController } from './flowschema-status.js';
 import { apiServiceAvailabilityController, apiServiceRegistrationController } from './apiservices.js';
+import { validatingAdmissionPolicyStatusController } from './admission-policy-status.js';
 import { replicaSetController, replicationControllerController } from './replicaset.js';
 import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
@@ -64,6 +65,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   csrSigningController,
   pvcProtectionController,
   pvProtectionController,
+  validatingAdmissionPolicyStatusController,
   endpointsController,
   endpointSliceController,
   serviceLoadBalancerController,

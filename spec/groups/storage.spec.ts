@@ -92,3 +92,74 @@ describe('storage.k8s.io/v1', () => {
     );
   });
 });
+
+// What a full kube-apiserver and kube-controller-manager 1.32.13 cluster did with the same objects:
+// a claim a scheduled pod mounts stays Terminating until the pod goes, one only an unscheduled pod
+// names goes at once, and an Available volume is deleted while a Bound one waits until its claim
+// is gone. kubemock binds nothing, so the volume test writes the phases the volume binder wrote there.
+describe('storage object in-use protection', () => {
+  let cluster: TestCluster;
+  let core: k8s.CoreV1Api;
+  before(async () => {
+    cluster = await startCluster();
+    core = cluster.core;
+    await cluster.server.controllers.settle();
+  });
+  after(() => cluster.stop());
+
+  const claim = (name: string): k8s.V1PersistentVolumeClaim => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+  const claimGone = async (name: string) => {
+    await cluster.server.controllers.settle();
+    return (await cluster.request(`/api/v1/namespaces/default/persistentvolumeclaims/${name}`)).status === 404;
+  };
+
+  it('keeps a claim that a scheduled pod uses until the pod is gone', async () => {
+    const node = (await core.listNode()).items[0].metadata!.name!;
+    for (const name of ['used', 'waited']) {
+      const created = await core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: claim(name) });
+      expect(created.metadata?.finalizers).to.deep.equal(['kubernetes.io/pvc-protection']);
+    }
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'user' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'used' } }] } },
+    });
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'waiter' },
+        spec: { schedulingGates: [{ name: 'example.com/hold' }], containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'waited' } }] },
+      },
+    });
+    await cluster.kubectlOk(['delete', 'pvc', 'used', 'waited', '--wait=false']);
+    expect(await claimGone('waited')).to.equal(true);
+    expect(await claimGone('used')).to.equal(false);
+    const terminating = await core.readNamespacedPersistentVolumeClaim({ namespace: 'default', name: 'used' });
+    expect(terminating.metadata?.deletionTimestamp).to.not.equal(undefined);
+    expect(terminating.metadata?.finalizers).to.deep.equal(['kubernetes.io/pvc-protection']);
+    expect(await cluster.kubectlOk(['get', 'pvc', 'used', '--no-headers'])).to.match(/^used\s+Terminating\s/);
+    await cluster.kubectlOk(['delete', 'pod', 'user', '--grace-period=0', '--force']);
+    expect(await claimGone('used')).to.equal(true);
+  });
+
+  it('puts the finalizer back on a claim that lost it, as the controller does for claims older than the plugin', async () => {
+    await core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: claim('bare') });
+    await cluster.kubectlOk(['patch', 'pvc', 'bare', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await cluster.server.controllers.settle();
+    const back = await core.readNamespacedPersistentVolumeClaim({ namespace: 'default', name: 'bare' });
+    expect(back.metadata?.finalizers).to.deep.equal(['kubernetes.io/pvc-protection']);
+  });
+
+  it('deletes a volume that is not Bound, and keeps a Bound one until it is released', async () => {
+    const volume = (name: string): k8s.V1PersistentVolume => ({ metadata: { name }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/x' } } });
+    for (const name of ['pv-free', 'pv-bound']) expect((await core.createPersistentVolume({ body: volume(name) })).metadata?.finalizers).to.deep.equal(['kubernetes.io/pv-protection']);
+    await cluster.kubectlOk(['patch', 'pv', 'pv-bound', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}']);
+    await cluster.kubectlOk(['delete', 'pv', 'pv-free', 'pv-bound', '--wait=false']);
+    await cluster.server.controllers.settle();
+    const status = async (name: string) => (await cluster.request(`/api/v1/persistentvolumes/${name}`)).status;
+    expect(await status('pv-free')).to.equal(404);
+    expect(await status('pv-bound')).to.equal(200);
+    await cluster.kubectlOk(['patch', 'pv', 'pv-bound', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Released"}}']);
+    await cluster.server.controllers.settle();
+    expect(await status('pv-bound')).to.equal(404);
+  });
+});

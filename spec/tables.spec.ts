@@ -319,9 +319,9 @@ describe('Table printer columns', () => {
     it('prints quotas, templates, replication controllers, revisions and leases', async () => {
       expect((await table(`/api/v1/namespaces/${ns}/resourcequotas/quota`)).rows[0].cells).to.deep.equal([
         'quota',
+        '5m12s',
         'pods: 2/10, requests.cpu: 500m/1',
         'limits.memory: 1Gi/2Gi',
-        '5m12s',
       ]);
       const template = await table(`/api/v1/namespaces/${ns}/podtemplates/tpl`);
       expect(columnsOf(template).map((c: unknown[]) => c[0])).to.deep.equal(['Name', 'Containers', 'Images', 'Pod Labels']);

@@ -151,8 +151,13 @@ export const pods = define({
       defaultPodSpec(pod.spec as Json);
       defaultPodOnly(pod.spec as Json);
     },
-    prepareForCreate(pod) {
-      pod.status = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
+    prepareForCreate(pod, context) {
+      const status: Json = { phase: 'Pending', qosClass: qosClass((pod.spec as Json) ?? {}) };
+      // applySchedulingGatedCondition: a gated pod says why it is not scheduled from the start.
+      if (((pod.spec as Json | undefined)?.schedulingGates ?? []).length > 0) {
+        status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(context.now), reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
+      }
+      pod.status = status;
     },
     subresourceCreates: { binding: bindPod },
     subresourceActions: { eviction: evictPod },

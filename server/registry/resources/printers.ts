@@ -275,7 +275,7 @@ export const replicaSetColumns: TableColumn[] = [
   column(
     'Current',
     'integer',
-    'Replicas is the most recently oberved number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller',
+    'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller',
     (o) => status(o).replicas ?? 0,
   ),
   column('Ready', 'integer', 'The number of ready replicas for this replica set.', (o) => status(o).readyReplicas ?? 0),
@@ -608,6 +608,7 @@ function quotaCell(limits: boolean): Cell {
 }
 
 export const resourceQuotaColumns: TableColumn[] = [
+  ageColumn,
   column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.', quotaCell(false)),
   column(
     'Limit',
@@ -615,7 +616,6 @@ export const resourceQuotaColumns: TableColumn[] = [
     'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
     quotaCell(true),
   ),
-  ageColumn,
 ];
 
 export const leaseColumns: TableColumn[] = [

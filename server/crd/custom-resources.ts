@@ -280,6 +280,8 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           version: storage.name,
           kind: names.kind,
           plural: names.plural,
+          // Each served version is its own REST storage on kube-apiserver, with its own validator.
+          validatedInOwnVersion: true,
           // A write is decoded in its own version (pruned, defaulted) before it is converted.
           toStorage: (object) => {
             convertible(version.name);

@@ -359,8 +359,17 @@ export class GenericStore {
     };
   }
 
-  /** Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules replace the update's). */
-  private validate(def: ResourceDefinition, context: StrategyContext, object: KubeObject, old?: KubeObject, subresource?: string): void {
+  /**
+   * Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules
+   * replace the update's). A write through a `view` whose storage says so is checked by the view's
+   * strategy, on the object and the old one as that version reads them (custom resources: that
+   * version's schema and rules, not the storage version's).
+   */
+  private validate(storage: ResourceDefinition, context: StrategyContext, stored: KubeObject, storedOld?: KubeObject, subresource?: string, view: ResourceDefinition = storage): void {
+    const inView = view.storedAs?.validatedInOwnVersion === true;
+    const def = inView ? view : storage;
+    const object = inView ? view.storedAs!.fromStorage(stored) : stored;
+    const old = inView && storedOld ? fromStorage(view, storedOld) : storedOld;
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck, !def.strategy.genericObjectMeta);
     const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
     problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old, context) : def.strategy.validate?.(object, old, context)) ?? []));
@@ -465,7 +474,7 @@ export class GenericStore {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.prepareForCreate?.(object, context);
-    this.validate(def, context, object);
+    this.validate(def, context, object, undefined, undefined, view);
     for (const warning of strategy.warningsOnCreate?.(object) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
 
@@ -505,7 +514,7 @@ export class GenericStore {
       delete meta.resourceVersion;
       return { result: this.create(def, namespace, input, options), created: true };
     }
-    return { result: this.replace(def, existing, input, options), created: false };
+    return { result: this.replaceStored(def, view, existing, input, options), created: false };
   }
 
   /**
@@ -514,7 +523,11 @@ export class GenericStore {
    */
   replace(view: ResourceDefinition, existing: StoredObject, body: KubeObject, options: WriteOptions = {}): ObjectResult {
     const { def, body: stored } = this.asStored(view, body);
-    const input = this.checkBody(def, stored);
+    return this.replaceStored(def, view, existing, this.checkBody(def, stored), options);
+  }
+
+  /** replace, the body already converted to `def`, the storage of the `view` it was written through. */
+  private replaceStored(def: ResourceDefinition, view: ResourceDefinition, existing: StoredObject, input: KubeObject, options: WriteOptions): ObjectResult {
     canonicalQuantities(def, input);
     const strategy = def.strategy;
     const gr = { group: def.group, resource: def.plural };
@@ -561,7 +574,7 @@ export class GenericStore {
     const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
     this.admission.admit(admission, context);
     if (!options.subresource) strategy.prepareForUpdate?.(object, old);
-    this.validate(def, context, object, old, options.subresource);
+    this.validate(def, context, object, old, options.subresource, view);
     if (!options.subresource) for (const warning of strategy.warningsOnUpdate?.(object, old) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
     return this.commitUpdate(def, existing, object, writeOptions, managedFields);

@@ -315,6 +315,8 @@ export interface StorageVersion {
   /** Both may throw a StatusError: the conversion failed (kubemock calls no conversion webhooks). */
   toStorage(object: KubeObject): KubeObject;
   fromStorage(object: KubeObject): KubeObject;
+  /** Writes are validated in the version they were made in, by that version's strategy (custom resources). */
+  validatedInOwnVersion?: boolean;
 }
 
 export function groupVersion(def: { group: string; version: string }): string {

@@ -122,6 +122,14 @@ describe('Validating custom resources in the version they are written in', () =>
     expect(await replace('v1', 'replaced', { size: 3 })).to.deep.equal({ message: 'Gauge.check.kubemock.dev "replaced" is invalid: spec: Invalid value: "object": v1 forbids size 3', causes: [v1Rule] });
   });
 
+  it('owns the fields of an update in the version it is sent to', async () => {
+    await create('v1', 'owned', { size: 1 });
+    const current: any = await custom.getNamespacedCustomObject({ ...gauge, version: 'v2', name: 'owned' });
+    const updated: any = await custom.replaceNamespacedCustomObject({ ...gauge, version: 'v2', name: 'owned', fieldManager: 'replacer', body: { ...current, spec: { size: 2 } } });
+    const entry = updated.metadata.managedFields.find((m: Json) => m.manager === 'replacer');
+    expect([entry.apiVersion, entry.operation]).to.deep.equal(['check.kubemock.dev/v2', 'Update']);
+  });
+
   it("ratchets an update through the other version against the old object as that version reads it", async () => {
     await create('v1', 'ratcheted', { size: 7 });
     // size 7 breaks v2's maximum but is unchanged, so the update passes; changing it does not.

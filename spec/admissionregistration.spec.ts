@@ -149,6 +149,130 @@ spec:
     expect((await raw('validatingadmissionpolicies/wrong')).status).to.deep.equal({ observedGeneration: 2 });
   });
 
+  describe('compiling policy expressions on create and update', () => {
+    const resourceRules = [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments'] }];
+    // cel-go words a syntax error as ANTLR does ("mismatched input '<EOF>' expecting {...}"); cel-js's
+    // parser has its own words, so for those causes the field, the position, "Syntax error: " and the
+    // caret lines are compared, and the description between them is not.
+    const syntaxError = (expression: string, column: number) => ({
+      start: `Invalid value: ${JSON.stringify(expression)}: compilation failed: ERROR: <input>:1:${column}: Syntax error: `,
+      end: `\n | ${expression}\n | ${'.'.repeat(column - 1)}^`,
+    });
+    const expectCauses = (causes: Json[], expected: Array<[string, string | { start: string; end: string }]>) => {
+      expect(causes.map((c) => c.field)).to.deep.equal(expected.map(([path]) => path));
+      causes.forEach((cause, i) => {
+        const message = expected[i][1];
+        expect(cause.reason).to.equal('FieldValueInvalid');
+        if (typeof message === 'string') expect(cause.message).to.equal(message);
+        else expect(cause.message.startsWith(message.start) && cause.message.endsWith(message.end), cause.message).to.equal(true);
+      });
+    };
+
+    // Every answer below was captured from kube-apiserver 1.32.13 on the same requests.
+    it('refuses expressions that do not compile, or do not evaluate to what their field needs', async () => {
+      const status = await expectStatus(
+        admission.createValidatingAdmissionPolicy({
+          body: {
+            metadata: { name: 'uncompiled' },
+            spec: {
+              matchConstraints: { resourceRules },
+              matchConditions: [
+                { name: 'open', expression: 'bar(' },
+                { name: 'text', expression: "'x'" },
+              ],
+              variables: [
+                { name: 'one', expression: '1' },
+                { name: 'early', expression: 'variables.later == 2' },
+                { name: 'later', expression: 'true' },
+              ],
+              validations: [
+                { expression: 'object.spec.replicas <= ', messageExpression: '1' },
+                { expression: 'foo == 1' },
+                { expression: "'a'.startsWith(1)" },
+                { expression: 'params == null' },
+                { expression: "variables.one == 'x'" },
+                { expression: 'request.userInfoz == null' },
+                { expression: 'authorizer.foo()' },
+                { expression: 'object.spec.replicas' },
+              ],
+              auditAnnotations: [{ key: 'k', valueExpression: '1' }],
+            },
+          },
+        }),
+        422,
+        'Invalid',
+      );
+      expect(status.message.startsWith('ValidatingAdmissionPolicy.admissionregistration.k8s.io "uncompiled" is invalid: [spec.matchConditions[0].expression: Invalid value: "bar(": compilation failed: ERROR: <input>:1:5: Syntax error: ')).to.equal(true);
+      expect(status.details).to.include({ name: 'uncompiled', group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' });
+      expectCauses(status.details.causes, [
+        ['spec.matchConditions[0].expression', syntaxError('bar(', 5)],
+        ['spec.matchConditions[1].expression', `Invalid value: "'x'": must evaluate to bool but got string`],
+        ['spec.variables[1].expression', "Invalid value: \"variables.later == 2\": compilation failed: ERROR: <input>:1:10: undefined field 'later'\n | variables.later == 2\n | .........^"],
+        ['spec.validations[0].expression', syntaxError('object.spec.replicas <= ', 25)],
+        ['spec.validations[0].messageExpression', 'Invalid value: "1": must evaluate to string but got int'],
+        ['spec.validations[1].expression', "Invalid value: \"foo == 1\": compilation failed: ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')\n | foo == 1\n | ^"],
+        ['spec.validations[2].expression', "Invalid value: \"'a'.startsWith(1)\": compilation failed: ERROR: <input>:1:15: found no matching overload for 'startsWith' applied to 'string.(int)'\n | 'a'.startsWith(1)\n | ..............^"],
+        ['spec.validations[3].expression', "Invalid value: \"params == null\": compilation failed: ERROR: <input>:1:1: undeclared reference to 'params' (in container '')\n | params == null\n | ^"],
+        ['spec.validations[4].expression', "Invalid value: \"variables.one == 'x'\": compilation failed: ERROR: <input>:1:15: found no matching overload for '_==_' applied to '(int, string)'\n | variables.one == 'x'\n | ..............^"],
+        ['spec.validations[5].expression', "Invalid value: \"request.userInfoz == null\": compilation failed: ERROR: <input>:1:8: undefined field 'userInfoz'\n | request.userInfoz == null\n | .......^"],
+        ['spec.validations[6].expression', "Invalid value: \"authorizer.foo()\": compilation failed: ERROR: <input>:1:15: undeclared reference to 'foo' (in container '')\n | authorizer.foo()\n | ..............^"],
+        ['spec.validations[7].expression', 'Invalid value: "object.spec.replicas": must evaluate to bool but got dyn'],
+        ['spec.auditAnnotations[0].valueExpression', 'Invalid value: "1": must evaluate to one of [string null_type] but got int'],
+      ]);
+      expect(await raw('validatingadmissionpolicies')).to.have.nested.property('items').that.satisfies((items: Json[]) => !items.some((p) => p.metadata.name === 'uncompiled'));
+    });
+
+    it('stores the policies users write, and compiles them again on update', async () => {
+      await cluster.kubectlOk(
+        ['create', '-f', '-'],
+        `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: compiled}
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+  matchConditions:
+  - {name: not-system, expression: "!request.userInfo.username.startsWith('system:')"}
+  variables:
+  - {name: limit, expression: "int(params.data.limit)"}
+  - {name: foo, expression: "1"}
+  - {name: overLimit, expression: "object.spec.replicas > variables.limit"}
+  validations:
+  - expression: "object.spec.replicas <= 5"
+    messageExpression: "'replicas: ' + string(object.spec.replicas)"
+  - expression: "has(object.metadata.labels) && 'env' in object.metadata.labels"
+  - expression: "variables.foo == 1 && !variables.overLimit"
+  - expression: "oldObject == null || object.spec.selector == oldObject.spec.selector"
+  - expression: "object.spec.template.spec.containers.all(c, c.image.startsWith('registry.example.com/'))"
+  - expression: "namespaceObject.metadata.name != 'kube-system' && request.operation in ['CREATE', 'UPDATE']"
+  - expression: "authorizer.group('apps').resource('deployments').namespace(request.namespace).check('scale').allowed() || authorizer.requestResource.check('get').reason() == ''"
+  - expression: "object.?spec.?replicas.orValue(1) > 0 && quantity('1Gi').isGreaterThan(quantity('1Mi')) && ip('10.0.0.1').family() == 4"
+  auditAnnotations:
+  - {key: replicas, valueExpression: "string(object.spec.replicas)"}
+  - {key: none, valueExpression: "null"}
+`,
+      );
+      expect((await raw('validatingadmissionpolicies/compiled')).spec.validations).to.have.length(8);
+      const status = await expectStatus(
+        admission.patchValidatingAdmissionPolicy({
+          name: 'compiled',
+          body: [
+            { op: 'replace', path: '/spec/validations/0/expression', value: 'object.spec.replicas <=' },
+            { op: 'replace', path: '/spec/auditAnnotations/0/valueExpression', value: 'object.spec.replicas' },
+          ],
+        }),
+        422,
+        'Invalid',
+      );
+      expectCauses(status.details.causes, [
+        ['spec.validations[0].expression', syntaxError('object.spec.replicas <=', 24)],
+        ['spec.auditAnnotations[0].valueExpression', 'Invalid value: "object.spec.replicas": must evaluate to one of [string null_type] but got dyn'],
+      ]);
+    });
+  });
+
   it('prints the real columns', async () => {
     clock.advance(9000);
     expect(await kubectl(['get', 'validatingwebhookconfigurations', 'vw'])).to.equal('NAME   WEBHOOKS   AGE\nvw     1          9s\n');

@@ -1,7 +1,8 @@
 // The CEL environment of x-kubernetes-validations: @marcbachmann/cel-js (CEL with macros, optional
 // types and the strings extension) plus Kubernetes' own libraries as CRDs use them: lists, regex, url,
 // quantity (server/quantity.ts), ip/cidr and format. Two environments exist, differing in how oldSelf is declared
-// (a plain value, or an optional one for rules with optionalOldSelf).
+// (a plain value, or an optional one for rules with optionalOldSelf). Admission policies compile on
+// the same libraries (server/admission/policy-expressions.ts).
 
 import { isIP } from 'node:net';
 import type { Environment } from '@marcbachmann/cel-js';
@@ -289,12 +290,17 @@ function register(env: Environment): Environment {
 
 const limits = { maxAstNodes: 10_000, maxDepth: 250, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 };
 
+/** A new environment with the Kubernetes libraries; CRD rules allow mixed list and map literals, admission policies do not. */
+export function kubernetesCelEnvironment(options: { homogeneousAggregateLiterals: boolean; unlistedVariablesAreDyn?: boolean }): Environment {
+  return register(new (celLibrary().Environment)({ enableOptionalTypes: true, limits, ...options }));
+}
+
 let environments: { plain: Environment; optionalOldSelf: Environment } | undefined;
 
 /** The two environments, built once per process. */
 export function celEnvironments(): { plain: Environment; optionalOldSelf: Environment } {
   if (!environments) {
-    const base = () => register(new (celLibrary().Environment)({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits }));
+    const base = () => kubernetesCelEnvironment({ homogeneousAggregateLiterals: false });
     environments = {
       plain: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'dyn'),
       optionalOldSelf: base().registerVariable('self', 'dyn').registerVariable('oldSelf', 'optional<dyn>'),

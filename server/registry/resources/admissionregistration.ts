@@ -1,7 +1,9 @@
 // admissionregistration.k8s.io/v1: webhook configurations, ValidatingAdmissionPolicies and their
 // bindings, stored, defaulted and validated as kube-apiserver does (pkg/apis/admissionregistration).
-// kubemock calls no webhook and evaluates no policy yet, and does not compile policy CEL.
+// A policy's CEL expressions are compiled when it is written; kubemock calls no webhook and evaluates no
+// policy yet.
 
+import { policyCompilationErrors } from '../../admission/policy-expressions.js';
 import { field, type FieldError } from '../../errors.js';
 import type { KubeObject } from '../../store/types.js';
 import type { ResourceDefinition } from '../types.js';
@@ -193,9 +195,7 @@ export const validatingadmissionpolicies = define({
       const out = supported(spec.failurePolicy, 'spec.failurePolicy', ['Fail', 'Ignore']);
       if (!isObject(spec.matchConstraints)) out.push(field.required('spec.matchConstraints'));
       else out.push(...validateMatchResources(spec.matchConstraints, 'spec.matchConstraints'));
-      list(spec.validations).forEach((validation, i) => {
-        if (!validation?.expression) out.push(field.required(`spec.validations[${i}].expression`, 'expression is not specified'));
-      });
+      out.push(...policyCompilationErrors(spec));
       return out;
     },
   },

@@ -53,6 +53,28 @@ const gauges = JSON.stringify({
   },
 });
 
+/** A status subresource in both versions; only v2's status schema caps level at 2. */
+const dials = JSON.stringify({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'dials.check.kubemock.dev' },
+  spec: {
+    group: 'check.kubemock.dev',
+    scope: 'Namespaced',
+    names: { plural: 'dials', singular: 'dial', kind: 'Dial' },
+    versions: [
+      { name: 'v1', level: {} },
+      { name: 'v2', level: { maximum: 2 } },
+    ].map(({ name, level }) => ({
+      name,
+      served: true,
+      storage: name === 'v1',
+      subresources: { status: {} },
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } }, status: { type: 'object', properties: { level: { type: 'integer', ...level } } } } } },
+    })),
+  },
+});
+
 const v1Rule = { field: 'spec', message: 'Invalid value: "object": v1 forbids size 3' };
 const v2Rule = { field: 'spec', message: 'Invalid value: "object": v2 forbids label bad' };
 const v2Maximum = (size: number) => ({ field: 'spec.size', message: `Invalid value: ${size}: spec.size in body should be less than or equal to 5` });
@@ -86,7 +108,8 @@ describe('Validating custom resources in the version they are written in', () =>
     cluster = await startCluster();
     custom = cluster.kubeconfig.makeApiClient(k8s.CustomObjectsApi);
     await cluster.kubectlOk(['apply', '-f', '-'], gauges);
-    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd/gauges.check.kubemock.dev', '--timeout=5s']);
+    await cluster.kubectlOk(['apply', '-f', '-'], dials);
+    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd/gauges.check.kubemock.dev', 'crd/dials.check.kubemock.dev', '--timeout=5s']);
   });
   after(() => cluster.stop());
 
@@ -135,6 +158,19 @@ describe('Validating custom resources in the version they are written in', () =>
     // size 7 breaks v2's maximum but is unchanged, so the update passes; changing it does not.
     expect(await patch('v2', 'ratcheted', { label: 'ok' })).to.deep.equal({ spec: { label: 'ok', size: 7 } });
     expect(await patch('v2', 'ratcheted', { size: 8 })).to.deep.equal({ message: 'Gauge.check.kubemock.dev "ratcheted" is invalid: spec.size: Invalid value: 8: spec.size in body should be less than or equal to 5', causes: [v2Maximum(8)] });
+  });
+
+  it("checks a /status write with that version's status schema, naming fields from status in messages", async () => {
+    const dial = { group: 'check.kubemock.dev', namespace: 'default', plural: 'dials', name: 'dial' };
+    await custom.createNamespacedCustomObject({ ...dial, version: 'v2', body: { apiVersion: 'check.kubemock.dev/v2', kind: 'Dial', metadata: { name: 'dial' }, spec: { size: 1 } } });
+    const patchStatus = (version: string) => outcome(custom.patchNamespacedCustomObjectStatus({ ...dial, version, body: { status: { level: 4 } } }, mergePatch));
+    expect(await patchStatus('v2')).to.deep.equal({
+      message: 'Dial.check.kubemock.dev "dial" is invalid: status.level: Invalid value: 4: level in body should be less than or equal to 2',
+      causes: [{ field: 'status.level', message: 'Invalid value: 4: level in body should be less than or equal to 2' }],
+    });
+    expect(await patchStatus('v1')).to.deep.equal({ spec: { size: 1 } });
+    const read: any = await custom.getNamespacedCustomObject({ ...dial, version: 'v1' });
+    expect(read.status).to.deep.equal({ level: 4 });
   });
 
   it('checks server-side apply in the version applied to', async () => {

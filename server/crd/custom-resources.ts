@@ -224,7 +224,7 @@ function crStrategy(crd: CustomResourceDefinition, version: CustomResourceDefini
     strategy.validateStatus = (object, old, context) => {
       const typeProblems = typeMetaProblems(object, kind, gv);
       if (typeProblems.length) return typeProblems;
-      const problems = object.status !== undefined && statusValidator ? statusValidator.validate(object.status, 'status') : [];
+      const problems = object.status !== undefined && statusValidator ? statusValidator.validate(object.status, 'status', '') : [];
       if (scalePaths) problems.push(...scaleProblems(object, { status: scalePaths.status, selector: scalePaths.selector }));
       if (withRules && statusSchema && !blocking(problems)) problems.push(...rulesOutcome(validateRules(statusSchema, object.status, old.status, 'status'), context));
       return problems;

@@ -90,7 +90,8 @@ function resolvePointer(root: unknown, pointer: string, base: string): { path: s
 
 function fieldErrorOf(error: ErrorObject, root: unknown, base: string, rootName: string, schemaAt: (pointer: string) => AjvSchema | undefined): FieldError | undefined {
   const { path, value } = resolvePointer(root, error.instancePath, base);
-  const name = path || rootName;
+  // Messages name the field from the value checked (`level in body` for status.level of a status check).
+  const name = (base ? resolvePointer(root, error.instancePath, '').path : path) || rootName;
   const params = error.params as Record<string, any>;
   const invalid = (detail: string) => field.invalid(path, value ?? '', detail);
   switch (error.keyword) {
@@ -193,7 +194,7 @@ function interpret(value: unknown, schema: AjvSchema, pointer: string, out: Erro
 export interface SchemaValidator {
   /**
    * Field errors for a value checked against the schema, paths starting at `base` (empty for the whole
-   * object); `rootName` names the value itself in messages ("." unless told).
+   * object); messages name fields from the value itself, which `rootName` names ("." unless told).
    */
   validate(value: unknown, base?: string, rootName?: string): FieldError[];
 }

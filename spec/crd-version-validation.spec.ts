@@ -9,71 +9,65 @@ import { startCluster, type TestCluster } from './support/cluster.js';
 
 type Json = Record<string, any>;
 
+/** A namespaced CRD of the check.kubemock.dev group; v1 is its storage version. */
+function definition(kind: string, versions: Json[]): string {
+  const plural = `${kind.toLowerCase()}s`;
+  return JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.check.kubemock.dev` },
+    spec: { group: 'check.kubemock.dev', scope: 'Namespaced', names: { plural, singular: kind.toLowerCase(), kind }, versions },
+  });
+}
+
 /** v1 (storage) refuses size 3 with a rule; v2 caps size at 5 and refuses label "bad" with a rule. */
-const gauges = JSON.stringify({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'gauges.check.kubemock.dev' },
-  spec: {
-    group: 'check.kubemock.dev',
-    scope: 'Namespaced',
-    names: { plural: 'gauges', singular: 'gauge', kind: 'Gauge' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.size != 3', message: 'v1 forbids size 3' }], properties: { size: { type: 'integer' }, label: { type: 'string' } } },
-            },
-          },
+const gauges = definition('Gauge', [
+  {
+    name: 'v1',
+    served: true,
+    storage: true,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: {
+          spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.size != 3', message: 'v1 forbids size 3' }], properties: { size: { type: 'integer' }, label: { type: 'string' } } },
         },
       },
-      {
-        name: 'v2',
-        served: true,
-        storage: false,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: {
-                type: 'object',
-                'x-kubernetes-validations': [{ rule: "!has(self.label) || self.label != 'bad'", message: 'v2 forbids label bad' }],
-                properties: { size: { type: 'integer', maximum: 5 }, label: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
-    ],
+    },
   },
-});
+  {
+    name: 'v2',
+    served: true,
+    storage: false,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            'x-kubernetes-validations': [{ rule: "!has(self.label) || self.label != 'bad'", message: 'v2 forbids label bad' }],
+            properties: { size: { type: 'integer', maximum: 5 }, label: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+]);
 
 /** A status subresource in both versions; only v2's status schema caps level at 2. */
-const dials = JSON.stringify({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'dials.check.kubemock.dev' },
-  spec: {
-    group: 'check.kubemock.dev',
-    scope: 'Namespaced',
-    names: { plural: 'dials', singular: 'dial', kind: 'Dial' },
-    versions: [
-      { name: 'v1', level: {} },
-      { name: 'v2', level: { maximum: 2 } },
-    ].map(({ name, level }) => ({
-      name,
-      served: true,
-      storage: name === 'v1',
-      subresources: { status: {} },
-      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } }, status: { type: 'object', properties: { level: { type: 'integer', ...level } } } } } },
-    })),
-  },
-});
+const dials = definition(
+  'Dial',
+  [
+    { name: 'v1', level: {} },
+    { name: 'v2', level: { maximum: 2 } },
+  ].map(({ name, level }) => ({
+    name,
+    served: true,
+    storage: name === 'v1',
+    subresources: { status: {} },
+    schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } }, status: { type: 'object', properties: { level: { type: 'integer', ...level } } } } } },
+  })),
+);
 
 const v1Rule = { field: 'spec', message: 'Invalid value: "object": v1 forbids size 3' };
 const v2Rule = { field: 'spec', message: 'Invalid value: "object": v2 forbids label bad' };

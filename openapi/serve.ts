@@ -47,8 +47,8 @@ function sendJson(ctx: KubeContext, json: string, etag: string): void {
 export function openApiHandlers(registry: Registry, clock: Clock) {
   return {
     async index(ctx: KubeContext): Promise<void> {
-      const { index } = openApiDocuments(registry);
-      sendJson(ctx, index.json, index.hash);
+      // kube-openapi writes the index without a Content-Type or ETag, so Go sniffs it as text.
+      sendBody(ctx, 200, openApiDocuments(registry).index.json, 'text/plain; charset=utf-8');
     },
 
     async groupVersion(ctx: KubeContext, key: string): Promise<void> {
@@ -77,7 +77,6 @@ export function openApiHandlers(registry: Registry, clock: Clock) {
       const representation = negotiate(ctx, true);
       if (!representation) return notAcceptable(ctx);
       const swagger = openApiDocuments(registry).swagger();
-      ctx.set('Cache-Control', 'no-cache, private');
       if (representation === 'json') return sendJson(ctx, swagger.json, swagger.hash);
       // Both representations carry the JSON's hash, as kube-openapi tags them.
       ctx.etag = swagger.hash;

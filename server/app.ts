@@ -10,6 +10,7 @@ import { health, healthChecks, version } from './handlers/health.js';
 import { pathNotFound } from './handlers/not-found.js';
 import { resourceRequests } from './handlers/resource.js';
 import { authn } from './middleware/authn.js';
+import { uncacheable } from './middleware/cache-control.js';
 import { statusErrors } from './middleware/errors.js';
 import { faults } from './middleware/faults.js';
 import { negotiation } from './middleware/negotiation.js';
@@ -67,6 +68,7 @@ export function createApp(services: Services, options: AppOptions): Koa<KubeStat
   app.use(requestId(services.clock));
   app.use(requestLog({ log: options.requests, registry: services.registry, sink: options.accessLog, warn: options.warn }));
   app.use(statusErrors(options.reportError ?? ((err) => console.error('kubemock internal error:', err))));
+  app.use(uncacheable);
   app.use(requestInfo);
   app.use(authn(services.credentials, options.plainHttp ?? false, options.clientCertificates));
   app.use(faults(options.faults, () => services.store.currentRevision));

@@ -39,8 +39,9 @@ describe('OpenAPI documents and field validation', () => {
     it('indexes every served group-version by the hash of its document', async () => {
       const response = await cluster.request('/openapi/v3');
       expect(response.status).to.equal(200);
-      expect(response.headers['content-type']).to.match(/^application\/json/);
-      expect(response.headers.etag).to.equal(`"${sha512(response.body)}"`);
+      // As kube-apiserver 1.32.13 answers it: written without a type (Go sniffs it as text) or ETag.
+      expect(response.headers['content-type']).to.equal('text/plain; charset=utf-8');
+      expect(response.headers.etag).to.equal(undefined);
       const paths = response.json().paths;
       expect(paths).to.include.keys('api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1');
       for (const [key, { serverRelativeURL }] of Object.entries<{ serverRelativeURL: string }>(paths)) {
@@ -66,7 +67,7 @@ describe('OpenAPI documents and field validation', () => {
 
       const plain = await cluster.request('/openapi/v3/apis/apps/v1');
       expect(plain.status).to.equal(200);
-      expect(plain.headers['cache-control']).to.equal(undefined);
+      expect(plain.headers['cache-control']).to.equal('no-cache, private');
       expect(plain.body).to.equal(current.body);
 
       const unchanged = await cluster.request(url, { headers: { 'If-None-Match': `"${hash}"` } });

@@ -87,6 +87,8 @@ function sendAggregated(ctx: KubeContext, version: string, groups: GroupEntry[])
   const json = JSON.stringify(body);
   // Clients revalidate aggregated discovery by ETag; it changes whenever a resource comes or goes.
   ctx.etag = createHash('sha512').update(json).digest('hex').toUpperCase();
+  ctx.set('Cache-Control', 'public');
+  ctx.vary('Accept');
   sendJson(ctx, 200, json, `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`);
   if (ctx.fresh) {
     ctx.status = 304;

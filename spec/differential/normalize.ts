@@ -1,6 +1,7 @@
 // What legitimately differs between two servers answering the same requests, replaced by
 // placeholders before anything is recorded or compared: uids, timestamps, resourceVersions and
-// continue tokens, generated names, allocated IPs and ports, OpenAPI hashes, Go pointer addresses.
+// continue tokens, generated names, allocated IPs and ports, OpenAPI hashes and ETags, Go pointer
+// addresses.
 
 type Json = Record<string, unknown>;
 
@@ -13,6 +14,8 @@ const embeddedResourceVersion = /(resourceVersion\\*"\s*:\s*\\*")\d+/g;
 const preconditionResourceVersions = /(ResourceVersion in the precondition \()\d+(\) does not match the ResourceVersion in record \()\d+/g;
 const tokenVolume = /kube-api-access-[a-z0-9]{5}/g;
 const openApiHash = /hash=[0-9A-F]{32,}/g;
+/** kube-apiserver's ETags for discovery and OpenAPI: a quoted SHA-512 of the body, in upper-case hex. */
+const sha512ETag = /^"[0-9A-F]{128}"$/;
 /** Go pointers in field errors that quote a struct (`TerminationGracePeriodSeconds:(*int64)(0xc000a1b2c8)`). */
 const pointerAddress = /\(0x[0-9a-f]+\)/g;
 const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -66,6 +69,7 @@ export class Normalizer {
       return out;
     }
     if ((key === 'resourceVersion' || key === 'continue') && typeof value === 'string' && value !== '') return `<${key}>`;
+    if (key === 'etag' && typeof value === 'string' && sha512ETag.test(value)) return '"<sha512>"';
     if (ipKeys.has(key) && typeof value === 'string' && ipv4.test(value)) return '<ip>';
     if (portKeys.has(key) && typeof value === 'number' && value > 0) return `<${key}>`;
     return typeof value === 'string' ? this.text(value) : value;
@@ -113,6 +117,11 @@ function read(value: unknown, segments: Array<string | number>): unknown {
 function remove(value: unknown, segments: Array<string | number>): void {
   if (value === null || typeof value !== 'object' || segments.length === 0) return;
   const [head, ...rest] = segments;
+  // Ignoring, `*` also spans an object's values: `properties.*.description`.
+  if (head === '*' && rest.length > 0) {
+    for (const item of Object.values(value)) remove(item, rest);
+    return;
+  }
   if (head === '*' && Array.isArray(value)) {
     for (const item of value) remove(item, rest);
     return;

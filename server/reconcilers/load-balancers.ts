@@ -13,7 +13,7 @@
 
 import { newestDefault } from '../admission/default-class.js';
 import { jsonEqual } from '../json.js';
-import { defaultIngressClassAnnotation, ingressClassAnnotation } from '../registry/resources/networking.js';
+import { ingressClassAnnotation, isDefaultIngressClass } from '../registry/resources/networking.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { controllerManagerIdentity, type ControllerDescriptor, type Identity } from './controller.js';
@@ -118,7 +118,7 @@ export const ingressAddressController: ControllerDescriptor = {
     const client = env.client(ingressControllerIdentity);
     const everyIngress = () => client.list('networking.k8s.io/ingresses').map((i) => i.key);
     const defaultClassName = () =>
-      newestDefault(client.list('networking.k8s.io/ingressclasses').map((c) => c.object).filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true'))?.metadata.name;
+      newestDefault(client.list('networking.k8s.io/ingressclasses').map((c) => c.object).filter(isDefaultIngressClass))?.metadata.name;
     const served = (ingress: KubeObject, defaultClass: string | undefined): boolean => {
       if (!defaultClass || ingress.metadata.deletionTimestamp) return false;
       return (specOf(ingress).ingressClassName ?? ingress.metadata.annotations?.[ingressClassAnnotation]) === defaultClass;

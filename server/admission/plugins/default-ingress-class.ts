@@ -2,7 +2,7 @@
 // a class, by field or by the old annotation, gets the default IngressClass; with several defaults
 // the newest wins, ties going to the first name.
 
-import { defaultIngressClassAnnotation, ingressClassAnnotation } from '../../registry/resources/networking.js';
+import { ingressClassAnnotation, isDefaultIngressClass } from '../../registry/resources/networking.js';
 import { newestDefault } from '../default-class.js';
 import type { AdmissionPlugin } from '../types.js';
 
@@ -18,7 +18,7 @@ export const defaultIngressClass: AdmissionPlugin = {
     const spec = (ingress.spec ??= {}) as Json;
     if (spec.ingressClassName !== undefined && spec.ingressClassName !== null) return;
     if (ingress.metadata.annotations?.[ingressClassAnnotation] !== undefined) return;
-    const chosen = newestDefault(cluster.list('networking.k8s.io/ingressclasses').filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true'));
+    const chosen = newestDefault(cluster.list('networking.k8s.io/ingressclasses').filter(isDefaultIngressClass));
     if (chosen) spec.ingressClassName = chosen.metadata.name;
   },
 };

@@ -33,7 +33,12 @@ function isSet(value: unknown): boolean {
 /** The annotation that named an Ingress's class before spec.ingressClassName existed. */
 export const ingressClassAnnotation = 'kubernetes.io/ingress.class';
 /** The annotation that makes an IngressClass the default for Ingresses that name none. */
-export const defaultIngressClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
+const defaultIngressClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
+
+/** Whether an IngressClass is marked as the default one. */
+export function isDefaultIngressClass(o: KubeObject): boolean {
+  return o.metadata.annotations?.[defaultIngressClassAnnotation] === 'true';
+}
 
 const specChanged = (object: KubeObject, old: KubeObject) => !jsonEqual(object.spec, old.spec);
 

@@ -5,6 +5,7 @@
 // by class; every other namespaced resource counts as `count/<resource>.<group>`. The resource
 // quota controller sums these over a namespace; the ResourceQuota admission plugin adds one write's.
 
+import { podTotal } from '../pod-totals.js';
 import { Quantity } from '../quantity.js';
 import type { ResourceDefinition } from '../registry/types.js';
 import type { KubeObject } from '../store/types.js';
@@ -34,25 +35,9 @@ export function listOf(resources: Json | undefined): ResourceList {
   return out;
 }
 
-/** resourcehelper.PodRequests or PodLimits: containers and sidecars summed, the init containers' peak, the overhead. */
+/** resourcehelper.PodRequests or PodLimits: the pod's total, then the overhead. */
 function podResources(spec: Json, kind: 'requests' | 'limits'): ResourceList {
-  const total: ResourceList = new Map();
-  for (const c of spec.containers ?? []) addInto(total, listOf(c?.resources?.[kind]));
-  const sidecars: ResourceList = new Map();
-  const initPeak: ResourceList = new Map();
-  for (const c of spec.initContainers ?? []) {
-    const own = listOf(c?.resources?.[kind]);
-    if (c?.restartPolicy === 'Always') {
-      addInto(sidecars, own);
-      maxInto(initPeak, sidecars);
-    } else {
-      const running = new Map(sidecars);
-      addInto(running, own);
-      maxInto(initPeak, running);
-    }
-  }
-  addInto(total, sidecars);
-  maxInto(total, initPeak);
+  const total = podTotal(spec, { of: (c) => listOf(c?.resources?.[kind]), add: addInto, max: maxInto });
   const overhead = listOf(spec.overhead);
   if (kind === 'requests') addInto(total, overhead);
   else for (const [name, value] of overhead) if (total.has(name)) total.set(name, total.get(name)!.add(value));

@@ -4,6 +4,7 @@
 // by min, max and maxLimitRequestRatio, and claims' storage requests by min and max.
 // Pods are seen on create only, claims on create and update; an object being deleted is let be.
 
+import { podTotal } from '../../pod-totals.js';
 import { Quantity } from '../../quantity.js';
 import type { KubeObject } from '../../store/types.js';
 import { admissionForbidden, type AdmissionPlugin } from '../types.js';
@@ -139,29 +140,9 @@ function max(into: ResourceList, from: ResourceList): void {
   }
 }
 
-/** podRequests / podLimits: the containers' sum, or the largest init container if more, counting sidecars throughout. */
-function podTotal(pod: KubeObject, key: 'requests' | 'limits'): ResourceList {
-  const spec = pod.spec as Json | undefined;
-  const of = (c: Json) => resourceList(c?.resources?.[key]);
-  const total: ResourceList = new Map();
-  for (const container of Array.isArray(spec?.containers) ? spec.containers : []) add(total, of(container));
-  const sidecars: ResourceList = new Map();
-  const initPeak: ResourceList = new Map();
-  for (const container of Array.isArray(spec?.initContainers) ? spec.initContainers : []) {
-    let during: ResourceList;
-    if (container?.restartPolicy === 'Always') {
-      add(total, of(container));
-      add(sidecars, of(container));
-      during = sidecars;
-    } else {
-      during = new Map();
-      add(during, of(container));
-      add(during, sidecars);
-    }
-    max(initPeak, during);
-  }
-  max(total, initPeak);
-  return total;
+/** podRequests / podLimits as LimitRanger counts them: no overhead. */
+function podTotalOf(pod: KubeObject, key: 'requests' | 'limits'): ResourceList {
+  return podTotal(pod.spec as Json | undefined, { of: (c) => resourceList(c?.resources?.[key]), add, max });
 }
 
 function podViolations(pod: KubeObject, limitRange: KubeObject): string[] {
@@ -172,7 +153,7 @@ function podViolations(pod: KubeObject, limitRange: KubeObject): string[] {
         out.push(...bounds(item, 'Container', resourceList(container.resources?.requests), resourceList(container.resources?.limits)));
       }
     }
-    if (item.type === 'Pod') out.push(...bounds(item, 'Pod', podTotal(pod, 'requests'), podTotal(pod, 'limits')));
+    if (item.type === 'Pod') out.push(...bounds(item, 'Pod', podTotalOf(pod, 'requests'), podTotalOf(pod, 'limits')));
   }
   return out;
 }

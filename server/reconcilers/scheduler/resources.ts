@@ -1,6 +1,7 @@
 // What a pod asks of a node (resource helpers' PodRequests): the larger of its containers' sum and
 // what any init container needs while it runs, sidecars included, plus the pod overhead.
 
+import { podTotal } from '../../pod-totals.js';
 import { QuantityError, resourceAmount } from '../../quantity.js';
 
 type Json = Record<string, any>;
@@ -33,25 +34,8 @@ function maxInto(into: Amounts, from: Amounts): void {
 }
 
 export function podRequests(spec: Json | undefined): Amounts {
-  const total: Amounts = new Map();
-  for (const c of spec?.containers ?? []) add(total, containerRequests(c));
-  const sidecars: Amounts = new Map();
-  const initPeak: Amounts = new Map();
-  for (const c of spec?.initContainers ?? []) {
-    const requests = containerRequests(c);
-    if (c?.restartPolicy === 'Always') {
-      add(sidecars, requests);
-      maxInto(initPeak, sidecars);
-    } else {
-      const running = new Map(sidecars);
-      add(running, requests);
-      maxInto(initPeak, running);
-    }
-  }
-  add(total, sidecars);
-  maxInto(total, initPeak);
-  const overhead: Amounts = containerRequests({ resources: { requests: spec?.overhead } });
-  add(total, overhead);
+  const total = podTotal(spec, { of: containerRequests, add, max: maxInto });
+  add(total, containerRequests({ resources: { requests: spec?.overhead } }));
   return total;
 }
 

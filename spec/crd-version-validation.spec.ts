@@ -1,7 +1,9 @@
 // Custom resources written through a version that is not the storage version (conversion strategy
 // None) are validated with that version's schema and x-kubernetes-validations rules only: the
-// storage version's rules do not apply to them. Every expected answer below was captured from
-// kube-apiserver 1.32.13 with the same CRD and requests.
+// storage version's rules do not apply to them, and fields only that version declares are checked
+// and owned before conversion drops them. Updates are compared with the old object as it is read,
+// defaults on read included. Every expected answer below was captured from kube-apiserver 1.32.13
+// with the same CRDs and requests.
 
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
@@ -69,6 +71,32 @@ const dials = definition(
   })),
 );
 
+/** Only v2 declares extra (at most 5, never 4) and tier (defaulted): conversion to v1 drops both. */
+const knobs = definition('Knob', [
+  { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } },
+  {
+    name: 'v2',
+    served: true,
+    storage: false,
+    schema: {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            'x-kubernetes-validations': [{ rule: '!has(self.extra) || self.extra != 4', message: 'v2 forbids extra 4' }],
+            properties: { size: { type: 'integer' }, extra: { type: 'integer', maximum: 5 }, tier: { type: 'string', default: 'gold' } },
+          },
+        },
+      },
+    },
+  },
+]);
+
+/** One version; `mode` gains a default once objects exist. */
+const lamp = (mode: Json) =>
+  definition('Lamp', [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' }, mode } } } } } }]);
+
 const v1Rule = { field: 'spec', message: 'Invalid value: "object": v1 forbids size 3' };
 const v2Rule = { field: 'spec', message: 'Invalid value: "object": v2 forbids label bad' };
 const v2Maximum = (size: number) => ({ field: 'spec.size', message: `Invalid value: ${size}: spec.size in body should be less than or equal to 5` });
@@ -103,7 +131,10 @@ describe('Validating custom resources in the version they are written in', () =>
     custom = cluster.kubeconfig.makeApiClient(k8s.CustomObjectsApi);
     await cluster.kubectlOk(['apply', '-f', '-'], gauges);
     await cluster.kubectlOk(['apply', '-f', '-'], dials);
-    await cluster.kubectlOk(['wait', '--for=condition=Established', 'crd/gauges.check.kubemock.dev', 'crd/dials.check.kubemock.dev', '--timeout=5s']);
+    await cluster.kubectlOk(['apply', '-f', '-'], knobs);
+    await cluster.kubectlOk(['apply', '-f', '-'], lamp({ type: 'string' }));
+    const crds = ['gauges', 'dials', 'knobs', 'lamps'].map((plural) => `crd/${plural}.check.kubemock.dev`);
+    await cluster.kubectlOk(['wait', '--for=condition=Established', ...crds, '--timeout=5s']);
   });
   after(() => cluster.stop());
 
@@ -171,5 +202,57 @@ describe('Validating custom resources in the version they are written in', () =>
     const applied = await cluster.kubectl(['apply', '--server-side', '--field-manager=spec', '-f', '-'], JSON.stringify(body('v2', 'applied', { size: 6 })));
     expect(applied.code).to.equal(1);
     expect(applied.stderr.trim()).to.equal('The Gauge "applied" is invalid: spec.size: Invalid value: 6: spec.size in body should be less than or equal to 5');
+  });
+
+  describe('fields only the written version declares', () => {
+    const knob = { group: 'check.kubemock.dev', namespace: 'default', plural: 'knobs' };
+    const knobBody = (version: string, name: string, spec: Json) => ({ apiVersion: `check.kubemock.dev/${version}`, kind: 'Knob', metadata: { name }, spec });
+    const extraMaximum = { field: 'spec.extra', message: 'Invalid value: 9: spec.extra in body should be less than or equal to 5' };
+    const extraRule = { field: 'spec', message: 'Invalid value: "object": v2 forbids extra 4' };
+    const invalid = (name: string, cause: { field: string; message: string }) => ({ message: `Knob.check.kubemock.dev "${name}" is invalid: ${cause.field}: ${cause.message}`, causes: [cause] });
+    const createKnob = (version: string, name: string, spec: Json) =>
+      outcome(custom.createNamespacedCustomObject({ ...knob, version, fieldManager: 'creator', body: knobBody(version, name, spec) }));
+    const patchKnob = (name: string, spec: Json) => outcome(custom.patchNamespacedCustomObject({ ...knob, version: 'v2', name, fieldManager: 'patcher', body: { spec } }, mergePatch));
+
+    it("are checked against that version's schema and rules before conversion drops them", async () => {
+      expect(await createKnob('v2', 'over', { size: 1, extra: 9 })).to.deep.equal(invalid('over', extraMaximum));
+      expect(await createKnob('v2', 'four', { size: 1, extra: 4 })).to.deep.equal(invalid('four', extraRule));
+      expect(await createKnob('v1', 'in-v1', { size: 1, extra: 9 })).to.deep.equal({ spec: { size: 1 } });
+      expect(await patchKnob('in-v1', { extra: 9 })).to.deep.equal(invalid('in-v1', extraMaximum));
+      expect(await patchKnob('in-v1', { extra: 4 })).to.deep.equal(invalid('in-v1', extraRule));
+      const current: any = await custom.getNamespacedCustomObject({ ...knob, version: 'v2', name: 'in-v1' });
+      expect(await outcome(custom.replaceNamespacedCustomObject({ ...knob, version: 'v2', name: 'in-v1', body: { ...current, spec: { size: 1, extra: 9 } } }))).to.deep.equal(invalid('in-v1', extraMaximum));
+      const applied = await cluster.kubectl(['apply', '--server-side', '--field-manager=spec', '-f', '-'], JSON.stringify(knobBody('v2', 'applied', { size: 6, extra: 9 })));
+      expect([applied.code, applied.stderr.trim()]).to.deep.equal([1, 'The Knob "applied" is invalid: spec.extra: Invalid value: 9: spec.extra in body should be less than or equal to 5']);
+    });
+
+    it('are owned by their writer and counted in the generation, though conversion drops them', async () => {
+      const created: any = await custom.createNamespacedCustomObject({ ...knob, version: 'v2', fieldManager: 'creator', body: knobBody('v2', 'owned', { size: 1, extra: 2 }) });
+      expect(created.spec).to.deep.equal({ size: 1 });
+      expect(created.metadata.managedFields.map((m: Json) => [m.manager, m.apiVersion, m.fieldsV1])).to.deep.equal([
+        ['creator', 'check.kubemock.dev/v2', { 'f:spec': { '.': {}, 'f:extra': {}, 'f:size': {}, 'f:tier': {} } }],
+      ]);
+      // The old object read in v2 has neither extra nor tier, so every write through v2 changes it.
+      const patched: any = await custom.patchNamespacedCustomObject({ ...knob, version: 'v2', name: 'owned', fieldManager: 'creator', body: { spec: { extra: 3 } } }, mergePatch);
+      expect([patched.spec, patched.metadata.generation]).to.deep.equal([{ size: 1 }, 2]);
+    });
+  });
+
+  describe('a default the storage version gained after the object was written', () => {
+    const lampApi = { group: 'check.kubemock.dev', namespace: 'default', plural: 'lamps', version: 'v1' };
+    const read = (object: any) => ({ spec: object.spec, generation: object.metadata.generation, owners: object.metadata.managedFields.map((m: Json) => [m.manager, m.fieldsV1]) });
+
+    it('is owned by nobody and changes no generation, as the old object is compared as read', async () => {
+      await custom.createNamespacedCustomObject({ ...lampApi, fieldManager: 'creator', body: { apiVersion: 'check.kubemock.dev/v1', kind: 'Lamp', metadata: { name: 'lamp' }, spec: { size: 1 } } });
+      await cluster.kubectlOk(['apply', '-f', '-'], lamp({ type: 'string', default: 'dim' }));
+      const current: any = await custom.getNamespacedCustomObject({ ...lampApi, name: 'lamp' });
+      expect(current.spec).to.deep.equal({ mode: 'dim', size: 1 });
+      // Sending back what was read changes nothing but the stored bytes: the generation stays, nobody owns mode.
+      const same: any = await custom.patchNamespacedCustomObject({ ...lampApi, name: 'lamp', fieldManager: 'idle', body: { spec: { size: 1 } } }, mergePatch);
+      expect(read(same)).to.deep.equal({ spec: { mode: 'dim', size: 1 }, generation: 1, owners: [['creator', { 'f:spec': { '.': {}, 'f:size': {} } }]] });
+      const replaced: any = await custom.replaceNamespacedCustomObject({ ...lampApi, name: 'lamp', fieldManager: 'replacer', body: { ...same, spec: { mode: 'dim', size: 2 } } });
+      expect(read(replaced).generation).to.equal(2);
+      expect(read(replaced).owners[1]).to.deep.equal(['replacer', { 'f:spec': { 'f:size': {} } }]);
+    });
   });
 });

@@ -280,14 +280,12 @@ export function customResourceDefinition(crd: CustomResourceDefinition, version:
           version: storage.name,
           kind: names.kind,
           plural: names.plural,
-          // Each served version is its own REST storage on kube-apiserver, with its own validator.
-          validatedInOwnVersion: true,
-          // A write is decoded in its own version (pruned, defaulted) before it is converted.
+          // Each served version is its own REST storage on kube-apiserver, with its own decoding
+          // (pruning, defaults) and validator: a write is converted once it has passed them.
+          writtenInOwnVersion: true,
           toStorage: (object) => {
             convertible(version.name);
-            prune(object, version.schema?.openAPIV3Schema, true);
-            applyDefaults(object, version.schema?.openAPIV3Schema);
-            return { ...object, apiVersion: `${group}/${storage.name}` };
+            return { ...structuredClone(object), apiVersion: `${group}/${storage.name}` };
           },
           // A converted object is pruned to the schema of the version it is read in.
           fromStorage: (object) => {

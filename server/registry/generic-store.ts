@@ -360,16 +360,10 @@ export class GenericStore {
   }
 
   /**
-   * Checks an object; `old` is given for updates, `subresource` for writes to one (their own rules
-   * replace the update's). A write through a `view` whose storage says so is checked by the view's
-   * strategy, on the object and the old one as that version reads them (custom resources: that
-   * version's schema and rules, not the storage version's).
+   * Checks an object of `def`; `old` is given for updates, `subresource` for writes to one (their own
+   * rules replace the update's).
    */
-  private validate(storage: ResourceDefinition, context: StrategyContext, stored: KubeObject, storedOld?: KubeObject, subresource?: string, view: ResourceDefinition = storage): void {
-    const inView = view.storedAs?.validatedInOwnVersion === true;
-    const def = inView ? view : storage;
-    const object = inView ? view.storedAs!.fromStorage(stored) : stored;
-    const old = inView && storedOld ? fromStorage(view, storedOld) : storedOld;
+  private validate(def: ResourceDefinition, context: StrategyContext, object: KubeObject, old?: KubeObject, subresource?: string): void {
     const problems: FieldError[] = validateObjectMeta(object.metadata, def.namespaced, def.strategy.nameCheck, !def.strategy.genericObjectMeta);
     const statusOnly = old && subresource === 'status' && def.strategy.validateStatus;
     problems.push(...((statusOnly ? def.strategy.validateStatus?.(object, old, context) : def.strategy.validate?.(object, old, context)) ?? []));
@@ -398,9 +392,10 @@ export class GenericStore {
     if (storage.strategy.untracked) return [];
     if (options.managedFields) return options.managedFields;
     // A write through another version is owned in that version, as its fields read there (autoscaling/v1).
-    const def = view.storedAs ? view : storage;
-    const object = view.storedAs ? view.storedAs.fromStorage(stored) : stored;
-    const old = view.storedAs && storedOld ? view.storedAs.fromStorage(storedOld) : storedOld;
+    const converted = view !== storage && view.storedAs;
+    const def = converted ? view : storage;
+    const object = converted ? converted.fromStorage(stored) : stored;
+    const old = converted && storedOld ? converted.fromStorage(storedOld) : storedOld;
     const node = schemaNode(def);
     const scope = { subresource: options.subresource, statusIsSubresource: def.subresources.some((s) => s.name === 'status') };
     // Only the fields the writer can own are decoded: a status write decodes no spec.
@@ -428,9 +423,33 @@ export class GenericStore {
     return { def: this.findDefinition(resourceKey(def))!, body: converted };
   }
 
+  /**
+   * The definition a write through `view` is made in, with its body. A version that validates its own
+   * writes (custom resources: each served version is its own REST storage on kube-apiserver) decodes,
+   * defaults, owns and validates the object in its own form; `storedForm` converts it at the end.
+   * Other versions are converted to their storage first.
+   */
+  private writtenIn(view: ResourceDefinition, body: unknown): { def: ResourceDefinition; body: unknown } {
+    return view.storedAs?.writtenInOwnVersion ? { def: view, body } : this.asStored(view, body);
+  }
+
+  /** A write made in `def` as its storage keeps it: converted, then decoded as the storage version decodes (pruned, defaulted). */
+  private storedForm(def: ResourceDefinition, object: KubeObject): { def: ResourceDefinition; object: KubeObject } {
+    if (!def.storedAs) return { def, object };
+    const storage = this.findDefinition(resourceKey(def))!;
+    const converted = def.storedAs.toStorage(object);
+    storage.strategy.decode?.(converted);
+    return { def: storage, object: converted };
+  }
+
+  /** A stored object as a write in `def` starts from: as that version reads it, defaults on read included. */
+  private oldInWriteVersion(def: ResourceDefinition, existing: StoredObject): KubeObject {
+    return def.storedAs || def.strategy.readDefaults ? fromStorage(def, existing.object) : existing.object;
+  }
+
   create(view: ResourceDefinition, namespace: string, body: unknown, options: WriteOptions = {}): ObjectResult {
-    const { def, body: stored } = this.asStored(view, body);
-    const input = this.checkBody(def, stored);
+    const { def, body: written } = this.writtenIn(view, body);
+    const input = this.checkBody(def, written);
     canonicalQuantities(def, input);
     const meta = input.metadata;
     if (def.namespaced) {
@@ -474,7 +493,7 @@ export class GenericStore {
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
     strategy.prepareForCreate?.(object, context);
-    this.validate(def, context, object, undefined, undefined, view);
+    this.validate(def, context, object);
     for (const warning of strategy.warningsOnCreate?.(object) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
 
@@ -487,10 +506,11 @@ export class GenericStore {
       meta.name = generateName(meta.generateName!);
     }
 
-    const written = this.asGoWrites(def, object);
+    const storage = this.storedForm(def, object);
+    const goWritten = this.asGoWrites(storage.def, storage.object);
     // A placeholder keeps resourceVersion in its ObjectMeta place; the store fills it in.
-    written.metadata.resourceVersion = '';
-    const final = canonical(def, written);
+    goWritten.metadata.resourceVersion = '';
+    const final = canonical(storage.def, goWritten);
     if (options.dryRun) {
       delete final.metadata.resourceVersion;
       return result(final);
@@ -502,8 +522,8 @@ export class GenericStore {
   update(view: ResourceDefinition, namespace: string, name: string, body: unknown, options: WriteOptions = {}): { result: ObjectResult; created: boolean } {
     const replaced = this.find(view, namespace, name);
     if (replaced) readInRequestVersion(view, replaced);
-    const { def, body: stored } = this.asStored(view, body);
-    const input = this.checkBody(def, stored);
+    const { def, body: written } = this.writtenIn(view, body);
+    const input = this.checkBody(def, written);
     const meta = input.metadata;
     // The namespace first, then the name, as kube-apiserver's update handler checks them.
     if (def.namespaced && meta.namespace && meta.namespace !== namespace) throw errors.namespaceMismatch();
@@ -522,18 +542,19 @@ export class GenericStore {
    * validation, generation. Patch handlers compute the new object and come through here too.
    */
   replace(view: ResourceDefinition, existing: StoredObject, body: KubeObject, options: WriteOptions = {}): ObjectResult {
-    const { def, body: stored } = this.asStored(view, body);
-    return this.replaceStored(def, view, existing, this.checkBody(def, stored), options);
+    const { def, body: written } = this.writtenIn(view, body);
+    return this.replaceStored(def, view, existing, this.checkBody(def, written), options);
   }
 
-  /** replace, the body already converted to `def`, the storage of the `view` it was written through. */
+  /** replace, the body already in `def`, the version the write through `view` is made in (writtenIn). */
   private replaceStored(def: ResourceDefinition, view: ResourceDefinition, existing: StoredObject, input: KubeObject, options: WriteOptions): ObjectResult {
     canonicalQuantities(def, input);
     const strategy = def.strategy;
     const gr = { group: def.group, resource: def.plural };
     // Handlers that await between reading and writing (patch) must not overwrite a newer version.
     if (this.store.get(resourceKey(def), existing.key) !== existing) throw errors.staleResourceVersion(gr, existing.name);
-    const old = existing.object;
+    // As kube-apiserver decodes it: a field only defaulted on read is the same in both, owned by nobody.
+    const old = this.oldInWriteVersion(def, existing);
     const meta = input.metadata;
     const name = existing.name;
     if (def.namespaced && meta.namespace && meta.namespace !== existing.namespace) throw errors.namespaceMismatch();
@@ -574,10 +595,10 @@ export class GenericStore {
     const admission = this.admissionRequest(def, 'UPDATE', { namespace: existing.namespace, name, object, oldObject: old }, writeOptions);
     this.admission.admit(admission, context);
     if (!options.subresource) strategy.prepareForUpdate?.(object, old);
-    this.validate(def, context, object, old, options.subresource, view);
+    this.validate(def, context, object, old, options.subresource);
     if (!options.subresource) for (const warning of strategy.warningsOnUpdate?.(object, old) ?? []) options.warn?.(warning);
     this.admission.validate(admission, context);
-    return this.commitUpdate(def, existing, object, writeOptions, managedFields);
+    return this.commitUpdate(def, existing, object, old, writeOptions, managedFields);
   }
 
   /**
@@ -610,7 +631,7 @@ export class GenericStore {
     this.admission.validate(admission, context);
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
     this.validate(def, context, next, existing.object, subresource);
-    return this.commitUpdate(def, existing, next, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
+    return this.commitUpdate(def, existing, next, existing.object, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
   }
 
   /**
@@ -701,15 +722,18 @@ export class GenericStore {
     return connector.locate({ namespace, name, options: connectOptions }, context);
   }
 
-  /** The common tail of every update: generation, managedFields, removal once nothing holds a deleted object. */
-  private commitUpdate(def: ResourceDefinition, existing: StoredObject, given: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
-    const strategy = def.strategy;
-    const old = existing.object;
-    const object = this.asGoWrites(def, given, old);
-    if (strategy.tracksGeneration && options.subresource !== 'status') {
-      const changed = strategy.generationChanged?.(object, old) ?? !jsonEqual(object.spec, old.spec);
-      if (changed) object.metadata.generation = (old.metadata.generation ?? 0) + 1;
+  /**
+   * The common tail of every update: generation (counted in the version written, against `old` as
+   * that version read it), managedFields, removal once nothing holds a deleted object.
+   */
+  private commitUpdate(written: ResourceDefinition, existing: StoredObject, given: KubeObject, oldWritten: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
+    const goWritten = this.asGoWrites(written, given, oldWritten);
+    if (written.strategy.tracksGeneration && options.subresource !== 'status') {
+      const changed = written.strategy.generationChanged?.(goWritten, oldWritten) ?? !jsonEqual(goWritten.spec, oldWritten.spec);
+      if (changed) goWritten.metadata.generation = (oldWritten.metadata.generation ?? 0) + 1;
     }
+    const { def, object } = this.storedForm(written, goWritten);
+    const old = existing.object;
     object.metadata.managedFields = options.baseManagedFields ?? old.metadata.managedFields;
     object.metadata.resourceVersion = old.metadata.resourceVersion;
     const candidate = canonical(def, object);

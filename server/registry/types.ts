@@ -315,8 +315,11 @@ export interface StorageVersion {
   /** Both may throw a StatusError: the conversion failed (kubemock calls no conversion webhooks). */
   toStorage(object: KubeObject): KubeObject;
   fromStorage(object: KubeObject): KubeObject;
-  /** Writes are validated in the version they were made in, by that version's strategy (custom resources). */
-  validatedInOwnVersion?: boolean;
+  /**
+   * Writes are made in the version they are sent to, by that version's strategy (decoding, defaults,
+   * ownership, validation, generation), and converted to storage last (custom resources).
+   */
+  writtenInOwnVersion?: boolean;
 }
 
 export function groupVersion(def: { group: string; version: string }): string {

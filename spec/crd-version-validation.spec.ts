@@ -22,38 +22,17 @@ function definition(kind: string, versions: Json[]): string {
   });
 }
 
+/** A served version whose object schema declares `spec` as given; v1 is the storage version. */
+const version = (name: string, spec: Json) => ({ name, served: true, storage: name === 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } });
+
 /** v1 (storage) refuses size 3 with a rule; v2 caps size at 5 and refuses label "bad" with a rule. */
 const gauges = definition('Gauge', [
-  {
-    name: 'v1',
-    served: true,
-    storage: true,
-    schema: {
-      openAPIV3Schema: {
-        type: 'object',
-        properties: {
-          spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.size != 3', message: 'v1 forbids size 3' }], properties: { size: { type: 'integer' }, label: { type: 'string' } } },
-        },
-      },
-    },
-  },
-  {
-    name: 'v2',
-    served: true,
-    storage: false,
-    schema: {
-      openAPIV3Schema: {
-        type: 'object',
-        properties: {
-          spec: {
-            type: 'object',
-            'x-kubernetes-validations': [{ rule: "!has(self.label) || self.label != 'bad'", message: 'v2 forbids label bad' }],
-            properties: { size: { type: 'integer', maximum: 5 }, label: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
+  version('v1', { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.size != 3', message: 'v1 forbids size 3' }], properties: { size: { type: 'integer' }, label: { type: 'string' } } }),
+  version('v2', {
+    type: 'object',
+    'x-kubernetes-validations': [{ rule: "!has(self.label) || self.label != 'bad'", message: 'v2 forbids label bad' }],
+    properties: { size: { type: 'integer', maximum: 5 }, label: { type: 'string' } },
+  }),
 ]);
 
 /** A status subresource in both versions; only v2's status schema caps level at 2. */
@@ -73,29 +52,16 @@ const dials = definition(
 
 /** Only v2 declares extra (at most 5, never 4) and tier (defaulted): conversion to v1 drops both. */
 const knobs = definition('Knob', [
-  { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } },
-  {
-    name: 'v2',
-    served: true,
-    storage: false,
-    schema: {
-      openAPIV3Schema: {
-        type: 'object',
-        properties: {
-          spec: {
-            type: 'object',
-            'x-kubernetes-validations': [{ rule: '!has(self.extra) || self.extra != 4', message: 'v2 forbids extra 4' }],
-            properties: { size: { type: 'integer' }, extra: { type: 'integer', maximum: 5 }, tier: { type: 'string', default: 'gold' } },
-          },
-        },
-      },
-    },
-  },
+  version('v1', { type: 'object', properties: { size: { type: 'integer' } } }),
+  version('v2', {
+    type: 'object',
+    'x-kubernetes-validations': [{ rule: '!has(self.extra) || self.extra != 4', message: 'v2 forbids extra 4' }],
+    properties: { size: { type: 'integer' }, extra: { type: 'integer', maximum: 5 }, tier: { type: 'string', default: 'gold' } },
+  }),
 ]);
 
 /** One version; `mode` gains a default once objects exist. */
-const lamp = (mode: Json) =>
-  definition('Lamp', [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' }, mode } } } } } }]);
+const lamp = (mode: Json) => definition('Lamp', [version('v1', { type: 'object', properties: { size: { type: 'integer' }, mode } })]);
 
 const v1Rule = { field: 'spec', message: 'Invalid value: "object": v1 forbids size 3' };
 const v2Rule = { field: 'spec', message: 'Invalid value: "object": v2 forbids label bad' };

@@ -135,7 +135,7 @@ export class SchedulerCache {
   onPod(event: StoreEvent): boolean {
     const before = this.pods.get(event.object.key);
     if (event.type === 'DELETED') {
-      if (before) this.removePod(before);
+      if (before) this.forget(before);
       return before !== undefined;
     }
     this.setPod(event.object);
@@ -166,10 +166,14 @@ export class SchedulerCache {
 
   private setPod(pod: StoredObject): void {
     const existing = this.pods.get(pod.key);
-    if (existing) this.removePod(existing);
+    if (existing) this.forget(existing);
     const spec = (pod.object.spec ?? {}) as Json;
     if (!spec.nodeName || terminal(pod)) return;
-    const info = podInfo(pod);
+    this.assume(podInfo(pod));
+  }
+
+  /** Counts a pod on `info.node` as a bound one: bound pods, and a nominated pod or a spared victim while preemption weighs a node. */
+  assume(info: PodInfo): void {
     this.pods.set(info.key, info);
     this.nodes.get(info.node)?.add(info);
     if (info.antiAffinity.length) this.withAntiAffinity.add(info);
@@ -180,7 +184,8 @@ export class SchedulerCache {
     }
   }
 
-  private removePod(info: PodInfo): void {
+  /** Stops counting a pod: it went away, or preemption weighs its node without it. */
+  forget(info: PodInfo): void {
     this.pods.delete(info.key);
     this.nodes.get(info.node)?.remove(info);
     this.withAntiAffinity.delete(info);

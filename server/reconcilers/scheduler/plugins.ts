@@ -119,10 +119,10 @@ const noReasons: readonly string[] = Object.freeze([]);
 const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
 
 /** NodeResourcesFit, with the pod's requests against what the node has left. */
-export function insufficient(requests: PodInfo['requests'], node: NodeInfo, podsOnNode = node.pods.size): readonly string[] {
+function insufficient(requests: PodInfo['requests'], node: NodeInfo): readonly string[] {
   let reasons: string[] | undefined;
   const allowedPods = Number(node.allocatable.get('pods') ?? 0n);
-  if (podsOnNode + 1 > allowedPods) (reasons ??= []).push('Too many pods');
+  if (node.pods.size + 1 > allowedPods) (reasons ??= []).push('Too many pods');
   for (const name of standardResources) {
     const wanted = requests.get(name) ?? 0n;
     if (wanted > 0n && wanted > left(node, name)) (reasons ??= []).push(`Insufficient ${name}`);
@@ -229,6 +229,14 @@ export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = filte
     if (rejection) return rejection;
   }
   return undefined;
+}
+
+/** FitError's wording: how many of `total` nodes gave each reason, sorted. */
+export function histogram(reasons: string[], total: number): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  const parts = [...counts].map(([reason, n]) => `${n} ${reason}`).sort();
+  return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
 }
 
 // ---------- scores: each 0..100 per node, weighted as the default profile weights them ----------

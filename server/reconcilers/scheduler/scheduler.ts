@@ -2,8 +2,8 @@
 // node through pods/binding as system:kube-scheduler, and when none fits writes PodScheduled=False
 // (Unschedulable) with kube-scheduler's message, records FailedScheduling, and tries again when
 // nodes or pods change or the pod itself does (not its status: its own PodScheduled write is no
-// reason), after a 1 s doubling to 10 s backoff, or every 5 minutes. Priority
-// preemption is not done: a pod that preemption would place stays pending.
+// reason), after a 1 s doubling to 10 s backoff, or every 5 minutes. A pod that fits nowhere may
+// preempt pods of lower priority (preemption.ts); it is then nominated to the node they leave.
 
 import { hostname } from 'node:os';
 import { timestamp } from '../../clock.js';
@@ -11,7 +11,9 @@ import type { StoredObject, StoreEvent } from '../../store/memory-store.js';
 import { schedulerIdentity, type ControllerDescriptor } from '../controller.js';
 import { referenceTo, SeriesRecorder } from '../events.js';
 import { podInfo, SchedulerCache, type NodeInfo } from './cache.js';
-import { filters, insufficient, runFilters, scoreNodes, type Incoming, type Rejection } from './plugins.js';
+import { Nominator } from './nominator.js';
+import { histogram, scoreNodes, type Incoming, type Rejection } from './plugins.js';
+import { Preemption } from './preemption.js';
 
 type Json = Record<string, any>;
 
@@ -53,13 +55,6 @@ function feasibleNodesToFind(total: number): number {
   return Math.min(total, 100);
 }
 
-function histogram(reasons: string[], total: number): string {
-  const counts = new Map<string, number>();
-  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  const parts = [...counts].map(([reason, n]) => `${n} ${reason}`).sort();
-  return `0/${total} nodes are available${parts.length ? `: ${parts.join(', ')}` : ''}.`;
-}
-
 export const scheduler: ControllerDescriptor = {
   name: 'kube-scheduler',
   aliases: ['scheduler'],
@@ -70,6 +65,18 @@ export const scheduler: ControllerDescriptor = {
     const recorder = new SeriesRecorder(client, schedulerName, `${schedulerName}-${hostname()}`, clock);
     const cache = new SchedulerCache();
     cache.load(services.store.list('nodes'), services.store.list('pods'));
+    const nominator = new Nominator(cache);
+    nominator.load(services.store.list('pods'), pending);
+    const preemption = new Preemption({
+      cache,
+      nominator,
+      client,
+      recorder,
+      clock,
+      schedulerName,
+      pod: (key) => services.store.get('pods', key),
+      podDisruptionBudgets: () => services.store.list('policy/poddisruptionbudgets'),
+    });
     /**
      * Pods that failed to fit: their attempt count, last attempt time, how the pod looked then, and
      * whether a node or pod change since may let it fit.
@@ -91,35 +98,19 @@ export const scheduler: ControllerDescriptor = {
         target: { kind: 'Node', name: node },
       });
       recorder.eventf(referenceTo(pod), undefined, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${pod.namespace}/${pod.name} to ${node}`);
+      nominator.remove(pod.key);
     };
 
-    /** The text after "preemption: " in kube-scheduler's message; preemption itself is not done. */
-    const preemptionMessage = (incoming: Incoming, rejections: Map<NodeInfo, Rejection>, total: number): string => {
-      if (incoming.spec.preemptionPolicy === 'Never') return 'not eligible due to preemptionPolicy=Never.';
-      const reasons: string[] = [];
-      for (const [node, rejection] of rejections) {
-        if (rejection.unresolvable) {
-          reasons.push('Preemption is not helpful for scheduling');
-          continue;
-        }
-        const lower = [...node.pods.values()].filter((p) => p.priority < incoming.info.priority);
-        if (!lower.length) {
-          reasons.push('No preemption victims found for incoming pod');
-          continue;
-        }
-        const without = insufficient(incoming.info.requests, node, node.pods.size - lower.length);
-        reasons.push(...(without.length ? without : ['No preemption victims found for incoming pod']));
-      }
-      for (let i = rejections.size; i < total; i++) reasons.push('Preemption is not helpful for scheduling');
-      return histogram(reasons, total);
-    };
-
-    const markUnschedulable = (pod: StoredObject, message: string) => {
-      const conditions: Json[] = (pod.object.status as Json | undefined)?.conditions ?? [];
-      const current = conditions.find((c) => c.type === 'PodScheduled');
-      if (!(current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)) {
+    /** `nominate`: the node to put in status.nominatedNodeName, '' to empty it, undefined to leave it. */
+    const markUnschedulable = (pod: StoredObject, message: string, nominate?: string) => {
+      const status: Json = (pod.object.status as Json | undefined) ?? {};
+      const current = ((status.conditions ?? []) as Json[]).find((c) => c.type === 'PodScheduled');
+      const renominate = nominate !== undefined && (status.nominatedNodeName ?? '') !== nominate;
+      if (renominate || !(current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)) {
         client.updateStatus(pod, (p) => {
           const status = (p.status ??= {}) as Json;
+          if (nominate) status.nominatedNodeName = nominate;
+          else if (nominate === '') delete status.nominatedNodeName;
           const list: Json[] = (status.conditions ??= []);
           const existing = list.find((c) => c.type === 'PodScheduled');
           const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : timestamp(clock.now()), reason: 'Unschedulable', message };
@@ -133,21 +124,36 @@ export const scheduler: ControllerDescriptor = {
     const schedule = (pod: StoredObject): boolean => {
       const spec = (pod.object.spec ?? {}) as Json;
       const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
+      // A pod nominated to a node goes there if it fits there now.
+      const nominated = cache.nodes.get((pod.object.status as Json | undefined)?.nominatedNodeName ?? '');
+      if (nominated && !nominator.runFilters(incoming, nominated)) {
+        bind(pod, nominated.name);
+        return true;
+      }
       const nodes = cache.nodeList();
       const wanted = feasibleNodesToFind(nodes.length);
       const feasible: NodeInfo[] = [];
       const rejections = new Map<NodeInfo, Rejection>();
       for (let i = 0; i < nodes.length && feasible.length < wanted; i++) {
         const node = nodes[(nextStart + i) % nodes.length];
-        const rejection = runFilters(incoming, node, filters);
+        const rejection = nominator.runFilters(incoming, node);
         if (rejection) rejections.set(node, rejection);
         else feasible.push(node);
       }
       nextStart = nodes.length ? (nextStart + feasible.length + rejections.size) % nodes.length : 0;
       if (!feasible.length) {
+        if (!nodes.length) {
+          markUnschedulable(pod, 'no nodes available to schedule pods');
+          return false;
+        }
         const filterMessage = histogram([...rejections.values()].flatMap((r) => r.reasons), nodes.length);
-        const message = nodes.length ? `${filterMessage} preemption: ${preemptionMessage(incoming, rejections, nodes.length)}` : 'no nodes available to schedule pods';
-        markUnschedulable(pod, message);
+        const result = preemption.postFilter(pod, incoming, rejections, nodes.length);
+        if ('nominated' in result) {
+          nominator.nominate(incoming.info, result.nominated);
+          markUnschedulable(pod, filterMessage, result.nominated);
+        } else {
+          markUnschedulable(pod, `${filterMessage} preemption: ${result.message}`, result.clearNomination ? '' : undefined);
+        }
         return false;
       }
       const totals = scoreNodes(incoming, feasible);
@@ -162,7 +168,10 @@ export const scheduler: ControllerDescriptor = {
       watches: [
         {
           resource: 'pods',
-          map: (event: StoreEvent) => (cache.onPod(event) ? retryAll() : []),
+          map: (event: StoreEvent) => {
+            nominator.onPod(event, pending);
+            return cache.onPod(event) ? retryAll() : [];
+          },
         },
         {
           resource: 'nodes',

@@ -42,7 +42,9 @@ describe('kubelet', () => {
   const events = async (name: string) =>
     (await cluster.request(`/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=${name}`)).json().items.map((e: Json) => [e.reason, e.message]);
 
-  it('takes a pod Pending → Running → Ready, as an informer sees it', async () => {
+  // kube-apiserver 1.32.13 with kube-scheduler and kwok showed an informer these three states:
+  // the create, the binding, then one status write to Running and Ready.
+  it('takes a pod Pending → bound → Running and Ready, as an informer sees it', async () => {
     const seen: string[] = [];
     const informer = k8s.makeInformer(cluster.kubeconfig, '/api/v1/namespaces/default/pods', () => cluster.core.listNamespacedPod({ namespace: 'default' }));
     const describe = (pod: k8s.V1Pod) => `${pod.status?.phase}${pod.spec?.nodeName ? ' bound' : ''} ready=${condition(pod as Json, 'Ready')?.status ?? '-'}`;
@@ -52,9 +54,11 @@ describe('kubelet', () => {
     try {
       await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'watched' }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } } });
       await cluster.server.controllers.settle();
+      // The server has settled: once the last state arrives, every state before it has too.
+      const last = 'update Running bound ready=True';
       const deadline = Date.now() + 5000;
-      while (seen.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(seen).to.deep.equal(['add Pending ready=-', 'update Pending bound ready=-', 'update Pending bound ready=False', 'update Running bound ready=True']);
+      while (!seen.includes(last) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).to.deep.equal(['add Pending ready=-', 'update Pending bound ready=-', last]);
     } finally {
       await informer.stop();
     }

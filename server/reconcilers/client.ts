@@ -49,12 +49,18 @@ export class ControllerClient {
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options(subresource));
   }
 
-  /** Writes a changed copy of `stored`'s status (and metadata); the rest is the server's to keep, so it is not sent. */
+  /**
+   * Writes a changed copy of `stored`'s status (and metadata); the rest is the server's to keep, so
+   * it is neither copied nor sent, and neither are managedFields (left out, they stay as stored).
+   */
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
-    return this.update(stored, (object) => {
-      change(object);
-      for (const key of Object.keys(object)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete object[key];
-    }, 'status');
+    const { kind, apiVersion, metadata, status } = stored.object;
+    const sent: Record<string, unknown> = {};
+    for (const key of Object.keys(metadata)) if (key !== 'managedFields') sent[key] = metadata[key as keyof typeof metadata];
+    const copy: KubeObject = JSON.parse(JSON.stringify({ kind, apiVersion, metadata: sent, status }));
+    change(copy);
+    for (const key of Object.keys(copy)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete copy[key];
+    return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options('status'));
   }
 
   /**

@@ -630,7 +630,9 @@ export class GenericStore {
     const existing = this.get(def, namespace, name);
     this.admission.validate(admission, context);
     const next = create(JSON.parse(existing.json), body as KubeObject, context);
-    this.validate(def, context, next, existing.object, subresource);
+    // The strategy checked the body; the parent is not validated again (kube-apiserver's binding does not).
+    const problems = def.strategy.subresourceValidation?.[subresource]?.(next, existing.object) ?? [];
+    if (problems.length) throw errors.invalid(def, name, problems);
     return this.commitUpdate(def, existing, next, existing.object, writeOptions, existing.object.metadata.managedFields as ManagedFieldsEntry[] | undefined);
   }
 

@@ -118,7 +118,10 @@ export interface Strategy {
   markDeleting?(object: KubeObject): void;
   /** GETs of a subresource that answer with something other than the object (pods/log). */
   subresourceReads?: Record<string, SubresourceRead>;
-  /** POSTs to a subresource (pods/binding) that turn the parent object into its next state. */
+  /**
+   * POSTs to a subresource (pods/binding) that turn the parent object into its next state; they check
+   * the body themselves, and the parent is not validated again (only by `subresourceValidation`).
+   */
   subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
   /**
    * POSTs to a subresource that act on the cluster through the write path and answer with a

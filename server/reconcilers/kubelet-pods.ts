@@ -96,8 +96,18 @@ export function normalizedImage(image: string): string {
   return digest ? `${repo}@${digest}` : repo;
 }
 
+/** Digests already computed, by image: every status post reports one per container. Bounded, as images come from clients. */
+const digests = new Map<string, string>();
+const maxDigests = 1024;
+
 function imageDigest(image: string): string {
-  return `sha256:${createHash('sha256').update(normalizedImage(image)).digest('hex')}`;
+  let digest = digests.get(image);
+  if (digest === undefined) {
+    if (digests.size >= maxDigests) digests.clear();
+    digest = `sha256:${createHash('sha256').update(normalizedImage(image)).digest('hex')}`;
+    digests.set(image, digest);
+  }
+  return digest;
 }
 
 function imageID(image: string): string {

@@ -2,6 +2,7 @@
 // about the number of nodes, not the number of pods: per node its pods, requested resources and host
 // ports; per controller owner how many of its pods each node holds (for default spreading).
 
+import { jsonEqual } from '../../json.js';
 import type { StoreEvent, StoredObject } from '../../store/memory-store.js';
 import { controllerOf } from '../owner-index.js';
 import type { Taint } from '../world.js';
@@ -108,6 +109,17 @@ export function podInfo(pod: StoredObject): PodInfo {
   };
 }
 
+/**
+ * Whether a pod's new version leaves what the cache knows of it as it was: a status write keeps the
+ * very spec object stored before (as long as neither version was parsed again since), so nothing is
+ * recomputed for the kubelet's status posts.
+ */
+function sameSchedulingInputs(before: StoredObject, after: StoredObject): boolean {
+  const a = before.object;
+  const b = after.object;
+  return a.spec === b.spec && terminal(before) === terminal(after) && jsonEqual(a.metadata.labels, b.metadata.labels) && jsonEqual(a.metadata.ownerReferences, b.metadata.ownerReferences);
+}
+
 export class SchedulerCache {
   readonly nodes = new Map<string, NodeInfo>();
   /** Pods bound to a node and not finished, by store key. */
@@ -138,6 +150,7 @@ export class SchedulerCache {
       if (before) this.forget(before);
       return before !== undefined;
     }
+    if (before && event.previous && sameSchedulingInputs(event.previous, event.object)) return false;
     this.setPod(event.object);
     return before !== undefined && !this.pods.has(event.object.key);
   }

@@ -7,7 +7,7 @@
 // from unset ones, so an empty one written without omitempty comes back as null. Fields come in
 // the Go struct's order and map keys sorted, as in kube-apiserver's JSON.
 
-import { isJsonObject, type JsonObject } from '../server/json.js';
+import { isJsonObject, jsonEqual, type JsonObject } from '../server/json.js';
 import { type GoField, type SchemaNode, structZero } from './schema.js';
 
 interface FieldPlan {
@@ -52,6 +52,15 @@ function isEmptyCollection(value: unknown, node: SchemaNode | undefined): boolea
 
 const byIndex = (a: FieldPlan, b: FieldPlan) => a.index - b.index;
 
+/**
+ * The value as written, or `before` itself when the value is the same (Go's form of it, as the object
+ * held it before this write): unchanged parts are neither walked nor copied.
+ */
+function writeOrKeep(value: unknown, node: SchemaNode | undefined, stored: boolean, before: unknown): unknown {
+  if (before !== undefined && before !== null && (value === before || jsonEqual(value, before))) return before;
+  return write(value, node, stored, before);
+}
+
 function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, before?: JsonObject): JsonObject {
   const present: FieldPlan[] = [];
   let unknown: string[] | undefined;
@@ -78,10 +87,6 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, befor
   const out: JsonObject = {};
   for (const { field, node } of present) {
     let given = value[field.name];
-    if (before && given !== undefined && given !== null && given === before[field.name]) {
-      out[field.name] = given;
-      continue;
-    }
     if (given === undefined || given === null) {
       if (field.mode !== 'always') continue;
       if (field.zero !== structZero) {
@@ -91,7 +96,7 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, befor
       given = {};
     }
     // Scalars are written as they are; only lists, maps and structs have anything to fill in or drop.
-    const written = typeof given === 'object' ? write(given, node, stored) : given;
+    const written = typeof given === 'object' ? writeOrKeep(given, node, stored, before?.[field.name]) : given;
     if (field.mode === 'omitEmpty' && isEmpty(written)) continue;
     out[field.name] = field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, node) ? null : written;
   }
@@ -100,17 +105,19 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, befor
   return out;
 }
 
-function write(value: unknown, node: SchemaNode | undefined, stored: boolean): unknown {
+function write(value: unknown, node: SchemaNode | undefined, stored: boolean, before?: unknown): unknown {
   if (!node) return value;
   if (Array.isArray(value)) {
     const items = node.items;
     if (!items || (!items.goFields && !items.items)) return value;
+    const previous = Array.isArray(before) ? before : undefined;
     // A null item of a list of structs decodes as the zero struct.
-    return value.map((item) => write(item === null && items.goFields ? {} : item, items, stored));
+    return value.map((item, i) => writeOrKeep(item === null && items.goFields ? {} : item, items, stored, previous?.[i]));
   }
   if (!isJsonObject(value)) return value;
+  const previous = isJsonObject(before) ? before : undefined;
   const plan = planOf(node);
-  if (plan) return writeStruct(value, plan, stored);
+  if (plan) return writeStruct(value, plan, stored, previous);
   const values = node.values;
   if (!values) return value;
   // Go writes a map's keys sorted; a null value of a map of strings or numbers decodes as the zero value (a JSON patch can leave one).
@@ -118,7 +125,7 @@ function write(value: unknown, node: SchemaNode | undefined, stored: boolean): u
   const out: JsonObject = {};
   for (const key of Object.keys(value).sort()) {
     const given = value[key];
-    out[key] = values.goFields ? write(given, values, stored) : given === null && zero !== undefined ? zero : given;
+    out[key] = values.goFields ? writeOrKeep(given, values, stored, previous?.[key]) : given === null && zero !== undefined ? zero : given;
   }
   return out;
 }
@@ -138,17 +145,19 @@ function scalarZero(node: SchemaNode): unknown {
   }
 }
 
-/** A built-in object as JSON-decoding it into its Go type and encoding it again gives it back. */
-export function decodedByGo<T>(node: SchemaNode, object: T): T {
-  return write(object, node, false) as T;
+/**
+ * A built-in object as JSON-decoding it into its Go type and encoding it again gives it back.
+ * `before`, an object as stored, lends its parts to the parts of `object` equal to them.
+ */
+export function decodedByGo<T>(node: SchemaNode, object: T, before?: JsonObject): T {
+  return write(object, node, false, before) as T;
 }
 
 /**
  * A built-in object as kube-apiserver returns it from storage: decoded, stored as protobuf, encoded
- * again. `before` is the object as stored before this write: a top-level field still holding the very
- * value stored there (a status write keeps the stored spec) is in that form already and kept as it is.
+ * again. `before` is the object as stored before this write: the parts of `object` equal to its
+ * parts (a status write keeps the stored spec) are in that form already and kept as they are.
  */
 export function storedByGo<T>(node: SchemaNode, object: T, before?: JsonObject): T {
-  const plan = before && isJsonObject(object) ? planOf(node) : undefined;
-  return (plan ? writeStruct(object as JsonObject, plan, true, before) : write(object, node, true)) as T;
+  return write(object, node, true, before) as T;
 }

@@ -398,8 +398,9 @@ export class GenericStore {
     const old = converted && storedOld ? converted.fromStorage(storedOld) : storedOld;
     const node = schemaNode(def);
     const scope = { subresource: options.subresource, statusIsSubresource: def.subresources.some((s) => s.name === 'status') };
-    // Only the fields the writer can own are decoded: a status write decodes no spec.
-    const decoded = resourceSchema(def).goTypes ? decodedByGo(node, inScope(object, scope)) : object;
+    // Only the fields the writer can own are decoded: a status write decodes no spec. Parts equal to
+    // the stored ones are taken from there, already decoded.
+    const decoded = resourceSchema(def).goTypes ? decodedByGo(node, inScope(object, scope), old) : object;
     return managedFieldsEntry(decoded, old ?? emptyObject(def), node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
@@ -730,6 +731,8 @@ export class GenericStore {
    */
   private commitUpdate(written: ResourceDefinition, existing: StoredObject, given: KubeObject, oldWritten: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
     const goWritten = this.asGoWrites(written, given, oldWritten);
+    // Unchanged metadata is the stored version's own, which is never changed in place.
+    if (goWritten.metadata === oldWritten.metadata) goWritten.metadata = { ...oldWritten.metadata };
     if (written.strategy.tracksGeneration && options.subresource !== 'status') {
       const changed = written.strategy.generationChanged?.(goWritten, oldWritten) ?? !jsonEqual(goWritten.spec, oldWritten.spec);
       if (changed) goWritten.metadata.generation = (oldWritten.metadata.generation ?? 0) + 1;

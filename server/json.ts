@@ -31,3 +31,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   for (const key of Object.keys(right)) if (right[key] !== undefined) defined--;
   return defined === 0;
 }
+
+/** A deep copy of a decoded JSON value: faster than a JSON round trip or structuredClone for the small objects controllers write. */
+export function jsonCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = jsonCopy(value[i]);
+    return out as T;
+  }
+  const out: JsonObject = {};
+  for (const key in value) out[key] = jsonCopy((value as JsonObject)[key]);
+  return out as T;
+}

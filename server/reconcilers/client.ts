@@ -3,6 +3,7 @@
 
 import { schemaNode } from '../../openapi/kubernetes.js';
 import { errors } from '../errors.js';
+import { jsonCopy } from '../json.js';
 import type { DeleteOptions, DeleteResult, ObjectResult } from '../registry/generic-store.js';
 import { groupVersion, type ResourceDefinition } from '../registry/types.js';
 import { serverSideApply } from '../patch/apply.js';
@@ -44,7 +45,9 @@ export class ControllerClient {
 
   /** Writes a changed copy of `stored` (its main resource, or `subresource`); nothing is written when the change is empty. */
   update(stored: StoredObject, change: (object: KubeObject) => void, subresource?: string): ObjectResult {
-    const copy: KubeObject = JSON.parse(stored.json);
+    // managedFields are left out, so they stay as stored (as for any client that sends none), and the write compares no copy of them.
+    const { managedFields: _, ...metadata } = stored.object.metadata;
+    const copy = jsonCopy({ ...stored.object, metadata });
     change(copy);
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options(subresource));
   }

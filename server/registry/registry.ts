@@ -58,6 +58,8 @@ export class Registry {
   private readonly listeners = new Set<() => void>();
   private changes = 0;
   private ordered?: Ordered;
+  /** findByResource's answers since the last change: controllers ask it on every write. */
+  private byResource = { revision: -1, found: new Map<string, ResourceDefinition>() };
 
   constructor(definitions: ResourceDefinition[]) {
     for (const def of definitions) this.put(def);
@@ -115,6 +117,17 @@ export class Registry {
 
   /** The stored definition of `group/plural` (or a core plural), for strategies and reconcilers that reach across kinds. */
   findByResource(resource: string): ResourceDefinition | undefined {
+    if (this.byResource.revision !== this.changes) this.byResource = { revision: this.changes, found: new Map() };
+    const known = this.byResource.found;
+    let found = known.get(resource);
+    if (found) return found;
+    found = this.lookUpResource(resource);
+    // Only served resources are remembered, so what clients ask for cannot grow the map.
+    if (found) known.set(resource, found);
+    return found;
+  }
+
+  private lookUpResource(resource: string): ResourceDefinition | undefined {
     const [group, plural] = resource.includes('/') ? resource.split('/') : ['', resource];
     let found: ResourceDefinition | undefined;
     for (const entry of this.groups().find((g) => g.name === group)?.versions ?? []) {

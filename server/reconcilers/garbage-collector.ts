@@ -3,6 +3,7 @@
 // foreground (foregroundDeletion finalizer) goes once its blocking dependents are gone; an owner
 // deleted with orphaning (orphan finalizer) first has its references taken off its dependents.
 
+import { jsonEqual } from '../json.js';
 import type { DeleteOptions } from '../registry/generic-store.js';
 import { resourceKey, type ResourceDefinition } from '../registry/types.js';
 import type { StoredObject, StoreEvent } from '../store/memory-store.js';
@@ -21,7 +22,7 @@ function finalizing(stored: StoredObject, finalizer: string): boolean {
 }
 
 function refsChanged(event: StoreEvent): boolean {
-  return JSON.stringify(ownerReferences(event.object)) !== JSON.stringify(ownerReferences(event.previous));
+  return !jsonEqual(ownerReferences(event.object), ownerReferences(event.previous));
 }
 
 export const garbageCollector: ControllerDescriptor = {

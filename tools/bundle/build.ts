@@ -6,6 +6,7 @@
 import { build, type Plugin } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +43,38 @@ const jsonAsText: Plugin = {
   },
 };
 
+/**
+ * Packages that Koa and its helpers require as they load but only call while answering, whose load
+ * is costly (mime-types reads all of mime-db into maps: two copies, since accepts pins an older
+ * one). Each stays in the bundle behind a stand-in with the same exports that requires it on the
+ * first call.
+ */
+const requiredOnFirstCall = ['mime-types'];
+
+const firstCall: Plugin = {
+  name: 'first-call',
+  setup(bundle) {
+    const eager = 'eager:';
+    const root = resolve(dist, '..');
+    bundle.onResolve({ filter: new RegExp(`^(${requiredOnFirstCall.join('|')})$`) }, ({ path, resolveDir }) => ({
+      path: relative(root, createRequire(resolve(resolveDir, 'importer.js')).resolve(path)),
+      namespace: 'first-call',
+    }));
+    bundle.onResolve({ filter: new RegExp(`^${eager}`) }, ({ path }) => ({ path: path.slice(eager.length) }));
+    bundle.onLoad({ filter: /.*/, namespace: 'first-call' }, ({ path: fromRoot }) => {
+      const path = resolve(root, fromRoot);
+      const exported = Object.entries(createRequire(path)(path) as Record<string, unknown>);
+      const members = exported.map(([name, value]) =>
+        typeof value === 'function'
+          ? `${JSON.stringify(name)}: (...args) => load()[${JSON.stringify(name)}](...args),`
+          : `get ${JSON.stringify(name)}() { return load()[${JSON.stringify(name)}]; },`,
+      );
+      const contents = `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(eager + path)}));\nmodule.exports = {\n${members.join('\n')}\n};\n`;
+      return { contents, loader: 'js', resolveDir: dirname(path) };
+    });
+  },
+};
+
 await build({
   entryPoints: { cli: resolve(dist, 'server/cli.js'), testkit: resolve(dist, 'testkit/index.js') },
   outdir,
@@ -53,7 +86,7 @@ await build({
   external: loadedOnFirstUse.flatMap((name) => [name, `${name}/*`]),
   // Bundled CommonJS packages require Node's built-in modules.
   banner: { js: "import { createRequire as kubemockCreateRequire } from 'node:module';\nconst require = kubemockCreateRequire(import.meta.url);" },
-  plugins: [moduleUrls, jsonAsText],
+  plugins: [firstCall, moduleUrls, jsonAsText],
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',

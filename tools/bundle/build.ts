@@ -1,22 +1,28 @@
-// Run by `npm run build` last: bundles the command and the testkit, with the libraries every start
-// loads (Koa and its router), into a few files of dist/bundle. Node then reads three files at start
-// instead of some three hundred. The compiled modules stay where they are: the bundle reads their
-// data files (the start-up template, package.json) where those modules would, and the specs import them.
+// Run by `npm run build` last: bundles the server, the command and the testkit, with the libraries
+// every start loads (Koa and its router), into one script, dist/bundle/kubemock.cjs, which
+// tools/bundle/runner.ts runs for the package's entry points (dist/bundle/cli.js and testkit.js).
+// Node then reads a few files at start instead of some three hundred, and V8 takes the compiled
+// code from the code cache made here by starting a cluster with the bundle. The compiled modules
+// stay where they are: the bundle reads their data files (the start-up template, package.json)
+// where those modules would, and the specs import them.
 
 import { build, type Plugin } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleFile, codeCacheFile, compileBundle } from './runner.js';
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 const outdir = resolve(dist, 'bundle');
+/** Where the bundle's `bundleUrl` points: a file of dist/bundle, as the entry points' own URLs are. */
+const bundleUrl = pathToFileURL(resolve(outdir, 'testkit.js')).href;
 
 /** Loaded on first use (server/libraries.ts, dynamic imports): Node finds them in node_modules when asked. */
 const loadedOnFirstUse = ['yaml', 'ajv', '@marcbachmann/cel-js', '@peculiar/x509', '@peculiar/asn1-schema', '@peculiar/asn1-x509', '@peculiar/asn1-csr', 'reflect-metadata', 'ws', 'protobufjs'];
 
-/** `import.meta.url` of a compiled module, as seen from the bundle: data files and require() resolve as before. */
+/** `import.meta.url` of a compiled module, from the bundle's URL: data files and require() resolve as before. */
 const moduleUrls: Plugin = {
   name: 'module-urls',
   setup(bundle) {
@@ -25,7 +31,7 @@ const moduleUrls: Plugin = {
       if (!contents.includes('import.meta.url')) return undefined;
       if (relative(dist, path).startsWith('..')) throw new Error(`${path} uses import.meta.url outside dist/: it cannot be bundled`);
       const from = relative(outdir, dirname(path)).split('\\').join('/');
-      return { contents: contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(`${from}/`)}, import.meta.url).href`), loader: 'js', resolveDir: dirname(path) };
+      return { contents: contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(`${from}/`)}, bundleUrl).href`), loader: 'js', resolveDir: dirname(path) };
     });
   },
 };
@@ -75,18 +81,66 @@ const firstCall: Plugin = {
   },
 };
 
+const script = await build({
+  // The command is evaluated only when the command runs.
+  stdin: {
+    contents: `export * as testkit from './testkit/index.js';\nexport const runCommand = () => import('./server/cli.js');\n`,
+    resolveDir: dist,
+    sourcefile: 'kubemock.js',
+  },
+  outfile: resolve(outdir, bundleFile),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // import() of a package becomes require(): the bundle is compiled as a script, where import() has no module to resolve from.
+  supported: { 'dynamic-import': false },
+  external: loadedOnFirstUse.flatMap((name) => [name, `${name}/*`]),
+  // The code is ES modules' code, which is strict.
+  banner: { js: '"use strict";' },
+  plugins: [firstCall, moduleUrls, jsonAsText],
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'error',
+});
+// A warning here (say, import.meta left in code a script cannot hold) is a bundle that misbehaves.
+if (script.warnings.length > 0) throw new Error(`the bundle has warnings: ${script.warnings.map((w) => w.text).join('; ')}`);
+
+/** The code cache: V8's compiled code for the bundle and for what a test process's first cluster (start, reset, close) runs. */
+async function writeCodeCache(): Promise<string[]> {
+  const compiled = compileBundle(bundleUrl);
+  const module = { exports: {} as { testkit: typeof import('../../testkit/index.js') } };
+  (compiled.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundleUrl), module, bundleUrl);
+  const { testkit } = module.exports;
+  const cluster = await testkit.startKubemock();
+  cluster.reset();
+  await cluster.close();
+  writeFileSync(resolve(outdir, codeCacheFile), compiled.createCachedData());
+  return Object.keys(testkit);
+}
+const testkitExports = await writeCodeCache();
+
+const runner = JSON.stringify(resolve(dist, 'tools/bundle/runner.js'));
+const entries: Record<string, string> = {
+  cli: `#!/usr/bin/env node\nimport { createRequire } from 'node:module';\nimport { runBundle } from ${runner};\nrunBundle(import.meta.url, createRequire(import.meta.url)).runCommand();\n`,
+  testkit: `import { createRequire } from 'node:module';\nimport { runBundle } from ${runner};\nexport const { ${testkitExports.join(', ')} } = runBundle(import.meta.url, createRequire(import.meta.url)).testkit;\n`,
+};
+const entryPoints: Plugin = {
+  name: 'entry-points',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^entry:/ }, ({ path }) => ({ path: path.slice('entry:'.length), namespace: 'entry' }));
+    bundle.onLoad({ filter: /.*/, namespace: 'entry' }, ({ path }) => ({ contents: entries[path], loader: 'js', resolveDir: outdir }));
+  },
+};
 await build({
-  entryPoints: { cli: resolve(dist, 'server/cli.js'), testkit: resolve(dist, 'testkit/index.js') },
+  entryPoints: Object.fromEntries(Object.keys(entries).map((name) => [name, `entry:${name}`])),
   outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: loadedOnFirstUse.flatMap((name) => [name, `${name}/*`]),
-  // Bundled CommonJS packages require Node's built-in modules.
-  banner: { js: "import { createRequire as kubemockCreateRequire } from 'node:module';\nconst require = kubemockCreateRequire(import.meta.url);" },
-  plugins: [firstCall, moduleUrls, jsonAsText],
+  plugins: [entryPoints],
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',

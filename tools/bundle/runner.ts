@@ -1,7 +1,7 @@
 // The package's entry points run the bundle through this. The bundle is a script that evaluates to
 // a function, not an ES module, because Node 20 can give V8 a code cache only for scripts: with the
 // cache the build made, V8 takes the compiled code of the bundle (and of every function a start
-// runs) from it instead of parsing and compiling 2 MB of code in each test process. V8 refuses a
+// runs) from it instead of parsing and compiling 2.5 MB of code in each test process. V8 refuses a
 // cache made by another V8 version or flags; the bundle is then compiled as usual.
 
 import { readFileSync } from 'node:fs';
@@ -14,12 +14,16 @@ const parameters = ['exports', 'require', 'module', 'bundleUrl'];
 export const bundleFile = 'kubemock.cjs';
 export const codeCacheFile = 'kubemock.code-cache';
 
+/** The bundle's text. The build keeps it ASCII, which reads faster as latin1 than as UTF-8 (no decoding). */
+function readBundle(bundleUrl: string): string {
+  return readFileSync(new URL(bundleFile, bundleUrl), 'latin1');
+}
+
 /** The bundle as one script evaluating to a function of its parameters. */
 export function compileBundle(bundleUrl: string, cachedData?: Buffer): vm.Script {
-  const path = fileURLToPath(new URL(bundleFile, bundleUrl));
   // On the function's first line, so the bundle's lines (and its source map) stay where they are.
-  const source = `(function (${parameters.join(', ')}) {${readFileSync(path, 'utf8')}\n})`;
-  return new vm.Script(source, { filename: path, cachedData });
+  const source = `(function (${parameters.join(', ')}) {${readBundle(bundleUrl)}\n})`;
+  return new vm.Script(source, { filename: fileURLToPath(new URL(bundleFile, bundleUrl)), cachedData });
 }
 
 function readCodeCache(bundleUrl: string): Buffer | undefined {
@@ -40,8 +44,7 @@ type BundleFunction = (exports: object, require: NodeJS.Require, module: { expor
 function bundleFunction(bundleUrl: string): BundleFunction {
   const inMainRealm = new vm.Script('globalThis').runInThisContext() === globalThis;
   if (inMainRealm) return compileBundle(bundleUrl, readCodeCache(bundleUrl)).runInThisContext() as BundleFunction;
-  const source = readFileSync(new URL(bundleFile, bundleUrl), 'utf8');
-  return new Function(...parameters, source) as BundleFunction;
+  return new Function(...parameters, readBundle(bundleUrl)) as BundleFunction;
 }
 
 let loaded: Record<string, unknown> | undefined;

@@ -36,12 +36,26 @@ export interface FieldSchema {
   v?: FieldKind | `list:${FieldKind}`;
 }
 
-export interface ProtobufSchema {
-  /** apiVersion → kind → message name. */
-  roots: Record<string, Record<string, string>>;
-  /** message name → field number → field. */
-  messages: Record<string, Record<number, FieldSchema>>;
+/** The decoding table, each entry as JSON text: parsed the first time a body needs it. */
+export interface ProtobufSchemaText {
+  /** apiVersion → JSON of kind → message name. */
+  roots: Record<string, string>;
+  /** message name → JSON of field number → field. */
+  messages: Record<string, string>;
 }
+
+function parsedEntries<T>(texts: Record<string, string>): (name: string) => T | undefined {
+  const parsed = new Map<string, T>();
+  return (name) => {
+    if (!Object.hasOwn(texts, name)) return undefined;
+    let entry = parsed.get(name);
+    if (entry === undefined) parsed.set(name, (entry = JSON.parse(texts[name]) as T));
+    return entry;
+  };
+}
+
+const rootMessages = parsedEntries<Record<string, string>>(schema.roots);
+const messageFields = parsedEntries<Record<number, FieldSchema>>(schema.messages);
 
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 
@@ -288,7 +302,7 @@ function isZero(value: unknown): boolean {
 }
 
 function decodeMessage(bytes: Buffer, typeName: string): Record<string, unknown> {
-  const fields = schema.messages[typeName];
+  const fields = messageFields(typeName);
   if (!fields) throw malformed(`no schema for message ${typeName}`);
   const object: Record<string, unknown> = {};
   const reader = new WireReader(bytes);
@@ -338,7 +352,7 @@ export function decodeKubernetesProtobuf(bytes: Buffer): Record<string, unknown>
   if (!bytes.subarray(0, magic.length).equals(magic)) throw malformed('missing the k8s\\0 prefix');
   const { apiVersion, kind, raw } = readEnvelope(bytes.subarray(magic.length));
   if (!kind) throw errors.badRequest("Object 'Kind' is missing in protobuf envelope");
-  const typeName = schema.roots[apiVersion]?.[kind];
+  const typeName = rootMessages(apiVersion)?.[kind];
   if (!typeName) throw errors.badRequest(`no protobuf decoding for apiVersion "${apiVersion}", kind "${kind}"`);
   return { kind, apiVersion, ...decodeMessage(raw, typeName) };
 }

@@ -183,6 +183,49 @@ describe('scheduler preemption', function () {
       expect(await nodeOf('high-5')).to.equal('kwok-node-0');
     });
   });
+
+  describe('choosing among nodes', () => {
+    const state = preemptionCluster(['kwok-node-0', 'small-0', 'small-1']);
+    const ns = 'pdb';
+    const kubectl = (args: string[], input?: string) => state.cluster.kubectlOk(['-n', ns, ...args], input);
+    const createPod = (name: string, shape: PodShape) => createPodIn(state, ns, name, shape);
+    const remaining = async () => ((await state.cluster.kubectlJson(['-n', ns, 'get', 'pods'])).items as Json[]).map((p) => `${p.metadata.name} ${p.spec.nodeName}`).sort();
+    const eventsOf = async (step: () => Promise<void>) => {
+      const before = (await schedulerEvents(state, ns)).length;
+      await step();
+      await advance(state.cluster.server, state.clock, 15_000);
+      return (await schedulerEvents(state, ns)).slice(before);
+    };
+
+    before(async () => {
+      await state.cluster.kubectlOk(['create', 'namespace', ns]);
+      await state.cluster.kubectlOk(['cordon', 'kwok-node-0']);
+    });
+
+    it('preempts the victim that started last when the victims are otherwise alike', async () => {
+      await createPod('early', { priorityClass: 'low', cpu: '600m', app: 'x', node: 'small-0' });
+      await advance(state.cluster.server, state.clock, 2000);
+      await createPod('late', { priorityClass: 'low', cpu: '600m', app: 'x', node: 'small-1' });
+      await advance(state.cluster.server, state.clock, 2000);
+      const recordedEvents = await eventsOf(() => createPod('high-7', { priorityClass: 'high', cpu: '600m', app: 'high' }));
+      expect(recordedEvents).to.deep.equal(recorded.nodePick.latestStart);
+      expect(await remaining()).to.deep.equal(['early small-0', 'high-7 small-1']);
+    });
+
+    it('preempts on the node that needs fewer victims, before looking at start times', async () => {
+      await kubectl(['delete', 'pods', '--all', '--wait=false']);
+      await advance(state.cluster.server, state.clock, 15_000);
+      await createPod('single', { priorityClass: 'low', cpu: '700m', app: 'x', node: 'small-1' });
+      await advance(state.cluster.server, state.clock, 2000);
+      await createPod('pair-1', { priorityClass: 'low', cpu: '400m', app: 'x', node: 'small-0' });
+      await advance(state.cluster.server, state.clock, 1000);
+      await createPod('pair-2', { priorityClass: 'low', cpu: '400m', app: 'x', node: 'small-0' });
+      await advance(state.cluster.server, state.clock, 2000);
+      const recordedEvents = await eventsOf(() => createPod('high-8', { priorityClass: 'high', cpu: '800m', app: 'high' }));
+      expect(recordedEvents).to.deep.equal(recorded.nodePick.fewestVictims);
+      expect(await remaining()).to.deep.equal(['high-8 small-1', 'pair-1 small-0', 'pair-2 small-0']);
+    });
+  });
 });
 
 async function createPodIn(state: { cluster: TestCluster; clock: ManualClock; uids: Map<string, string> }, namespace: string, name: string, shape: PodShape): Promise<void> {

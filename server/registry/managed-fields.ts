@@ -61,50 +61,95 @@ function under(path: string, segment: string): string {
   return path ? `${path}${separator}${segment}` : segment;
 }
 
+/** What a marker ("."), a set's item or a FieldsV1 leaf holds: it is there, with no value to compare. */
+const present = Symbol('present');
+
 /**
- * Collects the owned paths of a value with their serialized leaf values: every struct, map, list
- * and list item with children also owns its own node (path + "."), an empty one is a leaf.
+ * A set of owned fields as a tree of path segments. A node is a member when its own path is in
+ * the set; a member collected from an object keeps its value there, to tell a changed leaf from an
+ * unchanged one.
  */
-function collect(value: unknown, node: SchemaNode | undefined, path: string, out: Map<string, string>): void {
+class FieldSet {
+  member = false;
+  value: unknown;
+  children: Map<string, FieldSet> | undefined;
+
+  child(segment: string): FieldSet {
+    this.children ??= new Map();
+    let child = this.children.get(segment);
+    if (!child) this.children.set(segment, (child = new FieldSet()));
+    return child;
+  }
+
+  get(segment: string): FieldSet | undefined {
+    return this.children?.get(segment);
+  }
+
+  add(value: unknown): void {
+    this.member = true;
+    this.value = value;
+  }
+
+  /** The node at `segments` below this one, made as needed. */
+  at(segments: string[]): FieldSet {
+    let node: FieldSet = this;
+    for (const segment of segments) node = node.child(segment);
+    return node;
+  }
+}
+
+function hasKeys(value: Json): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+/**
+ * Collects the owned fields of a value under `at`, each leaf with its value: every struct, map,
+ * list and list item with children also owns its own node ("."), an empty one is a leaf.
+ */
+function collect(value: unknown, node: SchemaNode | undefined, at: FieldSet): void {
   if (Array.isArray(value) && value.length > 0 && node && node.listType !== 'atomic') {
     const items = node.items;
     if (node.listType === 'set') {
-      out.set(under(path, nodeMarker), '');
-      for (const v of value) out.set(under(path, `v:${JSON.stringify(v)}`), '');
+      at.child(nodeMarker).add(present);
+      for (const v of value) at.child(`v:${JSON.stringify(v)}`).add(present);
       return;
     }
     const keys = listKeys(node, value);
     if (keys) {
-      out.set(under(path, nodeMarker), '');
+      at.child(nodeMarker).add(present);
       for (const item of value as Json[]) {
-        const itemPath = under(path, itemKey(item, keys, items));
-        out.set(under(itemPath, nodeMarker), '');
-        for (const k of Object.keys(item)) collect(item[k], items?.child(k), under(itemPath, `f:${k}`), out);
+        const itemAt = at.child(itemKey(item, keys, items));
+        itemAt.child(nodeMarker).add(present);
+        for (const k of Object.keys(item)) collect(item[k], items?.child(k), itemAt.child(`f:${k}`));
       }
       return;
     }
-  } else if (isJsonObject(value) && Object.keys(value).length > 0 && !node?.atomicObject) {
-    out.set(under(path, nodeMarker), '');
-    for (const k of Object.keys(value)) collect(value[k], node?.child(k), under(path, `f:${k}`), out);
-    return;
+  } else if (isJsonObject(value) && !node?.atomicObject) {
+    const keys = Object.keys(value);
+    if (keys.length > 0) {
+      at.child(nodeMarker).add(present);
+      for (const k of keys) collect(value[k], node?.child(k), at.child(`f:${k}`));
+      return;
+    }
   }
-  out.set(path, JSON.stringify(value));
+  at.add(value);
 }
 
 /**
  * The parts of an object a manager's fields are collected from, in the scope it writes (main
  * resource or status): each top-level field, and each field of metadata but those the server sets.
- * A part's paths all start with its own path, so parts can be compared one by one.
+ * A part's fields all lie below its own segments, so parts can be compared one by one.
  */
-function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope, visit: (id: string, value: unknown, node: SchemaNode | undefined, path: string) => void): void {
+function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope, visit: (id: string, value: unknown, node: SchemaNode | undefined, segments: string[]) => void): void {
   for (const [key, value] of Object.entries(inScope(object, scope))) {
     if (key === 'metadata') {
       if (!isJsonObject(value)) continue;
       const meta = schema?.property('metadata');
       for (const [mk, mv] of Object.entries(value)) {
-        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, mv, meta?.property(mk), under('f:metadata', `f:${mk}`));
+        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, mv, meta?.property(mk), ['f:metadata', `f:${mk}`]);
       }
-    } else visit(key, value, schema?.property(key), `f:${key}`);
+    } else visit(key, value, schema?.property(key), [`f:${key}`]);
   }
 }
 
@@ -123,85 +168,127 @@ export function inScope(object: KubeObject, scope: ManagedScope): KubeObject {
   return out;
 }
 
-/** Every owned path of an object with its serialized leaf value, in the scope a manager writes (main resource or status). */
+/** Every owned path of an object with its serialized leaf value (markers ''), in the scope a manager writes, in the order the object holds them. */
 export function fieldsOf(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): Map<string, string> {
+  const fields = new FieldSet();
+  forEachPart(object, schema, scope, (_, value, node, segments) => collect(value, node, fields.at(segments)));
   const out = new Map<string, string>();
-  forEachPart(object, schema, scope, (_, value, node, path) => collect(value, node, path, out));
+  const flatten = (set: FieldSet, path: string) => {
+    if (set.member) out.set(path, set.value === present ? '' : JSON.stringify(set.value));
+    for (const [segment, child] of set.children ?? []) flatten(child, under(path, segment));
+  };
+  flatten(fields, '');
+  return out;
+}
+
+/** JSON.stringify writes nothing for these: such a leaf matches a missing one. */
+const unwritable = (value: unknown) => value === undefined || typeof value === 'function';
+
+/** Whether a leaf holds what it held before, as JSON.stringify writes both. */
+function sameLeaf(value: unknown, before: FieldSet | undefined): boolean {
+  if (!before?.member) return unwritable(value);
+  const was = before.value;
+  if (value === was) return true;
+  if (unwritable(value) || unwritable(was)) return unwritable(value) && unwritable(was);
+  return typeof value === 'object' && value !== null && typeof was === 'object' && was !== null && JSON.stringify(value) === JSON.stringify(was);
+}
+
+/**
+ * The members of `now` that are new or hold another value than in `before`; undefined when none.
+ * A node's "." is unchanged when the node was a leaf before (an empty map that gained keys).
+ */
+function changedFields(now: FieldSet, before: FieldSet | undefined, wasLeaf: boolean): FieldSet | undefined {
+  // A part the old object does not have is changed whole (a create's every part).
+  if (!before && !wasLeaf && allWritable(now)) return now;
+  let out: FieldSet | undefined;
+  if (now.member && !wasLeaf && !sameLeaf(now.value, before)) (out = new FieldSet()).add(present);
+  for (const [segment, child] of now.children ?? []) {
+    const changed = changedFields(child, before?.get(segment), segment === nodeMarker && !!before?.member);
+    if (changed) ((out ??= new FieldSet()).children ??= new Map()).set(segment, changed);
+  }
+  return out;
+}
+
+function allWritable(set: FieldSet): boolean {
+  if (set.member && unwritable(set.value)) return false;
+  for (const child of set.children?.values() ?? []) if (!allWritable(child)) return false;
+  return true;
+}
+
+/** The members of `before` that `now` does not hold; undefined when none. */
+function removedFields(before: FieldSet, now: FieldSet | undefined): FieldSet | undefined {
+  let out: FieldSet | undefined;
+  if (before.member && !now?.member) (out = new FieldSet()).add(present);
+  for (const [segment, child] of before.children ?? []) {
+    const removed = removedFields(child, now?.get(segment));
+    if (removed) ((out ??= new FieldSet()).children ??= new Map()).set(segment, removed);
+  }
   return out;
 }
 
 /**
- * What a write changed, as owned paths: `changed` set or given a new value, `removed` gone. Parts
+ * What a write changed, as owned fields: `changed` set or given a new value, `removed` gone. Parts
  * equal on both sides are skipped without collecting their fields (a Lease renewal changes one).
  */
-function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): { changed: Set<string>; removed: Set<string> } {
+function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): { changed?: FieldSet; removed?: FieldSet } {
   const oldParts = new Map<string, unknown>();
   forEachPart(old, schema, scope, (id, value) => oldParts.set(id, value));
-  const now = new Map<string, string>();
-  const before = new Map<string, string>();
-  forEachPart(object, schema, scope, (id, value, node, path) => {
+  const now = new FieldSet();
+  const before = new FieldSet();
+  forEachPart(object, schema, scope, (id, value, node, segments) => {
     const previous = oldParts.get(id);
     oldParts.delete(id);
     if (previous !== undefined && jsonEqual(value, previous)) return;
-    collect(value, node, path, now);
-    if (previous !== undefined) collect(previous, node, path, before);
+    collect(value, node, now.at(segments));
+    if (previous !== undefined) collect(previous, node, before.at(segments));
   });
   // Parts only the old object has.
-  forEachPart(old, schema, scope, (id, value, node, path) => {
-    if (oldParts.has(id)) collect(value, node, path, before);
+  forEachPart(old, schema, scope, (id, value, node, segments) => {
+    if (oldParts.has(id)) collect(value, node, before.at(segments));
   });
-  const changed = new Set<string>();
-  for (const [path, value] of now) if (!unchanged(path, value, before)) changed.add(path);
-  const removed = new Set<string>();
-  for (const path of before.keys()) if (!now.has(path)) removed.add(path);
-  return { changed, removed };
+  return { changed: changedFields(now, before, false), removed: removedFields(before, now) };
 }
 
-/** Trees already built, by their paths: objects of one shape written by one manager own the same fields. */
-const trees = new Map<string, Record<string, unknown>>();
-const treesHeld = 512;
-/** Paths longer than this (serialized) are not remembered, so the table stays small whatever clients send. */
-const treeKeyChars = 8192;
+/** A FieldsV1 leaf; frozen, as every tree shares it. */
+const leaf: Json = Object.freeze({});
 
-/**
- * The FieldsV1 tree of a set of paths, members in the order kube-apiserver writes them: ".", then
- * f:, k: and v: entries, each sorted. The tree is frozen and shared by every entry owning those paths.
- */
-export function toTree(paths: Iterable<string>): Record<string, unknown> {
-  const list = [...paths];
-  const key = JSON.stringify(list);
-  let tree = trees.get(key);
-  if (!tree) {
-    const root: SegmentTree = new Map();
-    for (const path of list) {
-      let node = root;
-      for (const segment of path.split(separator)) {
-        let child = node.get(segment);
-        if (!child) node.set(segment, (child = new Map()));
-        node = child;
-      }
-    }
-    tree = inSegmentOrder(root);
-    if (key.length <= treeKeyChars) {
-      if (trees.size >= treesHeld) trees.clear();
-      trees.set(key, tree);
+/** Nodes whose members are all leaves, as FieldsV1, by their segments in collected order: objects of one shape share them (frozen). */
+const flatNodes = new Map<string, Json>();
+const flatNodesHeld = 512;
+/** Segments longer than this (joined) are not remembered, so the table stays small whatever clients send. */
+const flatKeyChars = 8192;
+
+/** A set as a FieldsV1 tree, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
+function fieldsV1Of(set: FieldSet): Json {
+  const children = set.children;
+  if (!children) return leaf;
+  let flat = true;
+  for (const child of children.values()) if (child.children) flat = false;
+  if (!flat) {
+    const out: Json = {};
+    for (const segment of [...children.keys()].sort()) out[segment] = fieldsV1Of(children.get(segment)!);
+    return out;
+  }
+  const segments = [...children.keys()];
+  const key = segments.join(separator);
+  let node = flatNodes.get(key);
+  if (!node) {
+    node = {};
+    for (const segment of segments.sort()) node[segment] = leaf;
+    Object.freeze(node);
+    if (key.length <= flatKeyChars) {
+      if (flatNodes.size >= flatNodesHeld) flatNodes.clear();
+      flatNodes.set(key, node);
     }
   }
-  return tree;
+  return node;
 }
 
-type SegmentTree = Map<string, SegmentTree>;
-
-/**
- * A tree as FieldsV1, each node's members sorted: the order of the sorted paths, since the separator
- * sorts before every character a segment holds. Sorting level by level compares short segments, not
- * long paths with shared prefixes; the tree is built in Maps, so each object is made once. Each
- * object is frozen, as the tree is shared.
- */
-function inSegmentOrder(node: SegmentTree): Json {
-  const out: Json = {};
-  for (const segment of [...node.keys()].sort()) out[segment] = inSegmentOrder(node.get(segment)!);
-  return Object.freeze(out);
+/** The FieldsV1 tree of a set of paths (segments joined by `separator`). */
+export function toTree(paths: Iterable<string>): Record<string, unknown> {
+  const set = new FieldSet();
+  for (const path of paths) set.at(path.split(separator)).add(present);
+  return fieldsV1Of(set);
 }
 
 export function fromTree(tree: Json, prefix = '', out = new Set<string>()): Set<string> {
@@ -226,16 +313,45 @@ function inTreeOrder(tree: Json): boolean {
   return true;
 }
 
-/** The tree of `paths`: `tree` itself when it holds exactly those paths in toTree's order (a manager rewriting fields it owns). */
-function treeOf(paths: Set<string>, owned: Set<string>, tree: Json): Record<string, unknown> {
-  if (paths.size === owned.size && [...paths].every((p) => owned.has(p)) && inTreeOrder(tree)) return tree;
-  return toTree(paths);
+/** The leaves of a FieldsV1 tree that neither `drop` nor `alsoDrop` holds; undefined when none. `state.dropped` says whether any went. */
+function keptLeaves(tree: Json, drop: FieldSet | undefined, alsoDrop: FieldSet | undefined, state: { dropped: boolean }): FieldSet | undefined {
+  let out: FieldSet | undefined;
+  for (const segment of Object.keys(tree)) {
+    const child = tree[segment];
+    const dropHere = drop?.get(segment);
+    const alsoDropHere = alsoDrop?.get(segment);
+    let kept: FieldSet | undefined;
+    if (isJsonObject(child) && hasKeys(child)) kept = keptLeaves(child, dropHere, alsoDropHere, state);
+    else if (dropHere?.member || alsoDropHere?.member) state.dropped = true;
+    else (kept = new FieldSet()).add(present);
+    if (kept) ((out ??= new FieldSet()).children ??= new Map()).set(segment, kept);
+  }
+  return out;
 }
 
-/** Whether a path is the same in both field sets: a node that was an empty leaf before is the same node. */
-function unchanged(path: string, value: string, before: Map<string, string>): boolean {
-  if (before.get(path) === value) return true;
-  return path.endsWith(`${separator}${nodeMarker}`) && before.has(path.slice(0, -2));
+/** Adds the members of `from` to `into`; says whether any was not there yet. */
+function addFields(into: FieldSet, from: FieldSet): boolean {
+  let grew = false;
+  if (from.member && !into.member) {
+    into.add(present);
+    grew = true;
+  }
+  for (const [segment, child] of from.children ?? []) grew = addFields(into.child(segment), child) || grew;
+  return grew;
+}
+
+/**
+ * An entry's FieldsV1 once `drop` and `alsoDrop` are taken from it and `add` joins it: the tree
+ * itself when that leaves its fields as they are and it is in toTree's order (a manager rewriting
+ * fields it owns), undefined when no field is left.
+ */
+function ownedAfter(tree: Json, drop: FieldSet | undefined, alsoDrop: FieldSet | undefined, add?: FieldSet): Json | undefined {
+  const state = { dropped: false };
+  let kept = keptLeaves(tree, drop, alsoDrop, state);
+  let grew = false;
+  if (add) grew = addFields((kept ??= new FieldSet()), add);
+  if (!state.dropped && !grew && inTreeOrder(tree)) return tree;
+  return kept && fieldsV1Of(kept);
 }
 
 /** Whether an entry owns any field of the scope a write touches (status alone, or all but a status subresource). */
@@ -263,19 +379,18 @@ export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: 
       continue;
     }
     const tree = entry.fieldsV1 ?? {};
-    const all = fromTree(tree);
-    const owned = [...all].filter((p) => !changed.has(p) || sameManager);
-    const kept = owned.filter((p) => !removed.has(p));
     if (sameManager) {
-      mine = { ...entry, apiVersion: info.apiVersion, fieldsV1: treeOf(new Set([...kept, ...changed]), all, tree) };
-      if (changed.size > 0) mine.time = info.time;
+      // The manager keeps what it owned and still exists, and owns what it changed.
+      mine = { ...entry, apiVersion: info.apiVersion, fieldsV1: ownedAfter(tree, removed, undefined, changed) ?? {} };
+      if (changed) mine.time = info.time;
       entries.push(mine);
-    } else if (kept.length > 0) {
-      entries.push({ ...entry, fieldsV1: treeOf(new Set(kept), all, tree) });
+    } else {
+      const kept = ownedAfter(tree, changed, removed);
+      if (kept) entries.push({ ...entry, fieldsV1: kept });
     }
   }
-  if (!mine && changed.size > 0) {
-    const entry: ManagedFieldsEntry = { manager: info.manager, operation: 'Update', apiVersion: info.apiVersion, time: info.time, fieldsType: 'FieldsV1', fieldsV1: toTree(changed) };
+  if (!mine && changed) {
+    const entry: ManagedFieldsEntry = { manager: info.manager, operation: 'Update', apiVersion: info.apiVersion, time: info.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1Of(changed) };
     if (info.subresource) entry.subresource = info.subresource;
     entries.push(entry);
   }

@@ -183,8 +183,11 @@ function celValue(value: unknown, schema: JSONSchemaProps | undefined, root: boo
   }
   if (Array.isArray(value)) return value.map((item) => celValue(item, schema?.items, false));
   if (isJsonObject(value)) {
-    const out: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) {
+    // A copy (keys in place), then what CEL sees otherwise: strings and booleans stay as they are.
+    const out: JsonObject = { ...value };
+    for (const key of Object.keys(out)) {
+      const child = out[key];
+      if (typeof child === 'string' || typeof child === 'boolean') continue;
       if (root && key === 'metadata' && isJsonObject(child)) {
         // At the root, rules see only the metadata fields a schema may describe.
         const meta: JsonObject = {};
@@ -351,9 +354,10 @@ function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown,
   if (!schema || value === undefined || state.remaining < 0 || !hasRules(schema)) return;
   const ratchets = hasOld ? jsonEqual(value, old) : parentRatchets;
   evaluateNode(schema, value, old, hasOld, ratchets, path, root, state);
+  if (!hasRulesBelow(schema)) return;
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (!items) return;
+    if (!items || !hasRules(items)) return;
     const listKeys = schema['x-kubernetes-list-type'] === 'map' ? (schema['x-kubernetes-list-map-keys'] ?? []) : undefined;
     const oldByKey = new Map<string, unknown>();
     if (listKeys && hasOld && Array.isArray(old)) for (const item of old) oldByKey.set(keyOf(item, listKeys) ?? '', item);
@@ -368,23 +372,32 @@ function walk(schema: JSONSchemaProps | undefined, value: unknown, old: unknown,
   for (const key of Object.keys(value)) {
     if (root && (key === 'metadata' || key === 'apiVersion' || key === 'kind')) continue;
     const property = propertySchema(schema, key);
+    // Parts without rules are skipped before their paths are built.
+    if (!property || !hasRules(property)) continue;
     const oldHas = hasOld && isJsonObject(old) && Object.hasOwn(old, key);
     walk(property, value[key], oldHas ? (old as JsonObject)[key] : undefined, oldHas, ratchets, childPath(path, key), false, state);
   }
 }
 
-const withRulesBelow = new WeakMap<JSONSchemaProps, boolean>();
+const withRules = new WeakMap<JSONSchemaProps, boolean>();
+const withRulesUnder = new WeakMap<JSONSchemaProps, boolean>();
 
 /** Whether any node of the schema carries rules: the walk over an object skips the parts that have none. */
 export function hasRules(schema: JSONSchemaProps): boolean {
-  let found = withRulesBelow.get(schema);
+  let found = withRules.get(schema);
+  if (found === undefined) withRules.set(schema, (found = !!schema['x-kubernetes-validations']?.length || hasRulesBelow(schema)));
+  return found;
+}
+
+/** Whether a node's properties, values or items carry rules: the walk does not visit the children of a node without. */
+function hasRulesBelow(schema: JSONSchemaProps): boolean {
+  let found = withRulesUnder.get(schema);
   if (found === undefined) {
     found =
-      !!schema['x-kubernetes-validations']?.length ||
       Object.values(schema.properties ?? {}).some(hasRules) ||
       (isJsonObject(schema.additionalProperties) && hasRules(schema.additionalProperties as JSONSchemaProps)) ||
       (!!schema.items && hasRules(schema.items));
-    withRulesBelow.set(schema, found);
+    withRulesUnder.set(schema, found);
   }
   return found;
 }

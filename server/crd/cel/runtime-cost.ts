@@ -81,25 +81,29 @@ export class CostTracker {
   /** Per macro call under way: its predicate's (or transform's) run counts when its range was reached. */
   private readonly started = new Map<Ast, { count: number; trues: number }>();
 
-  private readonly macroByRange: Map<Ast, Ast>;
-
   constructor(
     private readonly limit: number,
     private readonly plan: CostPlan,
-  ) {
-    this.macroByRange = plan.macroByRange;
-  }
+  ) {}
 
   observe(node: Ast, value: unknown): void {
-    this.values.set(node, value);
-    const runs = this.runs.get(node);
-    if (runs) {
-      runs.count++;
-      if (value === true) runs.trues++;
+    const role = this.plan.nodes.get(node);
+    if (role === undefined) {
+      // A node the plan did not meet: kept and costed as its shape says.
+      this.values.set(node, value);
+      this.cost += this.nodeCost(node, value);
+    } else {
+      if (role.keep) this.values.set(node, value);
+      if (role.step) {
+        const runs = this.runs.get(node);
+        if (runs) {
+          runs.count++;
+          if (value === true) runs.trues++;
+        }
+      }
+      if (role.macro) this.started.set(role.macro, { ...this.counter(stepOf(role.macro)) });
+      this.cost += role.fixed ?? this.nodeCost(node, value);
     }
-    const macro = this.macroByRange.get(node);
-    if (macro) this.started.set(macro, { ...this.counter(this.stepNode(macro)) });
-    this.cost += this.nodeCost(node, value);
     if (this.cost > this.limit) throw new CostLimitExceeded();
   }
 
@@ -109,42 +113,14 @@ export class CostTracker {
     return runs;
   }
 
-  /** The node a macro evaluates once per step: the predicate, or map's filter (else transform). */
-  private stepNode(macro: Ast): Ast {
-    return macro.args[2][1];
-  }
-
   private nodeCost(node: Ast, value: unknown): number {
-    if (this.plan.free.has(node)) return 0;
+    const fixed = fixedCost(node, this.plan.free);
+    if (fixed !== undefined) return fixed;
     switch (node.op) {
-      case 'value':
-      case '&&':
-      case '||':
-      case '?:':
-      case 'accuValue':
-      case 'accuInc':
-      case 'accuPush':
-      case 'comprehension':
-        return 0;
-      case 'id':
-        return namespaces.has(node.args) ? 0 : 1;
-      case '.':
-      case '.?':
-      case '[]':
-      case '[?]':
-        // Selecting from a computed value makes it an attribute first.
-        return isAttribute(node.args[0]) ? 1 : 2;
-      case 'list':
-        return isConstant(node) ? 0 : 10;
-      case 'map':
-        return isConstant(node) ? 0 : 30;
-      case '!_':
-      case '-_':
-        return 1;
       case 'call':
         return this.callCost(node.args[0], undefined, node.args[1], value);
       case 'rcall':
-        if (macros.has(node.args[0]) && node.args[2][0]?.op === 'id') return this.macroCost(node);
+        if (isMacroCall(node)) return this.macroCost(node);
         return this.callCost(node.args[0], node.args[1], node.args[2], value);
       default:
         return this.operatorCost(node);
@@ -179,7 +155,7 @@ export class CostTracker {
   /** Loop conditions and accumulator steps of a macro's comprehension, by the counts of its steps. */
   private macroCost(node: Ast): number {
     const name = node.args[0] as string;
-    const step = this.counter(this.stepNode(node));
+    const step = this.counter(stepOf(node));
     const start = this.started.get(node) ?? { count: 0, trues: 0 };
     this.started.delete(node);
     const steps = step.count - start.count;
@@ -296,28 +272,107 @@ function attributeRoot(node: Ast): Ast {
   return n;
 }
 
+/** The node a macro evaluates once per step: the predicate, or map's filter (else transform). */
+const stepOf = (macro: Ast): Ast => macro.args[2][1];
+
+const isMacroCall = (node: Ast): boolean => node.op === 'rcall' && macros.has(node.args[0]) && node.args[2]?.[0]?.op === 'id';
+
+/** What a node costs whatever its value, from its shape alone; undefined when its value or its arguments' values decide. */
+function fixedCost(node: Ast, free: Set<Ast>): number | undefined {
+  if (free.has(node)) return 0;
+  switch (node.op) {
+    case 'value':
+    case '&&':
+    case '||':
+    case '?:':
+    case 'accuValue':
+    case 'accuInc':
+    case 'accuPush':
+    case 'comprehension':
+      return 0;
+    case 'id':
+      return namespaces.has(node.args) ? 0 : 1;
+    case '.':
+    case '.?':
+    case '[]':
+    case '[?]':
+      // Selecting from a computed value makes it an attribute first.
+      return isAttribute(node.args[0]) ? 1 : 2;
+    case 'list':
+      return isConstant(node) ? 0 : 10;
+    case 'map':
+      return isConstant(node) ? 0 : 30;
+    case '!_':
+    case '-_':
+      return 1;
+    case 'call':
+    case 'rcall':
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case '+':
+    case 'in':
+      return undefined;
+    default:
+      return 1;
+  }
+}
+
+/** What the tracker does when it meets a node: charge a fixed cost, keep its value for a parent's cost, count a macro's steps, start a macro. */
+interface NodeRole {
+  fixed?: number;
+  keep: boolean;
+  step: boolean;
+  macro?: Ast;
+}
+
 /** What a program's shape tells the tracker, computed once per program. */
 export interface CostPlan {
-  /** Macro calls by the node of the range they walk, for counting their steps. */
-  macroByRange: Map<Ast, Ast>;
   /** Variables cel-go resolves without charging, where an attribute is a conditional's branch or an index (its selections still count). */
   free: Set<Ast>;
+  /** Each node's role. */
+  nodes: Map<Ast, NodeRole>;
 }
 
 export function costPlan(root: Ast): CostPlan {
-  const plan: CostPlan = { macroByRange: new Map(), free: new Set() };
+  const free = new Set<Ast>();
+  const all: Ast[] = [];
   const visit = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(visit);
     const ast = node as Ast;
     if (typeof ast.op !== 'string') return;
-    if (ast.op === 'rcall' && macros.has(ast.args[0]) && ast.args[2]?.[0]?.op === 'id') plan.macroByRange.set(ast.args[1], ast);
-    if (ast.op === '?:') for (const branch of [ast.args[1], ast.args[2]] as Ast[]) if (isAttribute(branch)) plan.free.add(attributeRoot(branch));
-    if ((ast.op === '[]' || ast.op === '[?]') && isAttribute(ast.args[1])) plan.free.add(attributeRoot(ast.args[1]));
+    all.push(ast);
+    if (ast.op === '?:') for (const branch of [ast.args[1], ast.args[2]] as Ast[]) if (isAttribute(branch)) free.add(attributeRoot(branch));
+    if ((ast.op === '[]' || ast.op === '[?]') && isAttribute(ast.args[1])) free.add(attributeRoot(ast.args[1]));
     if (ast.op !== 'value' && ast.op !== 'id') visit(ast.args);
   };
   visit(root);
-  return plan;
+  const nodes = new Map<Ast, NodeRole>();
+  const role = (node: Ast) => {
+    let found = nodes.get(node);
+    if (!found) nodes.set(node, (found = { keep: false, step: false }));
+    return found;
+  };
+  const keep = (node: unknown) => {
+    if (node && typeof node === 'object' && typeof (node as Ast).op === 'string') role(node as Ast).keep = true;
+  };
+  for (const node of all) {
+    role(node).fixed = fixedCost(node, free);
+    if (isMacroCall(node)) {
+      role(node.args[1]).macro = node;
+      role(stepOf(node)).step = true;
+      keep(node.args[1]);
+    } else if (node.op === 'call') (node.args[1] as unknown[]).forEach(keep);
+    else if (node.op === 'rcall') {
+      keep(node.args[1]);
+      (node.args[2] as unknown[]).forEach(keep);
+    } else if (role(node).fixed === undefined) (node.args as unknown[]).forEach(keep);
+  }
+  return { free, nodes };
 }
 
 interface Evaluator {

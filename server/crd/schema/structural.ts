@@ -25,26 +25,35 @@ export function applyDefaults(value: unknown, schema: JSONSchemaProps | undefine
     return changed;
   }
   if (!isJsonObject(value)) return false;
-  if (schema.properties) {
-    for (const [key, property] of Object.entries(schema.properties)) {
-      if (property.default === undefined) continue;
-      if (!Object.hasOwn(value, key) || (value[key] === null && !property.nullable)) {
-        value[key] = clone(property.default);
-        changed = true;
-      }
+  for (const [key, property] of defaultedProperties(schema)) {
+    if (!Object.hasOwn(value, key) || (value[key] === null && !property.nullable)) {
+      value[key] = clone(property.default);
+      changed = true;
     }
   }
   for (const key of Object.keys(value)) {
+    const child = value[key];
+    // Only nulls and nested values have anything to default or drop.
+    if (typeof child !== 'object') continue;
     const property = propertySchema(schema, key);
     if (!property) continue;
-    if (value[key] === null && !property.nullable && property.default === undefined) {
+    if (child === null && !property.nullable && property.default === undefined) {
       delete value[key];
       changed = true;
       continue;
     }
-    changed = applyDefaults(value[key], property) || changed;
+    changed = applyDefaults(child, property) || changed;
   }
   return changed;
+}
+
+const defaultedOf = new WeakMap<JSONSchemaProps, Array<[string, JSONSchemaProps]>>();
+
+/** The properties of an object schema that have a default, found once per schema node. */
+function defaultedProperties(schema: JSONSchemaProps): Array<[string, JSONSchemaProps]> {
+  let found = defaultedOf.get(schema);
+  if (!found) defaultedOf.set(schema, (found = Object.entries(schema.properties ?? {}).filter(([, property]) => property.default !== undefined)));
+  return found;
 }
 
 /** Whether any node of a schema has a default. */
@@ -73,16 +82,18 @@ const resourceFields = new Set(['apiVersion', 'kind', 'metadata']);
 
 function walkPrune(value: unknown, schema: JSONSchemaProps | undefined, isResourceRoot: boolean, path: string, pruned: string[]): void {
   if (Array.isArray(value)) {
-    if (!schema?.items) return;
-    value.forEach((item, i) => walkPrune(item, schema.items, !!schema.items!['x-kubernetes-embedded-resource'], indexPath(path, i), pruned));
+    const items = schema?.items;
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) if (isNested(value[i])) walkPrune(value[i], items, !!items['x-kubernetes-embedded-resource'], indexPath(path, i), pruned);
     return;
   }
   if (!isJsonObject(value) || !schema) return;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   for (const key of Object.keys(value)) {
+    const child = value[key];
     if (isResourceRoot && resourceFields.has(key)) {
       // metadata has a fixed shape; a root schema may only restrict name and generateName.
-      if (key !== 'metadata') walkPrune(value[key], schema.properties?.[key], false, childPath(path, key), pruned);
+      if (key !== 'metadata' && isNested(child)) walkPrune(child, schema.properties?.[key], false, childPath(path, key), pruned);
       continue;
     }
     const property = propertySchema(schema, key);
@@ -92,9 +103,12 @@ function walkPrune(value: unknown, schema: JSONSchemaProps | undefined, isResour
       delete value[key];
       continue;
     }
-    walkPrune(value[key], property, !!property['x-kubernetes-embedded-resource'], childPath(path, key), pruned);
+    // A scalar has nothing below it to prune: its path is not built.
+    if (isNested(child)) walkPrune(child, property, !!property['x-kubernetes-embedded-resource'], childPath(path, key), pruned);
   }
 }
+
+const isNested = (value: unknown): boolean => typeof value === 'object' && value !== null;
 
 /** Go's %#v of a decoded JSON object (other values print as they are). */
 export function goValue(value: unknown): unknown {

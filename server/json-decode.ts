@@ -36,34 +36,22 @@ function quoteChar(text: string, at: number): string {
   return `'${text[at]}'`;
 }
 
-/** Keys of one open object, as [start, end) offsets into the text; a set once there are many. */
-interface KeyList {
-  starts: number[];
-  ends: number[];
-  many?: Set<string>;
-}
-
-const manyKeys = 16;
-
-/** Whether two unescaped keys of the text are the same. */
-function sameKey(text: string, start: number, end: number, otherStart: number, otherEnd: number): boolean {
-  if (end - start !== otherEnd - otherStart) return false;
-  for (let k = 0; k < end - start; k++) if (text.charCodeAt(start + k) !== text.charCodeAt(otherStart + k)) return false;
-  return true;
-}
-
 /**
- * Whether some object in valid JSON `text` has a key twice. Keys are compared where they stand in
- * the text, without copying them; an escaped key (rare) is left to the full decoder.
+ * Whether some object in valid JSON `text` has a key twice. JSON.parse keeps one member per key, so
+ * its result `value` then holds fewer members than the text has key-value pairs (colons outside
+ * strings); keys are compared as decoded, whatever their escapes.
  */
-export function hasRepeatedKeys(text: string): boolean {
-  // One entry per open container: an object's keys, or null for an array.
-  const stack: Array<KeyList | null> = [];
-  let expectKey = false;
+export function hasRepeatedKeys(text: string, value: unknown): boolean {
+  return pairsIn(text) !== membersIn(value);
+}
+
+function pairsIn(text: string): number {
+  let pairs = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
+    if (c === 0x3a) pairs++;
+    else if (c === 0x22) {
       let end = text.indexOf('"', i + 1);
       for (;;) {
         let slashes = 0;
@@ -71,36 +59,31 @@ export function hasRepeatedKeys(text: string): boolean {
         if (slashes % 2 === 0) break;
         end = text.indexOf('"', end + 1);
       }
-      if (expectKey) {
-        const start = i + 1;
-        for (let k = start; k < end; k++) if (text.charCodeAt(k) === 0x5c) return slowDecode(text, true).duplicates.length > 0;
-        const keys = stack[stack.length - 1]!;
-        if (keys.many) {
-          const key = text.slice(start, end);
-          if (keys.many.has(key)) return true;
-          keys.many.add(key);
-        } else {
-          for (let k = 0; k < keys.starts.length; k++) if (sameKey(text, start, end, keys.starts[k], keys.ends[k])) return true;
-          keys.starts.push(start);
-          keys.ends.push(end);
-          if (keys.starts.length > manyKeys) keys.many = new Set(keys.starts.map((from, k) => text.slice(from, keys.ends[k])));
-        }
-        expectKey = false;
-      }
       i = end;
-    } else if (c === 0x7b) {
-      stack.push({ starts: [], ends: [] });
-      expectKey = true;
-    } else if (c === 0x5b) {
-      stack.push(null);
-      expectKey = false;
-    } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
-    } else if (c === 0x2c) {
-      expectKey = stack.length > 0 && stack[stack.length - 1] !== null;
     }
   }
-  return false;
+  return pairs;
+}
+
+/** The members of every object in a decoded value, walked without recursion (documents nest up to 10,000 deep). */
+function membersIn(value: unknown): number {
+  let members = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
+      continue;
+    }
+    const keys = Object.keys(node);
+    members += keys.length;
+    for (const key of keys) {
+      const child = (node as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) stack.push(child);
+    }
+  }
+  return members;
 }
 
 interface Frame {
@@ -311,7 +294,7 @@ export function decodeJsonText(text: string, mergeDuplicates = true): DecodedJso
     // JSON.parse and Go disagree only on what neither accepts; keep Go's word for it.
     throw new JsonSyntaxError('unexpected end of JSON input');
   }
-  if (typeof value !== 'object' || value === null || !hasRepeatedKeys(text)) return { value, duplicates: [] };
+  if (typeof value !== 'object' || value === null || !hasRepeatedKeys(text, value)) return { value, duplicates: [] };
   return slowDecode(text, mergeDuplicates);
 }
 

@@ -4,7 +4,7 @@
 // CrashLoopBackOff back-off; status is posted as the kubelet's status manager posts it, and the
 // kubelet's events are recorded. A deleted pod's containers stop (preStop, then the grace period of
 // the clock) and the pod is removed. One transition per container per pass, so watchers see every
-// state a real kubelet shows: Pending, Running, Ready, Succeeded or Failed. Ephemeral containers
+// state a stage's delay holds: Pending, Running, Ready, Succeeded or Failed. Ephemeral containers
 // (kubectl debug) start whenever they are added, are never restarted and take no part in the pod's
 // phase or readiness.
 

@@ -96,28 +96,31 @@ export function normalizedImage(image: string): string {
   return digest ? `${repo}@${digest}` : repo;
 }
 
-/** Digests already computed, by image: every status post reports one per container. Bounded, as images come from clients. */
-const digests = new Map<string, string>();
-const maxDigests = 1024;
-
-function imageDigest(image: string): string {
-  let digest = digests.get(image);
-  if (digest === undefined) {
-    if (digests.size >= maxDigests) digests.clear();
-    digest = `sha256:${createHash('sha256').update(normalizedImage(image)).digest('hex')}`;
-    digests.set(image, digest);
-  }
-  return digest;
+interface ImageFacts {
+  reference: string;
+  id: string;
+  digest: string;
 }
 
-function imageID(image: string): string {
-  const reference = normalizedImage(image);
-  const repo = reference.includes('@') ? reference.split('@')[0] : reference.replace(/:[^:/]+$/, '');
-  return `${repo}@${imageDigest(image)}`;
+/** What the runtime reports of each image, worked out once: every status post names them. Bounded, as images come from clients. */
+const images = new Map<string, ImageFacts>();
+const maxImages = 1024;
+
+function imageFacts(image: string): ImageFacts {
+  let facts = images.get(image);
+  if (!facts) {
+    if (images.size >= maxImages) images.clear();
+    const reference = normalizedImage(image);
+    const digest = `sha256:${createHash('sha256').update(reference).digest('hex')}`;
+    const repo = reference.includes('@') ? reference.split('@')[0] : reference.replace(/:[^:/]+$/, '');
+    facts = { reference, id: `${repo}@${digest}`, digest };
+    images.set(image, facts);
+  }
+  return facts;
 }
 
 function imageSize(image: string): number {
-  return 10_000_000 + (parseInt(imageDigest(image).slice(7, 13), 16) % 90_000_000);
+  return 10_000_000 + (parseInt(imageFacts(image).digest.slice(7, 13), 16) % 90_000_000);
 }
 
 function crashBackoff(restarts: number): number {
@@ -484,8 +487,8 @@ export class PodWorker {
       lastState: c.last ? { terminated: c.last } : {},
       ready: c.ready,
       restartCount: c.restarts,
-      image: created ? normalizedImage(c.spec.image ?? '') : c.spec.image,
-      imageID: created ? imageID(c.spec.image ?? '') : '',
+      image: created ? imageFacts(c.spec.image ?? '').reference : c.spec.image,
+      imageID: created ? imageFacts(c.spec.image ?? '').id : '',
     };
     if (created) status.containerID = c.id;
     // The prober manager sets started on init and regular containers only.

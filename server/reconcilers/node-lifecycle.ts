@@ -334,7 +334,15 @@ export const taintEvictionController: ControllerDescriptor = {
     const recorder = new EventRecorder(client, { component: 'taint-eviction-controller' }, clock);
     return {
       watches: [
-        { resource: 'pods', map: (event) => (event.type !== 'DELETED' && (event.object.object.spec as Json | undefined)?.nodeName ? [event.object.key] : []) },
+        {
+          resource: 'pods',
+          // What eviction depends on is in the spec (node, tolerations): a write that keeps the very spec
+          // stored before (a status write) changes nothing, and node taints are watched below.
+          map: (event) => {
+            if (event.type === 'DELETED' || !(event.object.object.spec as Json | undefined)?.nodeName) return [];
+            return event.previous?.object.spec === event.object.object.spec ? [] : [event.object.key];
+          },
+        },
         {
           resource: 'nodes',
           map: (event) => {

@@ -38,6 +38,10 @@ export class NodeInfo {
   taints!: Taint[];
   unschedulable!: boolean;
   allocatable!: Amounts;
+  /** How many pods the node takes (allocatable pods). */
+  allowedPods!: number;
+  /** Allocatable less requested, per resource asked about, until a pod or the node changes. */
+  private readonly left = new Map<string, bigint>();
 
   constructor(node: StoredObject) {
     this.update(node);
@@ -51,6 +55,18 @@ export class NodeInfo {
     this.taints = spec.taints ?? [];
     this.unschedulable = !!spec.unschedulable;
     this.allocatable = allocatableOf(node.object);
+    this.allowedPods = Number(this.allocatable.get('pods') ?? 0n);
+    this.left.clear();
+  }
+
+  /** What the node has left of a resource for another pod. */
+  free(name: string): bigint {
+    let left = this.left.get(name);
+    if (left === undefined) {
+      left = (this.allocatable.get(name) ?? 0n) - (this.requested.get(name) ?? 0n);
+      this.left.set(name, left);
+    }
+    return left;
   }
 
   add(pod: PodInfo): void {
@@ -73,6 +89,7 @@ export class NodeInfo {
     for (const [name, value] of pod.requests) this.requested.set(name, (this.requested.get(name) ?? 0n) + sign * value);
     this.nonZeroCpu += sign * pod.nonZero.cpu;
     this.nonZeroMemory += sign * pod.nonZero.memory;
+    this.left.clear();
   }
 }
 

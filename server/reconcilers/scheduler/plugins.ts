@@ -121,21 +121,16 @@ const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
 /** NodeResourcesFit, with the pod's requests against what the node has left. */
 function insufficient(requests: PodInfo['requests'], node: NodeInfo): readonly string[] {
   let reasons: string[] | undefined;
-  const allowedPods = Number(node.allocatable.get('pods') ?? 0n);
-  if (node.pods.size + 1 > allowedPods) (reasons ??= []).push('Too many pods');
+  if (node.pods.size + 1 > node.allowedPods) (reasons ??= []).push('Too many pods');
   for (const name of standardResources) {
     const wanted = requests.get(name) ?? 0n;
-    if (wanted > 0n && wanted > left(node, name)) (reasons ??= []).push(`Insufficient ${name}`);
+    if (wanted > 0n && wanted > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
   }
   for (const [name, wanted] of requests) {
     if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name === 'pods' || wanted === 0n) continue;
-    if (wanted > left(node, name)) (reasons ??= []).push(`Insufficient ${name}`);
+    if (wanted > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
   }
   return reasons ?? noReasons;
-}
-
-function left(node: NodeInfo, name: string): bigint {
-  return (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
 }
 
 const nodeResourcesFit: Filter = (pod, node) => {

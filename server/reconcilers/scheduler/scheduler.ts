@@ -164,13 +164,17 @@ export const scheduler: ControllerDescriptor = {
     };
 
     return {
-      for: 'pods',
       watches: [
         {
           resource: 'pods',
+          // Only a pod waiting to be scheduled, or one that was unschedulable, has anything to reconcile: the writes that
+          // follow its binding (the kubelet's status posts) queue nothing.
           map: (event: StoreEvent) => {
             nominator.onPod(event, pending);
-            return cache.onPod(event) ? retryAll() : [];
+            const keys = cache.onPod(event) ? retryAll() : [];
+            const key = event.object.key;
+            if ((event.type !== 'DELETED' && pending(event.object)) || unschedulable.has(key)) keys.push(key);
+            return keys;
           },
         },
         {
@@ -178,6 +182,7 @@ export const scheduler: ControllerDescriptor = {
           map: (event: StoreEvent) => (cache.onNode(event) ? retryAll() : []),
         },
       ],
+      initialKeys: () => services.store.list('pods').filter(pending).map((pod) => pod.key),
       reconcile(key) {
         const pod = services.store.get('pods', key);
         if (!pending(pod)) {

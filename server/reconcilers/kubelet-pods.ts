@@ -155,10 +155,18 @@ export class PodWorker {
   /** Images each node has pulled, for IfNotPresent. */
   private readonly images = new Map<string, Set<string>>();
 
+  /** The pod whose status is being written now. */
+  private posting?: string;
+
   constructor(private readonly deps: PodWorkerDeps) {}
 
   forget(uid: string): void {
     this.runs.delete(uid);
+  }
+
+  /** Whether a pod's change is the status post under way: the pass that posted it already knows it, and when it is next due. */
+  ownPost(uid: string): boolean {
+    return this.posting === uid;
   }
 
   /** Advances a pod bound to a live node; returns ms until its next transition, if one is due. */
@@ -566,7 +574,14 @@ export class PodWorker {
     if (old.qosClass) status.qosClass = old.qosClass;
     if (old.nominatedNodeName) status.nominatedNodeName = old.nominatedNodeName;
     // The status manager only writes when the status changed.
-    if (!jsonEqual(status, old)) this.deps.clientFor(run.node).updateStatus(pod, (p) => (p.status = status));
+    if (!jsonEqual(status, old)) {
+      this.posting = run.uid;
+      try {
+        this.deps.clientFor(run.node).updateStatus(pod, (p) => (p.status = status));
+      } finally {
+        this.posting = undefined;
+      }
+    }
     return status;
   }
 }

@@ -122,6 +122,7 @@ export const kubelet: ControllerDescriptor = {
               pods.forget(event.object.object.metadata.uid ?? '');
               return [];
             }
+            if (pods.ownPost(event.object.object.metadata.uid ?? '')) return [];
             return nodeOf(event.object) ? [podKey(event.object.key)] : [];
           },
         },

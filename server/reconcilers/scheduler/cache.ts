@@ -25,6 +25,14 @@ export interface PodInfo {
   controllerUid?: string;
 }
 
+/** A node's allocatable cpu and memory and its pods' non-zero requests of them, as the scores use them. */
+export interface ScoringLoad {
+  cpuCapacity: number;
+  memoryCapacity: number;
+  cpu: number;
+  memory: number;
+}
+
 export class NodeInfo {
   readonly pods = new Map<string, PodInfo>();
   readonly requested: Amounts = new Map();
@@ -42,6 +50,8 @@ export class NodeInfo {
   allowedPods!: number;
   /** Allocatable less requested, per resource asked about, until a pod or the node changes. */
   private readonly left = new Map<string, bigint>();
+  /** What the scores divide, as numbers, until a pod or the node changes. */
+  private load?: ScoringLoad;
 
   constructor(node: StoredObject) {
     this.update(node);
@@ -57,6 +67,17 @@ export class NodeInfo {
     this.allocatable = allocatableOf(node.object);
     this.allowedPods = Number(this.allocatable.get('pods') ?? 0n);
     this.left.clear();
+    this.load = undefined;
+  }
+
+  scoringLoad(): ScoringLoad {
+    this.load ??= {
+      cpuCapacity: Number(this.allocatable.get('cpu') ?? 0n),
+      memoryCapacity: Number(this.allocatable.get('memory') ?? 0n),
+      cpu: Number(this.nonZeroCpu),
+      memory: Number(this.nonZeroMemory),
+    };
+    return this.load;
   }
 
   /** What the node has left of a resource for another pod. */
@@ -90,6 +111,7 @@ export class NodeInfo {
     this.nonZeroCpu += sign * pod.nonZero.cpu;
     this.nonZeroMemory += sign * pod.nonZero.memory;
     this.left.clear();
+    this.load = undefined;
   }
 }
 

@@ -246,11 +246,10 @@ function normalize(raw: number[], reverse = false): number[] {
 }
 
 function fractions(pod: Incoming, node: NodeInfo): [number, number] {
-  const cpuCap = Number(node.allocatable.get('cpu') ?? 0n);
-  const memCap = Number(node.allocatable.get('memory') ?? 0n);
-  const cpu = Number(node.nonZeroCpu + pod.info.nonZero.cpu);
-  const mem = Number(node.nonZeroMemory + pod.info.nonZero.memory);
-  return [cpuCap ? Math.min(1, cpu / cpuCap) : 1, memCap ? Math.min(1, mem / memCap) : 1];
+  const load = node.scoringLoad();
+  const cpu = load.cpu + Number(pod.info.nonZero.cpu);
+  const mem = load.memory + Number(pod.info.nonZero.memory);
+  return [load.cpuCapacity ? Math.min(1, cpu / load.cpuCapacity) : 1, load.memoryCapacity ? Math.min(1, mem / load.memoryCapacity) : 1];
 }
 
 const leastAllocated: Score = (pod, nodes) =>

@@ -226,6 +226,26 @@ describe('scheduler preemption', function () {
       expect(await remaining()).to.deep.equal(['high-8 small-1', 'pair-1 small-0', 'pair-2 small-0']);
     });
   });
+
+  describe('when the nominated node is lost', () => {
+    const state = preemptionCluster(['kwok-node-0', 'small-0']);
+    const ns = 'pdb';
+
+    it('takes the nomination back once preemption cannot help anywhere', async () => {
+      await state.cluster.kubectlOk(['create', 'namespace', ns]);
+      await state.cluster.kubectlOk(['cordon', 'kwok-node-0']);
+      const before = (await schedulerEvents(state, ns)).length;
+      await createPodIn(state, ns, 'held', { priorityClass: 'low', cpu: '800m', app: 'x', node: 'small-0' });
+      await createPodIn(state, ns, 'high-9', { priorityClass: 'high', cpu: '500m', app: 'high' });
+      expect((await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'high-9'])).status.nominatedNodeName).to.equal('small-0');
+      // The victim is still stopping when its node is tainted against the preemptor.
+      await state.cluster.kubectlOk(['taint', 'node', 'small-0', 'dedicated=other:NoSchedule']);
+      await advance(state.cluster.server, state.clock, 2000);
+      const { conditions, ...status } = (await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'high-9'])).status;
+      expect({ ...status, conditions: conditions.map(({ lastTransitionTime: _, ...c }: Json) => c) }).to.deep.equal(recorded.nominatedNodeLost.statusAfterTaint);
+      expect((await schedulerEvents(state, ns)).slice(before)).to.deep.equal(recorded.nominatedNodeLost.events);
+    });
+  });
 });
 
 async function createPodIn(state: { cluster: TestCluster; clock: ManualClock; uids: Map<string, string> }, namespace: string, name: string, shape: PodShape): Promise<void> {

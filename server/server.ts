@@ -153,10 +153,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const reportError = options.reportError ?? ((err: unknown) => console.error('kubemock internal error:', err));
-  const services = createServices({ ...options, token });
-  const certificates = options.insecureHttp
+  // The keys are made on the thread pool while the services are built.
+  const certificatesMade = options.insecureHttp
     ? undefined
-    : await loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.advertiseUrl ? [new URL(options.advertiseUrl).hostname.replace(/^\[|\]$/g, '')] : []), ...(options.tlsSans ?? [])], clock: systemClock });
+    : loadOrCreateCertificates({ certDir: options.certDir, sans: [host, ...(options.advertiseUrl ? [new URL(options.advertiseUrl).hostname.replace(/^\[|\]$/g, '')] : []), ...(options.tlsSans ?? [])], clock: systemClock });
+  // Should building the services throw, its error is the one reported; a failure here is still awaited below otherwise.
+  certificatesMade?.catch(() => undefined);
+  const services = createServices({ ...options, token });
+  const certificates = await certificatesMade;
 
   const requests = new RequestLog(options.requestLogSize ?? defaultRequestLogSize);
   const faults = new FaultInjector();

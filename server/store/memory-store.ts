@@ -1,6 +1,7 @@
 // The versioned object store: one global resourceVersion, every commit serialized once,
 // a bounded event history that serves watch resumption and consistent list snapshots.
 
+import { SerializationReferences, type SharedSerialization } from './shared-serialization.js';
 import type { EventType, KubeObject } from './types.js';
 
 /** A serialized object as an item of a typed list: without the kind and apiVersion that lead it. */
@@ -12,13 +13,21 @@ export function withoutTypeMeta(json: string): string {
 /**
  * One stored version of an object. Never mutated after commit. Its serialization is what the store
  * keeps; the parsed object is a cache, dropped by the store's sweep when nothing read it for a while.
+ * A version still current `shareAfterCommits` commits after it was written, and not in use, has its
+ * serialization held as its differences from a similar object's (SharedSerialization), rebuilt byte
+ * for byte when read.
  */
 export class StoredObject {
   private parsed?: KubeObject;
+  private whole?: string;
+  private shared?: SharedSerialization;
+  /** The length of the serialization. */
+  readonly size: number;
   /** Whether the parsed object was read since the store's last sweep. */
   private readSinceSweep = false;
   /** The sweep that last looked at this version (it can be both current and in the history). */
   private lastSweep = 0;
+  private shareTried = false;
 
   constructor(
     readonly resource: string,
@@ -26,10 +35,16 @@ export class StoredObject {
     /** Absent when the version was committed as JSON only; it is parsed on first use. */
     object: KubeObject | undefined,
     readonly resourceVersion: number,
-    /** The object serialized with kind and apiVersion, as GET and watch send it. */
-    readonly json: string,
+    json: string,
   ) {
     this.parsed = object;
+    this.whole = json;
+    this.size = json.length;
+  }
+
+  /** The object serialized with kind and apiVersion, as GET and watch send it. */
+  get json(): string {
+    return this.whole ?? this.shared!.text();
   }
 
   get object(): KubeObject {
@@ -53,12 +68,31 @@ export class StoredObject {
     return withoutTypeMeta(this.json);
   }
 
-  /** Drops the parsed object unless it was read since the last sweep (a later read parses it again). */
-  sweep(sweep: number): void {
+  /**
+   * Drops the parsed object unless it was read since the last sweep (a later read parses again);
+   * then, given references, shares the serialization too.
+   */
+  sweep(sweep: number, references?: SerializationReferences): void {
     if (this.lastSweep === sweep) return;
     this.lastSweep = sweep;
-    if (!this.readSinceSweep) this.parsed = undefined;
+    if (!this.readSinceSweep) {
+      this.parsed = undefined;
+      if (references) this.share(references);
+    }
     this.readSinceSweep = false;
+  }
+
+  /** Shares the serialization unless the parsed object was read since the last sweep (it is in use). */
+  age(references: SerializationReferences): void {
+    if (!this.readSinceSweep) this.share(references);
+  }
+
+  /** Holds the serialization against a similar object's, when that takes much less (tried once). */
+  private share(references: SerializationReferences): void {
+    if (this.shareTried) return;
+    this.shareTried = true;
+    this.shared = references.share(this.resource, this.whole!);
+    if (this.shared) this.whole = undefined;
   }
 }
 
@@ -96,6 +130,14 @@ export class HistoryCompactedError extends Error {
  * controllers work on stays parsed, the rest of a large cluster is held as its serialization only.
  */
 const sweepEveryCommits = 4096;
+
+/**
+ * A version still current this many commits after it was written is held against a similar
+ * object's serialization, when its parsed object was not read since the last sweep (else a later
+ * sweep that finds it unread does it): objects rewritten or read every few seconds (Leases) are not
+ * worked on for a version about to be replaced.
+ */
+const shareAfterCommits = 4096;
 
 /** Orders keys so that a listing matches etcd's key order. */
 function compareKeys(a: string, b: string): number {
@@ -157,6 +199,9 @@ export class MemoryStore {
   private readonly listeners = new Set<StoreListener>();
   private commitsSinceSweep = 0;
   private sweeps = 0;
+  private readonly references = new SerializationReferences();
+  /** The version each of the last shareAfterCommits resourceVersions wrote, by resourceVersion modulo their number. */
+  private readonly aging: (StoredObject | undefined)[] = new Array(shareAfterCommits);
 
   constructor(private readonly options: StoreOptions) {
     this.history = new Array(Math.max(1, options.historySize));
@@ -244,6 +289,7 @@ export class MemoryStore {
       event = { type: 'DELETED', resource, resourceVersion: revision, object: this.serialize(resource, key, lastState, revision), previous };
     }
     this.record(event);
+    this.age(event.object);
     for (const listener of this.listeners) listener(event);
     if (++this.commitsSinceSweep >= sweepEveryCommits) this.sweepParsed();
     return event.object;
@@ -275,6 +321,7 @@ export class MemoryStore {
     this.historyLength = 0;
     this.historyBytesHeld = 0;
     this.history.fill(undefined);
+    this.aging.fill(undefined);
     // The emptying takes a resourceVersion of its own, so a watch resumed from any version before it is too old.
     this.compactedThrough = ++this.revision;
   }
@@ -293,10 +340,21 @@ export class MemoryStore {
     return table;
   }
 
+  /** Ages the version written shareAfterCommits ago if it is still current, and starts `written` aging. */
+  private age(written: StoredObject): void {
+    const slot = written.resourceVersion % shareAfterCommits;
+    const aged = this.aging[slot];
+    this.aging[slot] = written;
+    if (aged && this.get(aged.resource, aged.key) === aged) aged.age(this.references);
+  }
+
   private sweepParsed(): void {
     this.commitsSinceSweep = 0;
     const sweep = ++this.sweeps;
-    for (const table of this.tables.values()) for (const stored of table.objects.values()) stored.sweep(sweep);
+    const aged = this.revision - shareAfterCommits;
+    for (const table of this.tables.values()) {
+      for (const stored of table.objects.values()) stored.sweep(sweep, stored.resourceVersion <= aged ? this.references : undefined);
+    }
     for (let i = 0; i < this.historyLength; i++) {
       const event = this.history[(this.historyStart + i) % this.history.length]!;
       event.object.sweep(sweep);
@@ -306,18 +364,18 @@ export class MemoryStore {
 
   private record(event: StoreEvent): void {
     const capacity = this.history.length;
-    while (this.historyLength === capacity || (this.historyLength > 0 && this.historyBytesHeld + event.object.json.length > this.options.historyBytes)) {
+    while (this.historyLength === capacity || (this.historyLength > 0 && this.historyBytesHeld + event.object.size > this.options.historyBytes)) {
       this.dropOldest();
     }
     this.history[(this.historyStart + this.historyLength) % capacity] = event;
     this.historyLength++;
-    this.historyBytesHeld += event.object.json.length;
+    this.historyBytesHeld += event.object.size;
   }
 
   private dropOldest(): void {
     const oldest = this.history[this.historyStart]!;
     this.compactedThrough = oldest.resourceVersion;
-    this.historyBytesHeld -= oldest.object.json.length;
+    this.historyBytesHeld -= oldest.object.size;
     this.history[this.historyStart] = undefined;
     this.historyStart = (this.historyStart + 1) % this.history.length;
     this.historyLength--;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { HistoryCompactedError, MemoryStore, type StoreEvent } from '../../server/store/memory-store.js';
+import { SerializationReferences } from '../../server/store/shared-serialization.js';
 
 const object = (name: string, data: Record<string, string> = {}) => ({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns' }, data });
 
@@ -84,4 +85,38 @@ describe('MemoryStore', () => {
     expect(cold.object).to.deep.equal(coldParsed);
     expect([cold.namespace, cold.name, store.get('configmaps', 'ns/cold')]).to.deep.equal(['ns', 'cold', cold]);
   });
+
+  it('gives back the exact serialization of cold objects held against a similar one', () => {
+    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
+    const data = (i: number) => ({ quoted: `say "${i}"\\`, text: `zürich ☃ ${i}`, same: 'x'.repeat(200) });
+    const cold = Array.from({ length: 20 }, (_, i) => store.commit('configmaps', `ns/c${i}`, object(`c${i}`, data(i))));
+    const other = store.commit('secrets', 'ns/s', object('s', { only: 'one' }));
+    const committed = [...cold, other].map((s) => s.json);
+    for (let i = 0; i < 3 * 4096; i++) store.commit('configmaps', 'ns/churn', object('churn', { i: String(i) }));
+    expect([...cold, other].map((s) => s.json)).to.deep.equal(committed);
+    expect(store.list('configmaps').find((s) => s.key === 'ns/c7')!.object.data).to.deep.equal(data(7));
+  });
 });
+
+describe('SerializationReferences', () => {
+  const pod = (name: string, ip: string, extra = '') =>
+    JSON.stringify({ kind: 'Pod', metadata: { name, labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] }, status: { podIP: ip, note: extra } });
+
+  it('holds an object of the same shape as its differing tokens and rebuilds it byte for byte', () => {
+    const references = new SerializationReferences();
+    expect(references.share('pods', pod('web-1', '10.0.0.1'))).to.equal(undefined);
+    const shared = references.share('pods', pod('web-22', '10.0.0.22'));
+    expect(shared?.text()).to.equal(pod('web-22', '10.0.0.22'));
+    // Another resource has references of its own.
+    expect(references.share('events', pod('web-3', '10.0.0.3'))).to.equal(undefined);
+  });
+
+  it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
+    const references = new SerializationReferences();
+    const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));
+    references.share('pods', pod('web-1', '10.0.0.1', 'short'));
+    expect(references.share('pods', long(2))).to.equal(undefined);
+    expect(references.share('pods', long(3))?.text()).to.equal(long(3));
+  });
+});
+

@@ -116,8 +116,13 @@ export const apiServiceRegistrationController: ControllerDescriptor = {
     const registry = env.services.registry;
     const reconcile = registerAPIService(env.client(apiserverIdentity), registry);
     const keys = () => [...wanted(registry).keys(), ...env.services.objects.listNow(registry.findByResource(apiServices)!, '').map((s) => s.name)];
+    // A registry change enqueues the APIServices it adds, removes or changes (a new CRD's group-version), not all of them.
+    let called = wanted(registry);
     const unsubscribe = registry.onChange(() => {
-      for (const key of keys()) env.queue.enqueue(key);
+      const next = wanted(registry);
+      for (const [name, service] of next) if (!jsonEqual(called.get(name), service)) env.queue.enqueue(name);
+      for (const name of called.keys()) if (!next.has(name)) env.queue.enqueue(name);
+      called = next;
     });
     return { for: apiServices, initialKeys: keys, reconcile, stop: unsubscribe };
   },

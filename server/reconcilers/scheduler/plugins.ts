@@ -118,18 +118,28 @@ const nodePorts: Filter = (pod, node) =>
 const noReasons: readonly string[] = Object.freeze([]);
 const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
 
+/** A pod's non-zero requests in the order NodeResourcesFit reports them (cpu, memory, ephemeral-storage, then the rest), once per requests. */
+const wantedLists = new WeakMap<PodInfo['requests'], Array<[string, bigint]>>();
+
+function wantedOf(requests: PodInfo['requests']): Array<[string, bigint]> {
+  let wanted = wantedLists.get(requests);
+  if (!wanted) {
+    wanted = [];
+    for (const name of standardResources) {
+      const amount = requests.get(name) ?? 0n;
+      if (amount > 0n) wanted.push([name, amount]);
+    }
+    for (const [name, amount] of requests) if (!standardResources.includes(name) && name !== 'pods' && amount !== 0n) wanted.push([name, amount]);
+    wantedLists.set(requests, wanted);
+  }
+  return wanted;
+}
+
 /** NodeResourcesFit, with the pod's requests against what the node has left. */
 function insufficient(requests: PodInfo['requests'], node: NodeInfo): readonly string[] {
   let reasons: string[] | undefined;
   if (node.pods.size + 1 > node.allowedPods) (reasons ??= []).push('Too many pods');
-  for (const name of standardResources) {
-    const wanted = requests.get(name) ?? 0n;
-    if (wanted > 0n && wanted > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
-  }
-  for (const [name, wanted] of requests) {
-    if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name === 'pods' || wanted === 0n) continue;
-    if (wanted > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
-  }
+  for (const [name, amount] of wantedOf(requests)) if (amount > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
   return reasons ?? noReasons;
 }
 

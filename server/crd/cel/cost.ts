@@ -416,7 +416,6 @@ export class CostEstimator {
         break;
       case 'format.named':
         return { cost: one, type: optionalOf(library('Format')) };
-      case 'sign':
       case 'asInteger':
       case 'compareTo':
         return { cost: one, type: celTypes.int };
@@ -542,7 +541,6 @@ function resultType(name: string, target: Estimate | undefined, args: Estimate[]
       return celTypes.double;
     case 'string':
     case 'charAt':
-    case 'reverse':
       return celTypes.string;
     case 'bytes':
       return celTypes.bytes;

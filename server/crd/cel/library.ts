@@ -1,6 +1,7 @@
 // The CEL environment of x-kubernetes-validations: @marcbachmann/cel-js (CEL with macros, optional
-// types and the strings extension) plus Kubernetes' own libraries as CRDs use them: lists, regex, url,
-// quantity (server/quantity.ts), ip/cidr and format. Two environments exist, differing in how oldSelf is declared
+// types and most of the strings extension) plus what Kubernetes 1.32 adds: the rest of the strings
+// extension (version 2: format in format.ts, quote), sets, and Kubernetes' own lists, regex, url,
+// quantity (server/quantity.ts), ip/cidr and format libraries. Two environments exist, differing in how oldSelf is declared
 // (a plain value, or an optional one for rules with optionalOldSelf). Admission policies compile on
 // the same libraries (server/admission/policy-expressions.ts).
 
@@ -11,9 +12,12 @@ import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } f
 import { formatCheckers } from '../schema/formats.js';
 import { goRegExp } from '../schema/regex.js';
 import { Quantity, QuantityError } from '../../quantity.js';
+import { isJsonObject } from '../../json.js';
+import { FormatError, formatString } from './format.js';
 
+/** A URL as Go's url.ParseRequestURI reads it: absolute, or an absolute path with no scheme or host. */
 class CelUrl {
-  constructor(readonly url: URL, readonly raw: string) {}
+  constructor(readonly url: URL, readonly raw: string, readonly pathOnly: boolean) {}
 }
 
 class CelIp {
@@ -30,8 +34,45 @@ class NamedFormat {
 
 class FormatLibrary {}
 
+/** The receivers of namespaced functions: strings.quote, sets.contains, ip.isCanonical. */
+class StringsLibrary {}
+class SetsLibrary {}
+class IpLibrary {}
+
 function evaluationError(message: string): Error {
   return new Error(message);
+}
+
+/** A URL as url.ParseRequestURI takes it: absolute, or an absolute path (no scheme, no host). */
+function parseUrl(s: string): CelUrl | undefined {
+  if (s.startsWith('/')) return URL.canParse(s, 'http://path.only') ? new CelUrl(new URL(s, 'http://path.only'), s, true) : undefined;
+  return formatCheckers.uri(s) && URL.canParse(s) ? new CelUrl(new URL(s), s, false) : undefined;
+}
+
+/** Go's strconv.Quote, as strings.quote writes a string. */
+function goQuote(s: string): string {
+  const escapes: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+  return `"${[...s].map((c) => escapes[c] ?? c).join('')}"`;
+}
+
+/** Whether a value is its type's zero value, for optional.ofNonZeroValue. */
+function isZeroValue(value: unknown): boolean {
+  if (value === null || value === false || value === '' || value === 0 || value === 0n) return true;
+  if (Array.isArray(value) || value instanceof Uint8Array) return value.length === 0;
+  if (typeof value === 'object' && value.constructor === Object) return Object.keys(value).length === 0;
+  return String(value) === '0' && (value as object).constructor?.name === 'UnsignedInt';
+}
+
+/** CEL equality of two list elements, as sets compare them (numbers across int, uint and double). */
+function celEqual(a: unknown, b: unknown): boolean {
+  const numeric = (v: unknown) => typeof v === 'bigint' || typeof v === 'number' || (v as object)?.constructor?.name === 'UnsignedInt';
+  if (numeric(a) && numeric(b)) return Number(String(a)) === Number(String(b));
+  if (a instanceof Quantity && b instanceof Quantity) return compareQuantities(a, b) === 0;
+  if (a instanceof CelIp && b instanceof CelIp) return sameIp(a, b);
+  if (a instanceof CelCidr && b instanceof CelCidr) return a.prefix === b.prefix && sameIp(a.ip, b.ip);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => celEqual(x, b[i]));
+  if (isJsonObject(a) && isJsonObject(b)) return Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.hasOwn(b, k) && celEqual(a[k], b[k]));
+  return a === b || (a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 function parseQuantity(text: string): Quantity {
@@ -64,18 +105,33 @@ function ipBytes(ip: CelIp): number[] {
 }
 
 function parseIp(text: string): CelIp {
+  const failed = (why: string) => evaluationError(`IP Address "${text}" parse error during conversion from string: ParseAddr("${text}"): ${why}`);
+  if (/^\d+(\.\d+){3}$/.test(text) && text.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) throw failed('IPv4 field has octet with leading zero');
   const family = isIP(text);
-  if (family === 0 || text.includes('%')) throw evaluationError(`IP Address "${text}" parse error during conversion from string: ParseAddr("${text}"): unable to parse IP`);
-  if (family === 4 && text.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))) throw evaluationError(`IP Address "${text}" parse error during conversion from string: ParseAddr("${text}"): IPv4 field has octet with leading zero`);
-  return new CelIp(text, family as 4 | 6);
+  if (family === 0 || text.includes('%')) throw failed('unable to parse IP');
+  const ip = new CelIp(text, family as 4 | 6);
+  if (family === 6 && ipBytes(ip).every((b, i) => (i < 10 ? b === 0 : i < 12 ? b === 0xff : true))) throw evaluationError(`IPv4-mapped IPv6 address "${text}" is not allowed`);
+  return ip;
 }
+
+/** An address as Go's netip writes it: IPv6 in lower case, its longest run of zero groups as "::". */
+function canonicalIp(ip: CelIp): string {
+  if (ip.family === 4) return ip.address;
+  const bytes = ipBytes(ip);
+  return compressIpv6(Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16)));
+}
+
+const sameBytes = (a: number[], b: number[]) => a.every((x, i) => x === b[i]);
+const sameIp = (a: CelIp, b: CelIp) => a.family === b.family && sameBytes(ipBytes(a), ipBytes(b));
 
 function parseCidr(text: string): CelCidr {
   const [address, prefix, extra] = text.split('/');
-  if (extra !== undefined || prefix === undefined || !/^\d+$/.test(prefix)) throw evaluationError(`network address parse error during conversion from string: netip.ParsePrefix("${text}"): no '/'`);
+  // kube-apiserver repeats the first words of this message.
+  const failed = (why: string) => evaluationError(`network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix("${text}"): ${why}`);
+  if (extra !== undefined || prefix === undefined || !/^\d+$/.test(prefix)) throw failed("no '/'");
   const ip = parseIp(address);
   const bits = Number(prefix);
-  if (bits > (ip.family === 4 ? 32 : 128)) throw evaluationError(`network address parse error during conversion from string: netip.ParsePrefix("${text}"): prefix length out of range`);
+  if (bits > (ip.family === 4 ? 32 : 128)) throw failed('prefix length out of range');
   return new CelCidr(ip, bits);
 }
 
@@ -155,6 +211,17 @@ function register(env: Environment): Environment {
     .registerType('NamedFormat', NamedFormat)
     .registerType('FormatLibrary', FormatLibrary)
     .registerConstant('format', 'FormatLibrary', new FormatLibrary())
+    .registerType('StringsLibrary', StringsLibrary)
+    .registerConstant('strings', 'StringsLibrary', new StringsLibrary())
+    .registerType('SetsLibrary', SetsLibrary)
+    .registerConstant('sets', 'SetsLibrary', new SetsLibrary())
+    .registerType('IpLibrary', IpLibrary)
+    .registerConstant('ip', 'IpLibrary', new IpLibrary())
+    // Equality of the library types (!= comes with it), and so membership in lists of them.
+    .registerOperator('Quantity == Quantity', (a: Quantity, b: Quantity) => compareQuantities(a, b) === 0)
+    .registerOperator('net.IP == net.IP', sameIp)
+    .registerOperator('net.CIDR == net.CIDR', (a: CelCidr, b: CelCidr) => a.prefix === b.prefix && sameIp(a.ip, b.ip))
+    .registerFunction('OptionalNamespace.ofNonZeroValue(A): optional<A>', (_: unknown, value: unknown) => (isZeroValue(value) ? Optional.none() : Optional.of(value)))
     // strings
     .registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
       if (i < 0n || i > BigInt(s.length)) throw evaluationError(`index out of range: ${i}`);
@@ -173,7 +240,19 @@ function register(env: Environment): Environment {
       }
       return out;
     })
-    .registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''))
+    .registerFunction('string.format(list): string', (s: string, args: unknown[]) => {
+      try {
+        return formatString(s, args);
+      } catch (err) {
+        if (err instanceof FormatError) throw evaluationError(err.message);
+        throw err;
+      }
+    })
+    .registerFunction('StringsLibrary.quote(string): string', (_: StringsLibrary, s: string) => goQuote(s))
+    // sets
+    .registerFunction('SetsLibrary.contains(list, list): bool', (_: SetsLibrary, a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => celEqual(x, y))))
+    .registerFunction('SetsLibrary.equivalent(list, list): bool', (_: SetsLibrary, a: unknown[], b: unknown[]) => b.every((x) => a.some((y) => celEqual(x, y))) && a.every((x) => b.some((y) => celEqual(x, y))))
+    .registerFunction('SetsLibrary.intersects(list, list): bool', (_: SetsLibrary, a: unknown[], b: unknown[]) => b.some((x) => a.some((y) => celEqual(x, y))))
     // lists
     .registerFunction('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0))
     .registerFunction('list.sum(): dyn', (l: any[]) => (l.length === 0 ? 0n : l.reduce((a, b) => (a instanceof Quantity ? quantityOf(a.nanos + b.nanos) : a + b))))
@@ -199,17 +278,15 @@ function register(env: Environment): Environment {
     })
     // url
     .registerFunction('url(string): URL', (s: string) => {
-      try {
-        return new CelUrl(new URL(s), s);
-      } catch {
-        throw evaluationError(`URL parse error during conversion from string: parse "${s}": invalid URI for request`);
-      }
+      const url = parseUrl(s);
+      if (!url) throw evaluationError(`URL parse error during conversion from string: parse "${s}": invalid URI for request`);
+      return url;
     })
-    .registerFunction('isURL(string): bool', (s: string) => formatCheckers.uri(s) && URL.canParse(s))
-    .registerFunction('URL.getScheme(): string', (u: CelUrl) => u.url.protocol.replace(/:$/, ''))
-    .registerFunction('URL.getHost(): string', (u: CelUrl) => u.url.host)
-    .registerFunction('URL.getHostname(): string', (u: CelUrl) => u.url.hostname.replace(/^\[(.*)\]$/, '$1'))
-    .registerFunction('URL.getPort(): string', (u: CelUrl) => u.url.port)
+    .registerFunction('isURL(string): bool', (s: string) => parseUrl(s) !== undefined)
+    .registerFunction('URL.getScheme(): string', (u: CelUrl) => (u.pathOnly ? '' : u.url.protocol.replace(/:$/, '')))
+    .registerFunction('URL.getHost(): string', (u: CelUrl) => (u.pathOnly ? '' : u.url.host))
+    .registerFunction('URL.getHostname(): string', (u: CelUrl) => (u.pathOnly ? '' : u.url.hostname.replace(/^\[(.*)\]$/, '$1')))
+    .registerFunction('URL.getPort(): string', (u: CelUrl) => (u.pathOnly ? '' : u.url.port))
     .registerFunction('URL.getEscapedPath(): string', (u: CelUrl) => u.url.pathname)
     .registerFunction('URL.getQuery(): map<string, list<string>>', (u: CelUrl) => {
       const out: Record<string, string[]> = {};
@@ -226,7 +303,6 @@ function register(env: Environment): Environment {
         return false;
       }
     })
-    .registerFunction('Quantity.sign(): int', (q: Quantity) => (q.nanos < 0n ? -1n : q.nanos > 0n ? 1n : 0n))
     .registerFunction('Quantity.isInteger(): bool', isWhole)
     .registerFunction('Quantity.asInteger(): int', (q: Quantity) => {
       if (!isWhole(q)) throw evaluationError('cannot convert value to integer');
@@ -249,6 +325,10 @@ function register(env: Environment): Environment {
       } catch {
         return false;
       }
+    })
+    .registerFunction('IpLibrary.isCanonical(string): bool', (_: IpLibrary, s: string) => {
+      const ip = parseIp(s);
+      return canonicalIp(ip) === s;
     })
     .registerFunction('net.IP.family(): int', (ip: CelIp) => BigInt(ip.family))
     .registerFunction('net.IP.isUnspecified(): bool', (ip: CelIp) => ipBytes(ip).slice(ip.family === 4 ? 12 : 0).every((b) => b === 0))
@@ -307,6 +387,31 @@ export function celEnvironments(): { plain: Environment; optionalOldSelf: Enviro
     };
   }
   return environments;
+}
+
+/** cel-js's words for an evaluation error, in cel-go's where they differ. */
+const celGoErrors: Array<[RegExp, string]> = [
+  [/^No such key: index out of bounds, index (\d+) >= size \d+$/, 'index out of bounds: $1'],
+  [/^No such key: /, 'no such key: '],
+  [/^integer overflow: .*$/, 'integer overflow'],
+];
+
+/** cel-js's words for a compile error, in cel-go's where they differ. */
+const celGoCompileErrors: Array<[RegExp, string]> = [
+  [/^Unknown variable: (.*)$/, "undeclared reference to '$1' (in container '')"],
+  [/^no such overload: (\S+) (==|!=|<|<=|>|>=|\+|-|\*|\/|%) (\S+)$/, "found no matching overload for '_$2_' applied to '($1, $3)'"],
+];
+
+/** A compile error's message as kube-apiserver words it. */
+export function celCompileErrorText(message: string): string {
+  const known = celGoCompileErrors.find(([pattern]) => pattern.test(message));
+  return known ? message.replace(known[0], known[1]) : message;
+}
+
+/** An evaluation error's message as kube-apiserver words it. */
+export function celErrorText(message: string): string {
+  const known = celGoErrors.find(([pattern]) => pattern.test(message));
+  return known ? message.replace(known[0], known[1]) : message;
 }
 
 /** A CEL optional: of `value` when present, else none (oldSelf of an optionalOldSelf rule on create). */

@@ -5,8 +5,9 @@
 import { field, type FieldError, GoLiteral } from '../../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.js';
 import { childPath, indexPath, type JSONSchemaProps, propertySchema, type ValidationRule } from '../schema/types.js';
-import { celEnvironments, celOptional } from './library.js';
+import { celCompileErrorText, celEnvironments, celErrorText, celOptional } from './library.js';
 import { CostEstimator } from './cost.js';
+import { staticProblem } from './static-checks.js';
 import { CostLimitExceeded, type CostPlan, costPlan, CostTracker, evaluateCounted, perCallLimit, runtimeBudget } from './runtime-cost.js';
 import { type CelType, maxRequestBytes, optionalOf, schemaCelType } from './types.js';
 
@@ -54,6 +55,12 @@ function firstLine(err: unknown): string {
   return String((err as Error).message ?? err).split('\n')[0];
 }
 
+/** What cel-go's checker refuses beyond cel-js's (static-checks.ts), thrown as a compile error. */
+function checkAsCelGo(program: Program): void {
+  const problem = staticProblem((program as ProgramWithAst).ast);
+  if (problem) throw new Error(problem);
+}
+
 function ruleLiteral(rule: ValidationRule): string {
   const parts = [`Rule:${JSON.stringify(rule.rule)}`, `Message:${JSON.stringify(rule.message ?? '')}`, `MessageExpression:${JSON.stringify(rule.messageExpression ?? '')}`];
   return `apiextensions.ValidationRule{${parts.join(', ')}, Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:${JSON.stringify(rule.fieldPath ?? '')}, OptionalOldSelf:(*bool)(nil)}`;
@@ -82,16 +89,18 @@ function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolea
       program = env.parse(rule.rule) as unknown as Program;
       const checked = (program as unknown as { check(): { valid: boolean; error?: Error } }).check();
       if (!checked.valid) throw checked.error;
+      checkAsCelGo(program);
     } catch (err) {
-      problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ERROR: <input>: ${firstLine(err)}`));
+      problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ERROR: <input>: ${celCompileErrorText(firstLine(err))}`));
       return;
     }
     let message: Program | undefined;
     if (rule.messageExpression !== undefined) {
       try {
         message = env.parse(rule.messageExpression) as unknown as Program;
+        checkAsCelGo(message);
       } catch (err) {
-        problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ERROR: <input>: ${firstLine(err)}`));
+        problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ERROR: <input>: ${celCompileErrorText(firstLine(err))}`));
         return;
       }
     }
@@ -294,7 +303,7 @@ function evaluateNode(schema: JSONSchemaProps, value: unknown, old: unknown, has
       return;
     }
     if (evaluated.failed !== undefined) {
-      state.errors.push(field.invalid(path, type, firstLine(evaluated.failed)));
+      state.errors.push(field.invalid(path, type, `${celErrorText(firstLine(evaluated.failed))} evaluating rule: ${ruleText(rule)}`));
       continue;
     }
     const result = evaluated.result;

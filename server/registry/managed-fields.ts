@@ -262,6 +262,8 @@ const flatKeyChars = 8192;
 function fieldsV1Of(set: FieldSet): Json {
   const children = set.children;
   if (!children) return leaf;
+  // A node owned without any of its children is a leaf, as kube-apiserver writes it: {}, not {".": {}}.
+  if (children.size === 1 && children.has(nodeMarker) && !children.get(nodeMarker)!.children) return leaf;
   let flat = true;
   for (const child of children.values()) if (child.children) flat = false;
   if (!flat) {

@@ -4,6 +4,7 @@
 // SeriesRecorder is tools/events (kube-scheduler): events.k8s.io/v1 Events with action,
 // reportingController/Instance and a series for repeats.
 
+import { hash } from 'node:crypto';
 import { timestamp, type Clock } from '../clock.js';
 import { StatusError } from '../errors.js';
 import { StoredObject } from '../store/memory-store.js';
@@ -35,29 +36,35 @@ export function referenceTo(object: StoredObject | KubeObject, options: { fieldP
   return ref;
 }
 
-/** Bounded memory of recent events, oldest forgotten first (client-go keeps 4096). */
+/**
+ * Bounded memory of recent events, oldest forgotten first (client-go keeps 4096). Entries are kept
+ * by a digest of their key: the keys join whole object references and messages (a few hundred
+ * bytes, several per pod on every kubelet), the digest is 28.
+ */
 class RecentEvents<V> {
   private readonly entries = new Map<string, V>();
   constructor(private readonly capacity = 4096) {}
 
   get(key: string): V | undefined {
-    const value = this.entries.get(key);
+    const digest = digestOf(key);
+    const value = this.entries.get(digest);
     if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
+      this.entries.delete(digest);
+      this.entries.set(digest, value);
     }
     return value;
   }
 
   set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
+    const digest = digestOf(key);
+    this.entries.delete(digest);
+    this.entries.set(digest, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
+}
 
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
+function digestOf(key: string): string {
+  return hash('sha1', key, 'base64');
 }
 
 /** The last event name time handed out, shared by every recorder so two never name an event alike. */

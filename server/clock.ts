@@ -99,8 +99,13 @@ export class ManualClock implements Clock {
   }
 }
 
+/** The last second formatted: every write stamps times, mostly within the same second. */
+let formatted = { second: NaN, text: '' };
+
 /** RFC 3339 with whole seconds, as metav1.Time serializes. */
 export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== formatted.second) formatted = { second, text: date.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return formatted.text;
 }
 

@@ -21,6 +21,13 @@ function finalizing(stored: StoredObject, finalizer: string): boolean {
   return stored.object.metadata.deletionTimestamp !== undefined && (stored.object.metadata.finalizers ?? []).includes(finalizer);
 }
 
+/** Whether a deleted object waits for the collector (orphaning or foreground deletion), with one look at its serialization. */
+function heldForCollector(stored: StoredObject): boolean {
+  if (!stored.json.includes('"deletionTimestamp"')) return false;
+  const { deletionTimestamp, finalizers = [] } = stored.object.metadata;
+  return deletionTimestamp !== undefined && (finalizers.includes(orphanFinalizer) || finalizers.includes(foregroundFinalizer));
+}
+
 function refsChanged(event: StoreEvent): boolean {
   return !jsonEqual(ownerReferences(event.object), ownerReferences(event.previous));
 }
@@ -125,7 +132,7 @@ export const garbageCollector: ControllerDescriptor = {
               return keys;
             }
             if (ownerReferences(stored).length && (event.type === 'ADDED' || refsChanged(event))) keys.push(itemKey(stored.resource, stored.key));
-            if (finalizing(stored, orphanFinalizer) || finalizing(stored, foregroundFinalizer)) keys.push(itemKey(stored.resource, stored.key));
+            if (heldForCollector(stored)) keys.push(itemKey(stored.resource, stored.key));
             return keys;
           },
         },
@@ -133,7 +140,7 @@ export const garbageCollector: ControllerDescriptor = {
       initialKeys: function* () {
         for (const resource of services.store.resources()) {
           for (const stored of services.store.list(resource)) {
-            if (ownerReferences(stored).length || finalizing(stored, orphanFinalizer) || finalizing(stored, foregroundFinalizer)) yield itemKey(resource, stored.key);
+            if (ownerReferences(stored).length || heldForCollector(stored)) yield itemKey(resource, stored.key);
           }
         }
       },

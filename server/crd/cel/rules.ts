@@ -7,6 +7,7 @@ import { isJsonObject, jsonEqual, type JsonObject } from '../../json.js';
 import { childPath, indexPath, type JSONSchemaProps, propertySchema, type ValidationRule } from '../schema/types.js';
 import { celCompileErrorText, celEnvironments, celErrorText, celOptional } from './library.js';
 import { CostEstimator } from './cost.js';
+import { celErrorDisplay, fieldProblems } from './field-checks.js';
 import { staticProblem } from './static-checks.js';
 import { CostLimitExceeded, type CostPlan, costPlan, CostTracker, evaluateCounted, perCallLimit, runtimeBudget } from './runtime-cost.js';
 import { type CelType, maxRequestBytes, optionalOf, schemaCelType } from './types.js';
@@ -55,11 +56,22 @@ function firstLine(err: unknown): string {
   return String((err as Error).message ?? err).split('\n')[0];
 }
 
-/** What cel-go's checker refuses beyond cel-js's (static-checks.ts), thrown as a compile error. */
-function checkAsCelGo(program: Program): void {
-  const problem = staticProblem((program as ProgramWithAst).ast);
+/** A compile error already in cel-go's display form (with line, column and caret). */
+class DisplayedCompileError extends Error {}
+
+/**
+ * What cel-go's checker refuses beyond cel-js's, thrown as a compile error: field selections the
+ * schema's types do not allow (field-checks.ts), then what the AST alone shows (static-checks.ts).
+ */
+function checkAsCelGo(program: Program, expression: string, type: CelType | undefined, optionalOldSelf: boolean): void {
+  const ast = (program as ProgramWithAst).ast;
+  const selections = fieldProblems(ast, new Map([['self', type], ['oldSelf', optionalOldSelf ? undefined : type]]));
+  if (selections.length) throw new DisplayedCompileError(celErrorDisplay(expression, selections));
+  const problem = staticProblem(ast);
   if (problem) throw new Error(problem);
 }
+
+const compileErrorText = (err: unknown) => (err instanceof DisplayedCompileError ? err.message : `ERROR: <input>: ${celCompileErrorText(firstLine(err))}`);
 
 function ruleLiteral(rule: ValidationRule): string {
   const parts = [`Rule:${JSON.stringify(rule.rule)}`, `Message:${JSON.stringify(rule.message ?? '')}`, `MessageExpression:${JSON.stringify(rule.messageExpression ?? '')}`];
@@ -89,18 +101,18 @@ function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolea
       program = env.parse(rule.rule) as unknown as Program;
       const checked = (program as unknown as { check(): { valid: boolean; error?: Error } }).check();
       if (!checked.valid) throw checked.error;
-      checkAsCelGo(program);
+      checkAsCelGo(program, rule.rule, type, !!rule.optionalOldSelf);
     } catch (err) {
-      problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ERROR: <input>: ${celCompileErrorText(firstLine(err))}`));
+      problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ${compileErrorText(err)}`));
       return;
     }
     let message: Program | undefined;
     if (rule.messageExpression !== undefined) {
       try {
         message = env.parse(rule.messageExpression) as unknown as Program;
-        checkAsCelGo(message);
+        checkAsCelGo(message, rule.messageExpression, type, !!rule.optionalOldSelf);
       } catch (err) {
-        problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ERROR: <input>: ${celCompileErrorText(firstLine(err))}`));
+        problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ${compileErrorText(err)}`));
         return;
       }
     }

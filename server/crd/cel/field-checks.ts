@@ -1,8 +1,8 @@
 // Field selections checked against the schema's CEL types, as cel-go's checker types `self` and
 // `oldSelf` for x-kubernetes-validations: selecting a field an object does not declare, or any field
-// of a scalar, is a compile error, and so is `==` or `!=` between two different scalar types (there
-// is no cross-type equality in 1.32's environment). Whatever cannot be typed here (int-or-string, library values,
-// results of calls and operators, unknown variables) is dynamic and never refused.
+// of a scalar, is a compile error, and so is `==` or `!=` between two different scalar types (1.32's
+// environment has no cross-type equality). Whatever cannot be typed here (int-or-string, library
+// values, results of calls and operators, unknown variables) is dynamic and never refused.
 
 import { type CelType, celTypes } from './types.js';
 
@@ -132,15 +132,18 @@ export function fieldProblems(ast: unknown, variables: Scope): TypeProblem[] {
   return checker.problems.sort((a, b) => a.offset - b.offset);
 }
 
-/** cel-go's display of compile errors: each with its line and column, the line, and a caret under it. */
+/**
+ * cel-go's display of compile errors: each with its line and column (in characters), the line, and
+ * a caret under it after a dot per character (a wide dot for a non-ASCII one).
+ */
 export function celErrorDisplay(input: string, problems: TypeProblem[]): string {
   return problems
     .map(({ offset, message }) => {
       const before = input.slice(0, offset).split('\n');
       const line = before.length;
-      const column = [...before[line - 1]].length;
-      const text = input.split('\n')[line - 1];
-      return `ERROR: <input>:${line}:${column + 1}: ${message}\n | ${text}\n | ${'.'.repeat(column)}^`;
+      const leading = [...before[line - 1]];
+      const dots = leading.map((c) => (c.codePointAt(0)! > 0x7f ? '\uff0e' : '.')).join('');
+      return `ERROR: <input>:${line}:${leading.length + 1}: ${message}\n | ${input.split('\n')[line - 1]}\n | ${dots}^`;
     })
     .join('\n');
 }

@@ -47,6 +47,8 @@ export class ControllerRunner {
   private readonly dispatchAll: Dispatch[] = [];
   private readonly delays = new DelayHeap();
   private timer?: { due: number; cancel: CancelTimer };
+  /** When the timer last fired, by the clock. */
+  private firedAt = -Infinity;
   private drainScheduled = false;
   private reconciling = false;
   private stopped = false;
@@ -303,7 +305,10 @@ export class ControllerRunner {
     this.timer?.cancel();
     this.timer = undefined;
     if (due === undefined || this.stopped) return;
-    const wait = due - this.services.clock.now().getTime();
+    const clock = this.services.clock;
+    // What falls due within the clock's slack of the last firing waits for the next one, together.
+    const at = clock.timerSlackMs ? Math.max(due, this.firedAt + clock.timerSlackMs) : due;
+    const wait = at - clock.now().getTime();
     if (wait <= 0) {
       // Already due: a manual clock would only fire it on its next advance.
       const handle = setImmediate(() => this.fire());
@@ -316,7 +321,8 @@ export class ControllerRunner {
   private fire(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    for (const entry of this.delays.takeDue(this.services.clock.now().getTime())) this.enqueue(entry.queue, entry.key);
+    this.firedAt = this.services.clock.now().getTime();
+    for (const entry of this.delays.takeDue(this.firedAt)) this.enqueue(entry.queue, entry.key);
     this.armTimer();
   }
 }

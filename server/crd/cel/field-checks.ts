@@ -1,10 +1,11 @@
-// Field selections checked against the schema's CEL types, as cel-go's checker types `self` and
-// `oldSelf` for x-kubernetes-validations: selecting a field an object does not declare, or any field
-// of a scalar, is a compile error, and so is `==` or `!=` between two different scalar types (1.32's
-// environment has no cross-type equality). Whatever cannot be typed here (int-or-string, library
-// values, results of calls and operators, unknown variables) is dynamic and never refused.
+// Field selections and operators checked against the schema's CEL types, as cel-go's checker types
+// `self` and `oldSelf` for x-kubernetes-validations: selecting a field an object does not declare,
+// or any field of a scalar, is a compile error, and so is an operator between two scalars of kinds
+// no overload takes together (1.32's environment orders across numbers, and has no other
+// cross-type operator). Whatever cannot be typed here (int-or-string, library values, results of
+// calls, unknown variables) is dynamic and never refused.
 
-import { type CelType, celTypes } from './types.js';
+import { type CelType, celTypes, listOf } from './types.js';
 
 interface CelAst {
   op: string;
@@ -37,6 +38,11 @@ function literalType(value: unknown): CelType | undefined {
   return value instanceof Uint8Array ? celTypes.bytes : undefined;
 }
 
+const ordering = new Set(['<', '<=', '>', '>=']);
+const arithmetic = new Set(['+', '-', '*', '/', '%']);
+const binaryOperators = new Set(['==', '!=', 'in', ...ordering, ...arithmetic]);
+const numeric = new Set<CelType['kind']>(['int', 'uint', 'double']);
+
 type Scope = ReadonlyMap<string, CelType | undefined>;
 
 /** A reserved word is declared both as itself and escaped (`__namespace__`). */
@@ -52,6 +58,7 @@ class FieldChecker {
       return undefined;
     }
     if (!isAst(node)) return undefined;
+    if (binaryOperators.has(node.op)) return this.operator(node, scope);
     switch (node.op) {
       case 'id':
         return scope.get(node.args as string);
@@ -96,20 +103,36 @@ class FieldChecker {
       }
       case 'value':
         return literalType(node.args);
-      case '==':
-      case '!=': {
-        const [left, right] = node.args as [CelAst, CelAst];
-        const types = [this.typeOf(left, scope), this.typeOf(right, scope)].map((type) => type && scalarNames[type.kind]);
-        if (types[0] && types[1] && types[0] !== types[1]) {
-          const name = node.op === '==' ? '_==_' : '_!=_';
-          this.problems.push({ offset: node.input.indexOf(node.op, left.end), message: `found no matching overload for '${name}' applied to '(${types[0]}, ${types[1]})'` });
-        }
-        return undefined;
+      case 'list': {
+        const types = (node.args as unknown[]).map((item) => this.typeOf(item, scope));
+        const first = types[0];
+        return first && scalarNames[first.kind] && types.every((type) => type?.kind === first.kind) ? listOf(first) : undefined;
       }
       default:
         this.typeOf(node.args, scope);
         return undefined;
     }
+  }
+
+  /**
+   * Operators on two typed scalars: no overload takes two different kinds, except ordering across
+   * int, uint and double; `in` a list of scalars takes only their kind. The result keeps the kind
+   * of same-kind arithmetic; everything else is left dynamic.
+   */
+  private operator(node: CelAst, scope: Scope): CelType | undefined {
+    const [left, right] = node.args as [CelAst, CelAst];
+    const [a, b] = [this.typeOf(left, scope), this.typeOf(right, scope)];
+    const leftName = a && scalarNames[a.kind];
+    const elem = node.op === 'in' && b?.kind === 'list' ? b.elem : undefined;
+    const rightName = node.op === 'in' ? elem && scalarNames[elem.kind] && `list(${scalarNames[elem.kind]})` : b && scalarNames[b.kind];
+    if (!leftName || !rightName || !a || !b) return undefined;
+    const mismatch = node.op === 'in' ? a.kind !== elem!.kind : a.kind !== b.kind && !(ordering.has(node.op) && numeric.has(a.kind) && numeric.has(b.kind));
+    if (mismatch) {
+      const name = node.op === 'in' ? '@in' : `_${node.op}_`;
+      this.problems.push({ offset: node.input.indexOf(node.op, left.end), message: `found no matching overload for '${name}' applied to '(${leftName}, ${rightName})'` });
+      return undefined;
+    }
+    return arithmetic.has(node.op) && a.kind === b.kind ? a : undefined;
   }
 
   private select(type: CelType | undefined, name: string, offset: number): CelType | undefined {

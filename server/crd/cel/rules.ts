@@ -59,15 +59,15 @@ function firstLine(err: unknown): string {
 /** A compile error already in cel-go's display form (with line, column and caret). */
 class DisplayedCompileError extends Error {}
 
-/**
- * What cel-go's checker refuses beyond cel-js's, thrown as a compile error: field selections the
- * schema's types do not allow (field-checks.ts), then what the AST alone shows (static-checks.ts).
- */
-function checkAsCelGo(program: Program, expression: string, type: CelType | undefined, optionalOldSelf: boolean): void {
-  const ast = (program as ProgramWithAst).ast;
-  const selections = fieldProblems(ast, new Map([['self', type], ['oldSelf', optionalOldSelf ? undefined : type]]));
-  if (selections.length) throw new DisplayedCompileError(celErrorDisplay(expression, selections));
-  const problem = staticProblem(ast);
+/** Field selections and operators the schema's types do not allow (field-checks.ts), thrown as a compile error. */
+function checkTypes(program: Program, expression: string, type: CelType | undefined, optionalOldSelf: boolean): void {
+  const problems = fieldProblems((program as ProgramWithAst).ast, new Map([['self', type], ['oldSelf', optionalOldSelf ? undefined : type]]));
+  if (problems.length) throw new DisplayedCompileError(celErrorDisplay(expression, problems));
+}
+
+/** What cel-go's checker refuses beyond cel-js's (static-checks.ts), thrown as a compile error. */
+function checkAsCelGo(program: Program): void {
+  const problem = staticProblem((program as ProgramWithAst).ast);
   if (problem) throw new Error(problem);
 }
 
@@ -99,9 +99,11 @@ function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolea
     let program: Program;
     try {
       program = env.parse(rule.rule) as unknown as Program;
+      // Typed first: what the schema's types refuse, cel-js (seeing self as dyn) words otherwise.
+      checkTypes(program, rule.rule, type, !!rule.optionalOldSelf);
       const checked = (program as unknown as { check(): { valid: boolean; error?: Error } }).check();
       if (!checked.valid) throw checked.error;
-      checkAsCelGo(program, rule.rule, type, !!rule.optionalOldSelf);
+      checkAsCelGo(program);
     } catch (err) {
       problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ${compileErrorText(err)}`));
       return;
@@ -110,7 +112,8 @@ function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolea
     if (rule.messageExpression !== undefined) {
       try {
         message = env.parse(rule.messageExpression) as unknown as Program;
-        checkAsCelGo(message, rule.messageExpression, type, !!rule.optionalOldSelf);
+        checkTypes(message, rule.messageExpression, type, !!rule.optionalOldSelf);
+        checkAsCelGo(message);
       } catch (err) {
         problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ${compileErrorText(err)}`));
         return;

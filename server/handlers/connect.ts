@@ -4,6 +4,7 @@
 // upgrade-aware proxy's errors, and for websocket clients of the v5 channel protocol (kubectl exec,
 // attach, cp) its stream translator's upgrade, then the failure on the error channel.
 
+import { setTimeout } from 'node:timers';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { KubeContext } from '../context.js';
 import { errors, StatusError } from '../errors.js';
@@ -13,6 +14,12 @@ import { takeUpgrade } from '../upgrades.js';
 
 const streamProtocolV5 = 'v5.channel.k8s.io';
 const errorChannel = 3;
+/**
+ * kube-apiserver writes the error only after its dial to the kubelet fails. client-go reads frames
+ * before it has made its streams and drops those of streams it does not have yet, so the error
+ * waits about as long as that dial takes on a busy machine.
+ */
+const kubeletDialMs = 10;
 
 /** httpstream.IsUpgradeRequest: a Connection header naming upgrade. */
 function isUpgradeRequest(ctx: KubeContext): boolean {
@@ -75,10 +82,12 @@ async function translateStreams(ctx: KubeContext, location: ConnectLocation, ref
       code: 500,
     };
     ws.send(Buffer.from([first]));
-    ws.send(Buffer.concat([Buffer.from([errorChannel]), Buffer.from(goJson(status))]));
-    // Closed as kube-apiserver's websocket closes: the close frame, then the connection at once.
-    ws.close(1000);
-    upgrade.socket.end();
+    setTimeout(() => {
+      ws.send(Buffer.concat([Buffer.from([errorChannel]), Buffer.from(goJson(status))]));
+      // Closed as kube-apiserver's websocket closes: the close frame, then the connection at once.
+      ws.close(1000);
+      upgrade.socket.end();
+    }, kubeletDialMs);
   });
 }
 

@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import { systemPriorityClasses } from '../registry/resources/scheduling.js';
 import { recordedResources } from './objects.js';
 import type { Registry } from '../registry/registry.js';
-import { clusterTemplate, writeTemplate, type TemplateFile, type TemplateServices } from './template.js';
+import { clusterTemplate, serverTemplate, writeTemplate, type TemplateFile, type TemplateServices } from './template.js';
 
 export interface ClusterIdentity {
   /** The port kube-apiserver serves on, which the `kubernetes` Service targets. */
@@ -110,10 +110,75 @@ function writeStaticObjects(scratch: TemplateServices): void {
   for (const service of objects.listNow(find(scratch, 'apiregistration.k8s.io', 'apiservices'), '')) available(service.name);
 }
 
-/** The start-up template written through the write path (the build keeps it, tools/start-objects). */
-export function writeStartTemplate(registry: Registry): TemplateFile {
-  return writeTemplate(registry, templateResources, writeStaticObjects);
+/** What the objects that depend on the running server are made of. */
+interface ServerFacts {
+  caCert: string;
+  since: string;
+  host: string;
+  id: string;
+  holderIdentity: string;
+  renewTime: string;
+  port: number;
+  address: string;
 }
+
+/**
+ * What the template of the server-dependent objects is written with, filled in per start. Each is
+ * valid where it goes and occurs nowhere else (the build checks).
+ */
+const placeholders: ServerFacts = {
+  caCert: 'kubemock-template-ca-cert',
+  since: 'kubemock-template-since',
+  host: 'kubemock-template-host',
+  id: 'apiserver-kubemock-template-identity',
+  holderIdentity: 'kubemock-template-holder-identity',
+  renewTime: '2001-02-03T04:05:06.070809Z',
+  port: 65021,
+  address: '198.51.100.201',
+};
+
+type Facts = Omit<ServerFacts, 'caCert'> & { caCert?: string };
+
+/**
+ * What kube-apiserver writes for itself on start (its CA, token tracking, identity Lease, the
+ * `kubernetes` Service and its endpoints), through the write path: the template holds the common case.
+ */
+export function writeServerObjects(services: Pick<Services, 'registry' | 'objects'>, facts: Facts): void {
+  const create = (group: string, plural: string, namespace: string, body: object) =>
+    services.objects.create(find(services, group, plural), namespace, structuredClone(body), apiserver);
+  create('', 'configmaps', 'kube-system', { metadata: { name: 'extension-apiserver-authentication' }, ...(facts.caCert ? { data: { 'client-ca-file': facts.caCert } } : {}) });
+  create('', 'configmaps', 'kube-system', { metadata: { name: 'kube-apiserver-legacy-service-account-token-tracking' }, data: { since: facts.since } });
+  create('coordination.k8s.io', 'leases', 'kube-system', {
+    metadata: { name: facts.id, labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver', 'kubernetes.io/hostname': facts.host } },
+    spec: { holderIdentity: facts.holderIdentity, leaseDurationSeconds: 3600, renewTime: facts.renewTime },
+  });
+  create('', 'services', 'default', {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: facts.port }], sessionAffinity: 'None', type: 'ClusterIP' },
+  });
+  const port = { name: 'https', port: facts.port, protocol: 'TCP' };
+  create('', 'endpoints', 'default', { metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: facts.address }], ports: [port] }] });
+  create('discovery.k8s.io', 'endpointslices', 'default', {
+    metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: facts.address.includes(':') ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [facts.address], conditions: { ready: true } }],
+    ports: [port],
+  });
+}
+
+const serverResources = new Set(['configmaps', 'coordination.k8s.io/leases', 'services', 'endpoints', 'discovery.k8s.io/endpointslices']);
+
+/** The start-up templates written through the write path (the build keeps them, tools/start-objects). */
+export function writeStartTemplate(registry: Registry): TemplateFile {
+  const server = writeTemplate(registry, serverResources, (scratch) => {
+    for (const name of ['default', 'kube-system']) scratch.objects.create(find(scratch, '', 'namespaces'), '', { metadata: { name } }, apiserver);
+    writeServerObjects(scratch, placeholders);
+  }, { ...placeholders });
+  return { ...writeTemplate(registry, templateResources, writeStaticObjects), serverObjects: server.objects };
+}
+
+/** A label value as validation takes it: the template's Lease carries the host as one, written unchecked. */
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 const identities = new Map<string, string>();
 
@@ -130,33 +195,26 @@ function find(services: Pick<Services, 'registry'>, group: string, plural: strin
 }
 
 export function seedCluster(services: Services, identity: ClusterIdentity): void {
-  const { objects } = services;
-  const create = (group: string, plural: string, namespace: string, body: object, fieldManager = apiserver.fieldManager) =>
-    objects.create(find(services, group, plural), namespace, structuredClone(body), { fieldManager });
-
   const now = services.clock.now();
   // The namespaces come with the template, before what is made in them.
-  clusterTemplate(services.registry, templateResources, writeStaticObjects).copyInto(objects, now);
-  create('', 'configmaps', 'kube-system', { metadata: { name: 'extension-apiserver-authentication' }, ...(identity.caCert ? { data: { 'client-ca-file': identity.caCert } } : {}) });
-  create('', 'configmaps', 'kube-system', { metadata: { name: 'kube-apiserver-legacy-service-account-token-tracking' }, data: { since: timestamp(now).slice(0, 10) } });
+  clusterTemplate(services.registry, templateResources, writeStaticObjects).copyInto(services.objects, now);
   const host = hostname();
   const id = identityOf(host);
-  create('coordination.k8s.io', 'leases', 'kube-system', {
-    metadata: { name: id, labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver', 'kubernetes.io/hostname': host } },
-    spec: { holderIdentity: `${id}_${randomUUID()}`, leaseDurationSeconds: 3600, renewTime: now.toISOString().replace('Z', '000Z') },
-  });
-
-  create('', 'services', 'default', {
-    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: identity.port }], sessionAffinity: 'None', type: 'ClusterIP' },
-  });
-  const address = advertisedAddress();
-  const port = { name: 'https', port: identity.port, protocol: 'TCP' };
-  create('', 'endpoints', 'default', { metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: address }], ports: [port] }] });
-  create('discovery.k8s.io', 'endpointslices', 'default', {
-    metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-    addressType: address.includes(':') ? 'IPv6' : 'IPv4',
-    endpoints: [{ addresses: [address], conditions: { ready: true } }],
-    ports: [port],
-  });
+  const facts = {
+    caCert: identity.caCert,
+    since: timestamp(now).slice(0, 10),
+    host,
+    id,
+    holderIdentity: `${id}_${randomUUID()}`,
+    renewTime: now.toISOString().replace('Z', '000Z'),
+    port: identity.port,
+    address: advertisedAddress(),
+  };
+  // The template has the common case: served over TLS from an IPv4 address.
+  const template = serverTemplate(services.registry);
+  if (template && facts.caCert && !facts.address.includes(':') && labelValue.test(host)) {
+    template.copyInto(services.objects, now, { ...facts, caCert: facts.caCert }, { ...placeholders });
+  } else {
+    writeServerObjects(services, facts);
+  }
 }

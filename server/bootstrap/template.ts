@@ -20,8 +20,14 @@ const writtenAtJson = JSON.stringify(timestamp(writtenAt));
 
 export type TemplateServices = Pick<Services, 'clock' | 'registry' | 'store' | 'objects'>;
 
-/** What differs between copies, in the order it occurs in a template object's JSON. */
-type Slot = 'uid' | 'resourceVersion' | 'time';
+/**
+ * What differs between copies, in the order it occurs in a template object's JSON: the uid,
+ * resourceVersion and time, or a value the template was written with a placeholder for.
+ */
+type Slot = string;
+
+/** Values a copy fills in where the template was written with placeholders, by name. */
+export type Fills = Record<string, string | number>;
 
 export interface TemplateObject {
   resource: string;
@@ -31,11 +37,12 @@ export interface TemplateObject {
   slots: Slot[];
 }
 
-function cut(json: string, uid: string, resourceVersion: string): Pick<TemplateObject, 'parts' | 'slots'> {
+function cut(json: string, uid: string, resourceVersion: string, placeholders: Fills): Pick<TemplateObject, 'parts' | 'slots'> {
   const marks: Array<[string, Slot]> = [
     [JSON.stringify(uid), 'uid'],
     [`"resourceVersion":${JSON.stringify(resourceVersion)}`, 'resourceVersion'],
     [writtenAtJson, 'time'],
+    ...Object.entries(placeholders).map(([name, value]): [string, Slot] => [JSON.stringify(value), name]),
   ];
   const parts: string[] = [];
   const slots: Slot[] = [];
@@ -52,6 +59,9 @@ function cut(json: string, uid: string, resourceVersion: string): Pick<TemplateO
     rest = rest.slice(next.at + next.mark.length);
   }
   parts.push(rest);
+  // A placeholder that also occurs inside another value would be cut wrongly: the build refuses it.
+  const left = Object.values(placeholders).find((value) => parts.some((part) => part.includes(String(value))));
+  if (left !== undefined) throw new Error(`template: placeholder ${left} is not a whole value of ${json}`);
   return { parts, slots };
 }
 
@@ -59,17 +69,23 @@ function cut(json: string, uid: string, resourceVersion: string): Pick<TemplateO
 export interface TemplateFile {
   key: string;
   objects: TemplateObject[];
+  /** Objects written with placeholders for what depends on the running server (port, CA, host). */
+  serverObjects?: TemplateObject[];
 }
 
 export class ClusterTemplate {
   constructor(readonly objects: readonly TemplateObject[]) {}
 
-  copyInto(target: GenericStore, now: Date): void {
+  /** `fills` are the values of the `placeholders` the objects were written with, by name (a key holds a placeholder's text as is). */
+  copyInto(target: GenericStore, now: Date, fills: Fills = {}, placeholders: Fills = {}): void {
     const time = JSON.stringify(timestamp(now));
+    const filled = Object.fromEntries(Object.entries(fills).map(([name, value]) => [name, JSON.stringify(value)]));
+    const keyFills = Object.entries(placeholders).map(([name, value]) => [String(value), String(fills[name])]);
     for (const object of this.objects) {
       const uid = JSON.stringify(randomUUID());
-      target.restore(object.resource, object.key, (resourceVersion) => {
-        const values = { uid, resourceVersion: `"resourceVersion":${JSON.stringify(resourceVersion)}`, time };
+      const key = keyFills.reduce((k, [placeholder, value]) => k.replaceAll(placeholder, value), object.key);
+      target.restore(object.resource, key, (resourceVersion) => {
+        const values: Record<Slot, string> = { ...filled, uid, resourceVersion: `"resourceVersion":${JSON.stringify(resourceVersion)}`, time };
         let json = object.parts[0];
         for (let i = 0; i < object.slots.length; i++) json += values[object.slots[i]] + object.parts[i + 1];
         return json;
@@ -109,7 +125,7 @@ export function templateKey(registry: Registry): string {
  * Writes the template through the write path against this registry. `write` runs on a scratch store
  * and may create what it needs besides (namespaces); only `resources` are kept.
  */
-export function writeTemplate(registry: Registry, resources: ReadonlySet<string>, write: (scratch: TemplateServices) => void): TemplateFile {
+export function writeTemplate(registry: Registry, resources: ReadonlySet<string>, write: (scratch: TemplateServices) => void, placeholders: Fills = {}): TemplateFile {
   const store = new MemoryStore({ historySize: 1, historyBytes: 1 });
   const clock = new ManualClock(writtenAt);
   const objects = new GenericStore(store, clock, (resource) => registry.findByResource(resource), builtinAdmissionChain());
@@ -118,7 +134,7 @@ export function writeTemplate(registry: Registry, resources: ReadonlySet<string>
   kept.sort((a, b) => a.resourceVersion - b.resourceVersion);
   return {
     key: templateKey(registry),
-    objects: kept.map((s) => ({ resource: s.resource, key: s.key, ...cut(s.json, s.object.metadata.uid ?? '', String(s.resourceVersion)) })),
+    objects: kept.map((s) => ({ resource: s.resource, key: s.key, ...cut(s.json, s.object.metadata.uid ?? '', String(s.resourceVersion), placeholders) })),
   };
 }
 
@@ -130,6 +146,20 @@ export function clusterTemplate(registry: Registry, resources: ReadonlySet<strin
     const file = builtTemplate();
     template = new ClusterTemplate((file?.key === key ? file : writeTemplate(registry, resources, write)).objects);
     templates.set(key, template);
+  }
+  return template;
+}
+
+const serverTemplates = new Map<string, ClusterTemplate | null>();
+
+/** The build's template of the server-dependent objects for this registry; null when the build's does not fit (then they are written). */
+export function serverTemplate(registry: Registry): ClusterTemplate | null {
+  const key = templateKey(registry);
+  let template = serverTemplates.get(key);
+  if (template === undefined) {
+    const file = builtTemplate();
+    template = file?.key === key && file.serverObjects ? new ClusterTemplate(file.serverObjects) : null;
+    serverTemplates.set(key, template);
   }
   return template;
 }

@@ -1,9 +1,11 @@
-// Field selections and operators checked against the schema's CEL types, as cel-go's checker types
-// `self` and `oldSelf` for x-kubernetes-validations: selecting a field an object does not declare,
-// or any field of a scalar, is a compile error, and so is an operator between two scalars of kinds
-// no overload takes together (1.32's environment orders across numbers, and has no other
-// cross-type operator). Whatever cannot be typed here (int-or-string, library values, results of
-// calls, unknown variables) is dynamic and never refused.
+// Field selections, operators and function calls checked against the schema's CEL types, as
+// cel-go's checker types `self` and `oldSelf` for x-kubernetes-validations: selecting a field an
+// object does not declare, or any field of a scalar, is a compile error, and so is an operator
+// between two scalars of kinds no overload takes together (1.32's environment orders across
+// numbers, and has no other cross-type operator), or a string or list function called on a
+// receiver or with arguments none of its overloads takes. Whatever cannot be typed here
+// (int-or-string, library values, results of other calls, unknown variables) is dynamic and never
+// refused.
 
 import { type CelType, celTypes, listOf } from './types.js';
 
@@ -43,6 +45,59 @@ const arithmetic = new Set(['+', '-', '*', '/', '%']);
 const binaryOperators = new Set(['==', '!=', 'in', ...ordering, ...arithmetic]);
 const numeric = new Set<CelType['kind']>(['int', 'uint', 'double']);
 
+/** What an overload takes in one position: a kind, a list of strings, or the receiver's element kind. */
+type Param = CelType['kind'] | 'list(string)' | 'element';
+
+interface Overload {
+  /** The receiver of a member call; absent for a global one. */
+  receiver?: Param;
+  args: Param[];
+  result: CelType;
+}
+
+const member = (receiver: Param, args: Param[], result: CelType): Overload => ({ receiver, args, result });
+const sizeOverloads = (['string', 'bytes', 'list', 'map'] as const).flatMap((kind) => [member(kind, [], celTypes.int), { args: [kind], result: celTypes.int }]);
+const stringToString = (...args: Param[][]) => args.map((params) => member('string', params, celTypes.string));
+
+/**
+ * Every overload 1.32's environment declares for these names (cel-go's standard functions, its
+ * strings extension and Kubernetes' list library); a call none of them takes is refused.
+ */
+const overloads = new Map<string, Overload[]>([
+  ['size', sizeOverloads],
+  ['startsWith', [member('string', ['string'], celTypes.bool)]],
+  ['endsWith', [member('string', ['string'], celTypes.bool)]],
+  ['contains', [member('string', ['string'], celTypes.bool)]],
+  ['matches', [member('string', ['string'], celTypes.bool), { args: ['string', 'string'], result: celTypes.bool }]],
+  ['lowerAscii', stringToString([])],
+  ['upperAscii', stringToString([])],
+  ['trim', stringToString([])],
+  ['charAt', stringToString(['int'])],
+  ['substring', stringToString(['int'], ['int', 'int'])],
+  ['replace', stringToString(['string', 'string'], ['string', 'string', 'int'])],
+  ['split', [member('string', ['string'], listOf(celTypes.string)), member('string', ['string', 'int'], listOf(celTypes.string))]],
+  ['join', [member('list(string)', [], celTypes.string), member('list(string)', ['string'], celTypes.string)]],
+  ...(['indexOf', 'lastIndexOf'] as const).map((name): [string, Overload[]] => [
+    name,
+    [member('string', ['string'], celTypes.int), member('string', ['string', 'int'], celTypes.int), member('list', ['element'], celTypes.int)],
+  ]),
+]);
+
+/** cel-go's name for a type, where it does not depend on the schema; undefined otherwise. */
+function typeName(type: CelType): string | undefined {
+  const scalar = scalarNames[type.kind];
+  if (scalar) return scalar;
+  const elem = type.elem && typeName(type.elem);
+  if (type.kind === 'list') return elem && `list(${elem})`;
+  const key = type.kind === 'map' && type.key && typeName(type.key);
+  return key && elem ? `map(${key}, ${elem})` : undefined;
+}
+
+function takes(param: Param, type: CelType, receiver: CelType | undefined): boolean {
+  if (param === 'list(string)') return type.kind === 'list' && type.elem?.kind === 'string';
+  return param === 'element' ? type.kind === receiver?.elem?.kind : type.kind === param;
+}
+
 type Scope = ReadonlyMap<string, CelType | undefined>;
 
 /** A reserved word is declared both as itself and escaped (`__namespace__`). */
@@ -78,6 +133,7 @@ class FieldChecker {
       }
       case 'call': {
         const [name, args] = node.args as [string, unknown[]];
+        if (overloads.has(name)) return this.call(node, name, undefined, args, scope);
         const [arg] = args;
         if (name === 'has' && args.length === 1 && isAst(arg) && arg.op === '.') {
           const [receiver, field] = arg.args as [unknown, string];
@@ -90,6 +146,7 @@ class FieldChecker {
       }
       case 'rcall': {
         const [name, receiver, args] = node.args as [string, unknown, unknown[]];
+        if (overloads.has(name)) return this.call(node, name, receiver, args, scope);
         const type = this.typeOf(receiver, scope);
         const [variable, ...body] = args;
         if (args.length >= 2 && isAst(variable) && variable.op === 'id') {
@@ -133,6 +190,30 @@ class FieldChecker {
       return undefined;
     }
     return arithmetic.has(node.op) && a.kind === b.kind ? a : undefined;
+  }
+
+  /**
+   * A call of a function in the overload table: its result where an overload takes the receiver
+   * and arguments, refused where none does and every type has a name; dynamic otherwise.
+   */
+  private call(node: CelAst, name: string, receiver: unknown, args: unknown[], scope: Scope): CelType | undefined {
+    const receiverType = receiver === undefined ? undefined : this.typeOf(receiver, scope);
+    const argTypes = args.map((arg) => this.typeOf(arg, scope));
+    if ((receiver !== undefined && !receiverType) || argTypes.some((type) => !type)) return undefined;
+    const types = argTypes as CelType[];
+    const fits = (overload: Overload) =>
+      (overload.receiver === undefined ? !receiverType : !!receiverType && takes(overload.receiver, receiverType, undefined)) &&
+      overload.args.length === types.length &&
+      overload.args.every((param, i) => takes(param, types[i], receiverType));
+    const match = overloads.get(name)!.find(fits);
+    if (match) return match.result;
+    const names = types.map(typeName);
+    const receiverName = receiverType && typeName(receiverType);
+    if (names.some((n) => !n) || (receiverType && !receiverName)) return undefined;
+    const offset = node.input.indexOf('(', receiver === undefined ? node.pos : (receiver as CelAst).end);
+    const applied = `${receiverName ? `${receiverName}.` : ''}(${names.join(', ')})`;
+    this.problems.push({ offset, message: `found no matching overload for '${name}' applied to '${applied}'` });
+    return undefined;
   }
 
   private select(type: CelType | undefined, name: string, offset: number): CelType | undefined {

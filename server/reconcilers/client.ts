@@ -57,10 +57,9 @@ export class ControllerClient {
    * it is neither copied nor sent, and neither are managedFields (left out, they stay as stored).
    */
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
-    const { kind, apiVersion, metadata, status } = stored.object;
-    const sent: Record<string, unknown> = {};
-    for (const key of Object.keys(metadata)) if (key !== 'managedFields') sent[key] = metadata[key as keyof typeof metadata];
-    const copy: KubeObject = JSON.parse(JSON.stringify({ kind, apiVersion, metadata: sent, status }));
+    const { kind, apiVersion, status } = stored.object;
+    const { managedFields: _, ...metadata } = stored.object.metadata;
+    const copy: KubeObject = jsonCopy(status === undefined ? { kind, apiVersion, metadata } : { kind, apiVersion, metadata, status });
     change(copy);
     for (const key of Object.keys(copy)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete copy[key];
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options('status'));

@@ -127,6 +127,23 @@ describe('kubelet', () => {
     expect(order).to.deep.equal(['Started container first', 'Started container second', 'Started container app']);
   });
 
+  // The kubelet's status manager sorts containerStatuses by name (SortedContainerStatuses) and keeps
+  // initContainerStatuses in spec order. (kwok, the reference cluster's node faker, lists both in
+  // spec order: its stage template ranges over the spec.)
+  it('lists container statuses by name and init container statuses in spec order', async () => {
+    const pod = await create('ordered', {
+      initContainers: [
+        { name: 'zinit', image: 'busybox' },
+        { name: 'ainit', image: 'busybox' },
+      ],
+      containers: ['web', 'app', 'app10', 'app-2'].map((name) => ({ name, image: 'busybox' })),
+    });
+    expect(pod.status.containerStatuses.map((c: Json) => c.name)).to.deep.equal(['app', 'app-2', 'app10', 'web']);
+    expect(pod.status.initContainerStatuses.map((c: Json) => c.name)).to.deep.equal(['zinit', 'ainit']);
+    const { stdout } = await cluster.kubectl(['get', 'pod', 'ordered', '-o', 'jsonpath={.status.containerStatuses[*].name}']);
+    expect(stdout).to.equal('app app-2 app10 web');
+  });
+
   it('fails a pull as a stage says: ErrImagePull, then ImagePullBackOff, then tries again', async () => {
     const pod = await create('bad-pull', { containers: [{ name: 'app', image: 'bad:1' }] });
     expect(pod.status.phase).to.equal('Pending');

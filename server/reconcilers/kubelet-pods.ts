@@ -517,12 +517,15 @@ export class PodWorker {
     const old = (pod.object.status ?? {}) as Json;
     const statuses = new Map(run.containers.map((c) => [c, this.containerStatus(run, c)]));
     const initStatuses = run.containers.filter((c) => c.init).map((c) => statuses.get(c)!);
-    const mainStatuses = run.containers.filter((c) => !c.init && !c.ephemeral).map((c) => statuses.get(c)!);
-    // The kubelet sorts ephemeral container statuses by name.
+    // The kubelet keeps init container statuses in spec order and sorts the others by name.
+    const mainStatuses = run.containers
+      .filter((c) => !c.init && !c.ephemeral)
+      .map((c) => statuses.get(c)!)
+      .sort(byName);
     const ephemeralStatuses = run.containers
       .filter((c) => c.ephemeral)
       .map((c) => statuses.get(c)!)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byName);
     const phase = run.terminal ?? podPhase(spec, run, terminal);
     const now = timestamp(new Date(this.deps.now()));
     const oldConditions: Json[] = old.conditions ?? [];
@@ -584,6 +587,11 @@ export class PodWorker {
     }
     return status;
   }
+}
+
+/** Container names are RFC 1123 labels (ASCII), so code-unit order is Go's byte order. */
+function byName(a: Json, b: Json): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The pod phase from its containers, as the kubelet's getPhase computes it. */

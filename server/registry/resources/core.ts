@@ -15,6 +15,7 @@ import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy }
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
+import { defaultCoreEvent } from './event-versions.js';
 import { jsonEqual } from '../../json.js';
 import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
 
@@ -524,28 +525,6 @@ export const endpoints = define({
   },
 });
 
-const eventFieldOrder = ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance'];
-/** Fields core/v1 Event always serializes, as their zero values: times as null, strings as "". */
-const eventZeroValues = (): Json => ({ involvedObject: {}, source: {}, firstTimestamp: null, lastTimestamp: null, eventTime: null, reportingComponent: '', reportingInstance: '' });
-/** Read only: what each always-written field is when unset. */
-const eventZero = eventZeroValues();
-const eventAlwaysWritten = Object.keys(eventZero);
-
-/**
- * Whether an event already has its fields in order, every always-written one set and no null where
- * that field's zero value is not null, as the recorders write them: defaulting would change nothing.
- */
-function eventInOrder(event: Json): boolean {
-  let at = 0;
-  for (const key of Object.keys(event)) {
-    if (key === 'kind' || key === 'apiVersion' || key === 'metadata') continue;
-    const index = eventFieldOrder.indexOf(key, at);
-    if (index < 0 || (event[key] === null && eventZero[key] !== null)) return false;
-    at = index + 1;
-  }
-  return eventAlwaysWritten.every((key) => event[key] !== undefined);
-}
-
 export const events = define({
   ...core,
   kind: 'Event',
@@ -570,15 +549,7 @@ export const events = define({
       source: fieldPath('source.component'),
       type: fieldPath('type'),
     }),
-    defaults(event) {
-      // The always-written fields, in core/v1 Event's field order; what the recorders write is so already.
-      if (eventInOrder(event)) return;
-      const always = eventZeroValues();
-      const fields: Json = {};
-      for (const key of eventFieldOrder) fields[key] = event[key] ?? always[key];
-      for (const key of eventFieldOrder) delete event[key];
-      for (const key of eventFieldOrder) if (fields[key] !== undefined) event[key] = fields[key];
-    },
+    defaults: defaultCoreEvent,
     validate(event) {
       const out: FieldError[] = [];
       const involved = (event.involvedObject ?? {}) as Json;

@@ -5,16 +5,20 @@
 //       (kube-controller-manager with kube-scheduler and kwok took 4.5 s for the first),
 //   (b) 1,000 nodes registered and Ready,
 //   (c) 10,000 pods to Running (CPU per pod as well; kwok reports about 20 pods/s),
-//   (d) CPU while idle with those pods running (node Leases renewed every 10 s),
+//   (d) CPU while idle with those pods running (node Leases renewed every 10 s), once the store
+//       has aged what starting them wrote: the median of several windows,
 //   (e) resident memory holding them, and what that comes to for 100,000 pods.
 
 import { ServerChild } from './lib/children.js';
 import type { PodsResult, RolloutResult } from './lib/cluster-server.js';
 import { publishFigures, type Figure } from './lib/report.js';
+import { median } from './lib/stats.js';
 
 const nodes = 1_000;
 const pods = 10_000;
-const idleMs = 10_000;
+// The store ages the last 4,096 versions written while the pods started as about 100 Lease
+// renewals a second replace them: some 40 s after settling. A window spans one renewal of every Lease.
+const idle = { afterMs: 50_000, windowMs: 10_000, windows: 5 };
 
 const replicas = 100;
 const small = await ServerChild.start('cluster-server', { nodes: 3, controllers: 'all' });
@@ -43,8 +47,8 @@ const run = await living.call<PodsResult>('createPods', { count: pods, prefix: '
 if (run.running !== pods) throw new Error(`${run.running} of ${pods} pods Running`);
 const stored = await bare.call<PodsResult>('createPods', { count: pods, prefix: 'bench-' });
 
-const idle = await living.call<number>('idle', { ms: idleMs });
-const bareIdle = await bare.call<number>('idle', { ms: idleMs });
+// Side by side, to keep the bench short: the bare one's share of a core is a few hundredths of a percent.
+const [idleWindows, bareIdleWindows] = await Promise.all([living.call<number[]>('idle', idle), bare.call<number[]>('idle', idle)]);
 const rss = await living.call<number>('rss');
 const bareRss = await bare.call<number>('rss');
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -58,7 +62,13 @@ const figures: Figure[] = [
   { name: `${pods} pods to Running (wall)`, unit: 's', value: run.wallMs / 1000, baseline: stored.wallMs / 1000, goal: { on: 'value', op: '<', target: 10 } },
   { name: `${pods} pods to Running (throughput)`, unit: 'pods/s', value: pods / (run.wallMs / 1000), baseline: pods / (stored.wallMs / 1000) },
   { name: 'CPU per pod to Running', unit: 'ms', value: run.cpuMs / pods, baseline: stored.cpuMs / pods },
-  { name: `CPU idle with ${pods} pods on ${nodes} nodes`, unit: '% core', value: idle / 10, baseline: bareIdle / 10, goal: { on: 'value', op: '<', target: 1 } },
+  {
+    name: `CPU idle with ${pods} pods on ${nodes} nodes (median of ${idle.windows} × ${idle.windowMs / 1000} s, from ${idle.afterMs / 1000} s after settling)`,
+    unit: '% core',
+    value: median(idleWindows) / 10,
+    baseline: median(bareIdleWindows) / 10,
+    goal: { on: 'value', op: '<', target: 1 },
+  },
   { name: `resident memory with ${pods} running pods`, unit: 'MB', value: mb(rss), baseline: mb(bareRss) },
   { name: 'memory per running pod', unit: 'KB', value: perPodBytes / 1024, baseline: barePerPodBytes / 1024 },
   { name: '100,000 pods at that rate (projected)', unit: 'MB', value: mb(rssBefore + perPodBytes * 100_000), baseline: mb(bareRssBefore + barePerPodBytes * 100_000), goal: { on: 'value', op: '<', target: 1024 } },

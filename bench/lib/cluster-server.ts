@@ -85,13 +85,22 @@ async function rollImage(args: { name: string; image: string }): Promise<Rollout
   return settledRollout(args.name, start);
 }
 
-/** CPU used while nothing is asked of the server, in ms per second of wall time. */
-async function idle(args: { ms: number }): Promise<number> {
+/**
+ * CPU used while nothing is asked of the server, in ms per second of wall time, for each of
+ * `windows` windows of `windowMs` that start `afterMs` after the controllers settled (so what
+ * settling leaves running, such as the store ageing the versions just written, is over).
+ */
+async function idle(args: { afterMs: number; windowMs: number; windows: number }): Promise<number[]> {
   await server.controllers.settle();
-  const start = performance.now();
-  const cpuStart = cpuMs();
-  await new Promise((resolve) => setTimeout(resolve, args.ms));
-  return (cpuMs() - cpuStart) / ((performance.now() - start) / 1000);
+  await new Promise((resolve) => setTimeout(resolve, args.afterMs));
+  const perWindow: number[] = [];
+  for (let i = 0; i < args.windows; i++) {
+    const start = performance.now();
+    const cpuStart = cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, args.windowMs));
+    perWindow.push((cpuMs() - cpuStart) / ((performance.now() - start) / 1000));
+  }
+  return perWindow;
 }
 
 /** Waits for the controllers (the kubelets registering their nodes); returns the wall time it took. */

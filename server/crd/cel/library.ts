@@ -10,7 +10,7 @@ import type { Environment } from '@marcbachmann/cel-js';
 import { celLibrary } from '../../libraries.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
-import { goRegExp } from '../schema/regex.js';
+import { goFindAll, goRegExp, GoRegExpError } from '../schema/regex.js';
 import { Quantity, QuantityError } from '../../quantity.js';
 import { isJsonObject } from '../../json.js';
 import { FormatError, formatString } from './format.js';
@@ -73,6 +73,16 @@ function celEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => celEqual(x, b[i]));
   if (isJsonObject(a) && isJsonObject(b)) return Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.hasOwn(b, k) && celEqual(a[k], b[k]));
   return a === b || (a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+/** Kubernetes' regex library (find, findAll) words a pattern Go refuses as an illegal regex. */
+function illegalRegex<T>(find: () => T): T {
+  try {
+    return find();
+  } catch (err) {
+    if (err instanceof GoRegExpError) throw evaluationError(`Illegal regex: ${err.message}`);
+    throw err;
+  }
 }
 
 function parseQuantity(text: string): Quantity {
@@ -270,12 +280,10 @@ function register(env: Environment): Environment {
       return -1n;
     })
     // regex
-    .registerFunction('string.find(string): string', (s: string, re: string) => goRegExp(re).exec(s)?.[0] ?? '')
-    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => [...s.matchAll(goRegExp(re, 'g'))].map((m) => m[0]))
-    .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => {
-      const all = [...s.matchAll(goRegExp(re, 'g'))].map((m) => m[0]);
-      return n < 0n ? all : all.slice(0, Number(n));
-    })
+    .registerFunction('matches(string, string): bool', (s: string, re: string) => goRegExp(re).test(s))
+    .registerFunction('string.find(string): string', (s: string, re: string) => illegalRegex(() => goRegExp(re).exec(s)?.[0] ?? ''))
+    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => illegalRegex(() => goFindAll(re, s, -1)))
+    .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => illegalRegex(() => goFindAll(re, s, n < 0n ? -1 : Number(n))))
     // url
     .registerFunction('url(string): URL', (s: string) => {
       const url = parseUrl(s);
@@ -387,6 +395,42 @@ export function celEnvironments(): { plain: Environment; optionalOldSelf: Enviro
     };
   }
   return environments;
+}
+
+interface CelNode {
+  op: string;
+  args: any;
+  handle(args: unknown[], ev: CelEvaluator, node: CelNode): unknown;
+}
+
+interface CelEvaluator {
+  run(node: unknown, ctx: unknown): unknown;
+}
+
+/**
+ * `s.matches(re)` on two strings, with `re` read as Go reads it. cel-js declares string.matches
+ * itself (a JavaScript RegExp of the pattern as written) and an overload cannot be replaced, so
+ * the call's node evaluates this instead; anything but two strings goes to cel-js's dispatch.
+ */
+function evaluateGoMatches(this: CelNode, ev: CelEvaluator, node: CelNode, ctx: unknown): unknown {
+  const [, receiver, [pattern]] = node.args as [string, unknown, unknown[]];
+  // Arguments before the receiver, as cel-js runs a call's operands.
+  const re = ev.run(pattern, ctx);
+  const s = ev.run(receiver, ctx);
+  if (typeof s === 'string' && typeof re === 'string') return goRegExp(re).test(s);
+  return node.handle([s, re], ev, node);
+}
+
+/** Makes every member call `matches` of a parsed expression read its pattern as Go does. */
+export function useGoMatches(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(useGoMatches);
+  if (!node || typeof node !== 'object' || typeof (node as CelNode).op !== 'string') return;
+  const ast = node as CelNode;
+  if (ast.op === 'value' || ast.op === 'id') return;
+  if (ast.op === 'rcall' && ast.args[0] === 'matches' && ast.args[2].length === 1) {
+    Object.defineProperty(ast, 'evaluate', { configurable: true, writable: true, value: evaluateGoMatches });
+  }
+  useGoMatches(ast.args);
 }
 
 /** cel-js's words for an evaluation error, in cel-go's where they differ. */

@@ -5,10 +5,10 @@
 import { field, type FieldError, GoLiteral } from '../../errors.js';
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.js';
 import { childPath, indexPath, type JSONSchemaProps, propertySchema, type ValidationRule } from '../schema/types.js';
-import { celCompileErrorText, celEnvironments, celErrorText, celOptional } from './library.js';
+import { celCompileErrorText, celEnvironments, celErrorText, celOptional, useGoMatches } from './library.js';
 import { CostEstimator } from './cost.js';
 import { celErrorDisplay, fieldProblems } from './field-checks.js';
-import { staticProblem } from './static-checks.js';
+import { instantiationProblem, staticProblem } from './static-checks.js';
 import { CostLimitExceeded, type CostPlan, costPlan, CostTracker, evaluateCounted, perCallLimit, runtimeBudget } from './runtime-cost.js';
 import { type CelType, maxRequestBytes, optionalOf, schemaCelType } from './types.js';
 
@@ -66,9 +66,10 @@ function checkTypes(program: Program, expression: string, type: CelType | undefi
 }
 
 /** What cel-go's checker refuses beyond cel-js's (static-checks.ts), thrown as a compile error. */
-function checkAsCelGo(program: Program): void {
+function checkAsCelGo(program: Program, expression: string): void {
   const problem = staticProblem((program as ProgramWithAst).ast);
-  if (problem) throw new Error(problem);
+  if (problem?.offset !== undefined) throw new DisplayedCompileError(celErrorDisplay(expression, [{ offset: problem.offset, message: problem.message }]));
+  if (problem) throw new Error(problem.message);
 }
 
 const compileErrorText = (err: unknown) => (err instanceof DisplayedCompileError ? err.message : `ERROR: <input>: ${celCompileErrorText(firstLine(err))}`);
@@ -103,17 +104,24 @@ function compileNode(schema: JSONSchemaProps, path: string, resourceRoot: boolea
       checkTypes(program, rule.rule, type, !!rule.optionalOldSelf);
       const checked = (program as unknown as { check(): { valid: boolean; error?: Error } }).check();
       if (!checked.valid) throw checked.error;
-      checkAsCelGo(program);
+      checkAsCelGo(program, rule.rule);
     } catch (err) {
       problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `compilation failed: ${compileErrorText(err)}`));
       return;
     }
+    const unbuildable = instantiationProblem((program as ProgramWithAst).ast);
+    if (unbuildable) {
+      problems.push(field.invalid(`${at}.rule`, new GoLiteral(ruleLiteral(rule)), `program instantiation failed: ${unbuildable}`));
+      return;
+    }
+    useGoMatches((program as ProgramWithAst).ast);
     let message: Program | undefined;
     if (rule.messageExpression !== undefined) {
       try {
         message = env.parse(rule.messageExpression) as unknown as Program;
         checkTypes(message, rule.messageExpression, type, !!rule.optionalOldSelf);
-        checkAsCelGo(message);
+        checkAsCelGo(message, rule.messageExpression);
+        useGoMatches((message as ProgramWithAst).ast);
       } catch (err) {
         problems.push(field.invalid(`${at}.messageExpression`, new GoLiteral(ruleLiteral(rule)), `messageExpression compilation failed: ${compileErrorText(err)}`));
         return;

@@ -417,15 +417,18 @@ export function evaluateCounted(program: Program, context: Record<string, unknow
 /** The first run of a program meets its evaluator at the root, which the environment runs, and traces it. */
 function firstEvaluation(program: Program, context: Record<string, unknown>, tracker: CostTracker): unknown {
   const root = program.ast;
-  const prototype = Object.getPrototypeOf(root);
+  // The root's own evaluation: cel-js's, or one kubemock gave the node (library.ts).
+  const own = Object.getOwnPropertyDescriptor(root, 'evaluate');
+  const evaluate = root.evaluate;
   Object.defineProperty(root, 'evaluate', {
     configurable: true,
     writable: true,
     value(ev: Evaluator, node: Ast, ctx: unknown) {
       trace(ev);
       metEvaluator.add(program);
-      delete (root as Partial<typeof root>).evaluate;
-      const value = prototype.evaluate.call(root, ev, node, ctx);
+      if (own) Object.defineProperty(root, 'evaluate', own);
+      else delete (root as Partial<typeof root>).evaluate;
+      const value = evaluate.call(root, ev, node, ctx);
       tracker.observe(root, value);
       return value;
     },

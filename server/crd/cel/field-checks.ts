@@ -3,9 +3,11 @@
 // object does not declare, or any field of a scalar, is a compile error, and so is an operator
 // between two scalars of kinds no overload takes together (1.32's environment orders across
 // numbers, and has no other cross-type operator), or a string or list function called on a
-// receiver or with arguments none of its overloads takes. Whatever cannot be typed here
-// (int-or-string, library values, results of other calls, unknown variables) is dynamic and never
-// refused.
+// receiver or with arguments none of its overloads takes (a dynamic field, such as an
+// int-or-string, with arguments no overload of the name takes), `==` with null on a scalar, list
+// or map, a `?:` whose branches differ, a field selected from a list, and a list or map literal
+// mixing a field with another type. Whatever cannot be typed here (library values, results of
+// other calls, unknown variables) is dynamic and never refused.
 
 import { type CelType, celTypes, listOf } from './types.js';
 
@@ -103,8 +105,32 @@ type Scope = ReadonlyMap<string, CelType | undefined>;
 /** A reserved word is declared both as itself and escaped (`__namespace__`). */
 const declares = (type: CelType, name: string) => type.fields!.has(name) || type.fields!.has(`__${name}__`);
 
+const isNullLiteral = (node: unknown) => isAst(node) && node.op === 'value' && node.args === null;
+
+/** A field of self or oldSelf, or of a macro's variable: what is dynamic there is a dynamic field. */
+function isField(node: unknown): boolean {
+  return isAst(node) && (node.op === '.' || node.op === '[]');
+}
+
 class FieldChecker {
   readonly problems: TypeProblem[] = [];
+  /** Inside a format call's arguments, which cel-go exempts from the homogeneity of literals. */
+  private formatArguments = 0;
+
+  /** cel-go's name of a node's type, `null` for the null literal; undefined where it is dynamic. */
+  private nameOf(node: unknown, type: CelType | undefined): string | undefined {
+    return isNullLiteral(node) ? 'null' : type && typeName(type);
+  }
+
+  /** Elements after the first of a literal whose type differs from the first's (HomogeneousAggregateLiterals). */
+  private homogeneous(nodes: unknown[], types: Array<CelType | undefined>): void {
+    const expected = types[0] && typeName(types[0]);
+    if (!expected || this.formatArguments) return;
+    nodes.forEach((node, i) => {
+      const found = i > 0 && types[i] && typeName(types[i]!);
+      if (found && found !== expected) this.problems.push({ offset: (node as CelAst).pos, message: `expected type '${expected}' but found '${found}'` });
+    });
+  }
 
   /** The type of a node, checking it and everything below; undefined where it is dynamic. */
   typeOf(node: unknown, scope: Scope): CelType | undefined {
@@ -147,6 +173,13 @@ class FieldChecker {
       case 'rcall': {
         const [name, receiver, args] = node.args as [string, unknown, unknown[]];
         if (overloads.has(name)) return this.call(node, name, receiver, args, scope);
+        if (name === 'format') {
+          this.typeOf(receiver, scope);
+          this.formatArguments++;
+          this.typeOf(args, scope);
+          this.formatArguments--;
+          return celTypes.string;
+        }
         const type = this.typeOf(receiver, scope);
         const [variable, ...body] = args;
         if (args.length >= 2 && isAst(variable) && variable.op === 'id') {
@@ -162,8 +195,29 @@ class FieldChecker {
         return literalType(node.args);
       case 'list': {
         const types = (node.args as unknown[]).map((item) => this.typeOf(item, scope));
+        this.homogeneous(node.args as unknown[], types);
         const first = types[0];
         return first && scalarNames[first.kind] && types.every((type) => type?.kind === first.kind) ? listOf(first) : undefined;
+      }
+      case 'map': {
+        const entries = node.args as Array<[unknown, unknown]>;
+        const keys = entries.map(([key]) => this.typeOf(key, scope));
+        const values = entries.map(([, value]) => this.typeOf(value, scope));
+        this.homogeneous(entries.map(([key]) => key), keys);
+        this.homogeneous(entries.map(([, value]) => value), values);
+        const [key, value] = [keys[0], values[0]];
+        const same = (types: Array<CelType | undefined>, first: CelType | undefined) => !!first && !!scalarNames[first.kind] && types.every((type) => type?.kind === first.kind);
+        return same(keys, key) && same(values, value) ? { ...celTypes.dyn, kind: 'map', key, elem: value, minSize: 0 } as CelType : undefined;
+      }
+      case '?:': {
+        const [condition, yes, no] = node.args as [CelAst, unknown, unknown];
+        const conditionType = this.typeOf(condition, scope);
+        const [a, b] = [this.typeOf(yes, scope), this.typeOf(no, scope)];
+        const [yesName, noName] = [this.nameOf(yes, a), this.nameOf(no, b)];
+        if (!yesName || !noName || (conditionType && conditionType.kind !== 'bool')) return undefined;
+        if (yesName === noName) return a;
+        this.problems.push({ offset: node.input.indexOf('?', condition.end), message: `found no matching overload for '_?_:_' applied to '(bool, ${yesName}, ${noName})'` });
+        return undefined;
       }
       default:
         this.typeOf(node.args, scope);
@@ -179,6 +233,14 @@ class FieldChecker {
   private operator(node: CelAst, scope: Scope): CelType | undefined {
     const [left, right] = node.args as [CelAst, CelAst];
     const [a, b] = [this.typeOf(left, scope), this.typeOf(right, scope)];
+    if (node.op === '==' || node.op === '!=') {
+      // Equality takes two values of one type: null is not a scalar's, a list's or a map's.
+      const [leftName, rightName] = [this.nameOf(left, a), this.nameOf(right, b)];
+      if (leftName && rightName && leftName !== rightName) {
+        this.problems.push({ offset: node.input.indexOf(node.op, left.end), message: `found no matching overload for '_${node.op}_' applied to '(${leftName}, ${rightName})'` });
+      }
+      return undefined;
+    }
     const leftName = a && scalarNames[a.kind];
     const elem = node.op === 'in' && b?.kind === 'list' ? b.elem : undefined;
     const rightName = node.op === 'in' ? elem && scalarNames[elem.kind] && `list(${scalarNames[elem.kind]})` : b && scalarNames[b.kind];
@@ -199,8 +261,17 @@ class FieldChecker {
   private call(node: CelAst, name: string, receiver: unknown, args: unknown[], scope: Scope): CelType | undefined {
     const receiverType = receiver === undefined ? undefined : this.typeOf(receiver, scope);
     const argTypes = args.map((arg) => this.typeOf(arg, scope));
-    if ((receiver !== undefined && !receiverType) || argTypes.some((type) => !type)) return undefined;
+    if (argTypes.some((type) => !type)) return undefined;
     const types = argTypes as CelType[];
+    if (receiver !== undefined && (!receiverType || receiverType.kind === 'dyn')) {
+      // A dynamic field: refused when no member overload of the name takes the arguments.
+      const names = types.map(typeName);
+      if (!isField(receiver) || names.some((n) => !n)) return undefined;
+      const takesArgs = (overload: Overload) => overload.receiver !== undefined && overload.args.length === types.length && overload.args.every((param, i) => param === 'element' || takes(param, types[i], undefined));
+      if (overloads.get(name)!.some(takesArgs)) return undefined;
+      this.problems.push({ offset: node.input.indexOf('(', (receiver as CelAst).end), message: `found no matching overload for '${name}' applied to 'dyn.(${names.join(', ')})'` });
+      return undefined;
+    }
     const fits = (overload: Overload) =>
       (overload.receiver === undefined ? !receiverType : !!receiverType && takes(overload.receiver, receiverType, undefined)) &&
       overload.args.length === types.length &&
@@ -223,7 +294,8 @@ class FieldChecker {
       return undefined;
     }
     if (type?.kind === 'map') return type.elem;
-    const scalar = type && scalarNames[type.kind];
+    // A list of objects is named by a generated type, so only lists of named types are refused.
+    const scalar = type && (scalarNames[type.kind] ?? (type.kind === 'list' ? typeName(type) : undefined));
     if (scalar) this.problems.push({ offset, message: `type '${scalar}' does not support field selection` });
     return undefined;
   }

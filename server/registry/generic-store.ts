@@ -630,7 +630,11 @@ export class GenericStore {
     this.admission.admit(admission, context);
     const existing = this.get(def, namespace, name);
     this.admission.validate(admission, context);
-    const next = create(JSON.parse(existing.json), body as KubeObject, context);
+    // The top-level parts are copies (metadata, spec, status); what they hold is the stored version's own, unchanged
+    // parts are then recognized as such and not walked again.
+    const parent: KubeObject = { ...existing.object };
+    for (const [key, value] of Object.entries(parent)) if (isJsonObject(value)) parent[key] = { ...value };
+    const next = create(parent, body as KubeObject, context);
     // The strategy checked the body; the parent is not validated again (kube-apiserver's binding does not).
     const problems = def.strategy.subresourceValidation?.[subresource]?.(next, existing.object) ?? [];
     if (problems.length) throw errors.invalid(def, name, problems);

@@ -121,6 +121,8 @@ export interface Strategy {
   /**
    * POSTs to a subresource (pods/binding) that turn the parent object into its next state; they check
    * the body themselves, and the parent is not validated again (only by `subresourceValidation`).
+   * The parent's top-level objects are copies whose values are the stored version's: set or replace
+   * those values, never change one in place.
    */
   subresourceCreates?: Record<string, (parent: KubeObject, body: KubeObject, context: StrategyContext) => KubeObject>;
   /**

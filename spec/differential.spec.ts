@@ -26,9 +26,9 @@ describe('differential: kubemock answers the corpus as kube-apiserver did', () =
     describe(`${name} (recorded from ${fixture?.recordedFrom ?? 'nothing yet'})`, () => {
       let cluster: TestCluster;
       before(async () => {
-        // kube-apiserver answered the corpus with no controllers running (no CSR signer either), and
+        // kube-apiserver answered the corpus with no controllers running (no CSR approver, signer or cleaner either), and
         // no ingress controller ever runs beside it.
-        cluster = await startCluster({ controllers: [...withoutWorkloadControllers, '-csrsigning', '-ingress-address-controller'] });
+        cluster = await startCluster({ controllers: [...withoutWorkloadControllers, '-csrapproving', '-csrsigning', '-csrcleaner', '-ingress-address-controller'] });
       });
       after(() => cluster.stop());
 

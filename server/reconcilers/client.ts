@@ -15,7 +15,7 @@ import type { Identity } from './controller.js';
 
 export class ControllerClient {
   constructor(
-    private readonly services: Pick<Services, 'registry' | 'objects' | 'clock'>,
+    private readonly services: Pick<Services, 'registry' | 'objects' | 'clock'> & Partial<Pick<Services, 'credentials'>>,
     readonly identity: Identity,
   ) {}
 
@@ -36,7 +36,8 @@ export class ControllerClient {
   }
 
   private options(subresource?: string) {
-    return { fieldManager: this.identity.fieldManager, user: this.identity.user, subresource };
+    // The server's credentials answer reviews (a SubjectAccessReview, a TokenReview) as they do for any client.
+    return { fieldManager: this.identity.fieldManager, user: this.identity.user, subresource, credentials: this.services.credentials };
   }
 
   create(resource: string, namespace: string, body: KubeObject): ObjectResult {

@@ -28,25 +28,28 @@ function kubeletNodeProblem(request: ParsedRequest): string | undefined {
 
 const commonNameNotNode = 'subject common name does not begin with system:node:';
 
+/** ValidateKubeletClientCSR: what makes a request a kubelet's client certificate, which csrapproving also asks. */
+export function kubeletClientProblem(request: ParsedRequest, usages: string[]): string | undefined {
+  const organization = kubeletNodeProblem(request);
+  if (organization) return organization;
+  if (request.dnsNames.length) return 'DNS subjectAltNames are not allowed';
+  if (request.emailAddresses.length) return 'Email subjectAltNames are not allowed';
+  if (request.ipAddresses.length) return 'IP subjectAltNames are not allowed';
+  if (request.uris.length) return 'URI subjectAltNames are not allowed';
+  if (!request.commonName.startsWith('system:node:')) return commonNameNotNode;
+  if (!sameSet(usages, ['client auth', 'digital signature', 'key encipherment']) && !sameSet(usages, ['client auth', 'digital signature'])) {
+    return 'usages did not match [client auth digital signature key encipherment]';
+  }
+  return undefined;
+}
+
 /** The checks each signer makes before it signs (pkg/apis/certificates helpers and the signer's own). */
 const signerRules: Record<string, (request: ParsedRequest, usages: string[]) => string | undefined> = {
   'kubernetes.io/kube-apiserver-client': (_request, usages) => {
     for (const usage of usages) if (!['digital signature', 'key encipherment', 'client auth'].includes(usage)) return `invalid usage for client certificate: ${usage}`;
     return usages.includes('client auth') ? undefined : 'missing required usage for client certificate: client auth';
   },
-  'kubernetes.io/kube-apiserver-client-kubelet': (request, usages) => {
-    const organization = kubeletNodeProblem(request);
-    if (organization) return organization;
-    if (request.dnsNames.length) return 'DNS subjectAltNames are not allowed';
-    if (request.emailAddresses.length) return 'Email subjectAltNames are not allowed';
-    if (request.ipAddresses.length) return 'IP subjectAltNames are not allowed';
-    if (request.uris.length) return 'URI subjectAltNames are not allowed';
-    if (!request.commonName.startsWith('system:node:')) return commonNameNotNode;
-    if (!sameSet(usages, ['client auth', 'digital signature', 'key encipherment']) && !sameSet(usages, ['client auth', 'digital signature'])) {
-      return 'usages did not match [client auth digital signature key encipherment]';
-    }
-    return undefined;
-  },
+  'kubernetes.io/kube-apiserver-client-kubelet': kubeletClientProblem,
   'kubernetes.io/kubelet-serving': (request, usages) => {
     const organization = kubeletNodeProblem(request);
     if (organization) return organization;

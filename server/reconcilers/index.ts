@@ -3,6 +3,8 @@
 import type { Services } from '../services.js';
 import type { ClusterCA, ControllerDescriptor } from './controller.js';
 import { customResourceDefinitionController } from './custom-resource-definitions.js';
+import { csrApprovingController } from './csr-approving.js';
+import { csrCleanerController } from './csr-cleaner.js';
 import { csrSigningController } from './csr-signing.js';
 import { eventTTL } from './event-ttl.js';
 import { garbageCollector } from './garbage-collector.js';
@@ -62,7 +64,9 @@ export const controllerCatalog: ControllerDescriptor[] = [
   ttlAfterFinishedController,
   disruptionController,
   resourceQuotaController,
+  csrApprovingController,
   csrSigningController,
+  csrCleanerController,
   pvcProtectionController,
   pvProtectionController,
   validatingAdmissionPolicyStatusController,

@@ -7,31 +7,17 @@ import 'reflect-metadata';
 import * as k8s from '@kubernetes/client-node';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { webcrypto, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../testkit/index.js';
+import { algorithm, generateKeys, kubectlWithCertificate, mustLogIn, privateKeyPem, requestFor, type KeyPair } from './support/certificates.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
 
 type Json = Record<string, any>;
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const minute = 60_000;
-
-interface KeyPair {
-  request: string;
-  keyPem: string;
-}
-
-async function requestFor(subject: string, extensions: x509.Extension[] = []): Promise<KeyPair> {
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: algorithm, extensions });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
-  return { request: Buffer.from(csr.toString('pem')).toString('base64'), keyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
-}
 
 describe('CertificateSigningRequest signing', () => {
   let cluster: TestCluster;
@@ -42,7 +28,8 @@ describe('CertificateSigningRequest signing', () => {
 
   before(async () => {
     clock = new ManualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
-    cluster = await startCluster({ clock });
+    // No cleaner: kubectl stamps its approvals with the machine's time, which this spec's clock passes by an hour.
+    cluster = await startCluster({ clock, controllers: ['*', '-csrcleaner'] });
     certificates = cluster.kubeconfig.makeApiClient(k8s.CertificatesV1Api);
     dir = mkdtempSync(join(tmpdir(), 'kubemock-csr-'));
   });
@@ -63,25 +50,7 @@ describe('CertificateSigningRequest signing', () => {
   const issued = (csr: Json) => new X509Certificate(Buffer.from(csr.status.certificate, 'base64'));
   const ca = () => new X509Certificate(cluster.server.caCert!);
 
-  /** kubectl with a kubeconfig that presents this certificate and key and no token. */
-  const kubectlAs = (name: string, certificatePem: string, keyPem: string, args: string[]) => {
-    const path = join(dir, `${name}.kubeconfig`);
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    writeFileSync(
-      path,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        `clusters: [{name: kubemock, cluster: {server: "${cluster.server.url}", certificate-authority-data: ${b64(cluster.server.caCert!)}}}]`,
-        `users: [{name: ${name}, user: {client-certificate-data: ${b64(certificatePem)}, client-key-data: ${b64(keyPem)}}}]`,
-        `contexts: [{name: ${name}, context: {cluster: kubemock, user: ${name}}}]`,
-        `current-context: ${name}`,
-      ].join('\n'),
-    );
-    return new Promise<{ stdout: string; stderr: string; code: number }>((resolve) =>
-      execFile('kubectl', [`--kubeconfig=${path}`, `--cache-dir=${join(dir, 'cache')}`, ...args], (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? Number(error.code) || 1 : 0 })),
-    );
-  };
+  const kubectlAs = (name: string, certificatePem: string, keyPem: string, args: string[]) => kubectlWithCertificate(cluster, dir, name, certificatePem, keyPem, args);
 
   it('signs an approved kube-apiserver-client request with its subject, usages and expirationSeconds', async () => {
     const jane = await requestFor('CN=jane, O=dev, O=qa');
@@ -145,16 +114,15 @@ describe('CertificateSigningRequest signing', () => {
     clock.advance(61 * minute);
     const expired = await kubectlAs('alex', certificatePem, alex.keyPem, ['get', 'configmaps', '-n', 'default']);
     expect(expired.code).to.equal(1);
-    expect(expired.stderr).to.include('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    expect(expired.stderr).to.include(mustLogIn);
   });
 
   it('refuses a certificate from another CA and one without client auth', async () => {
-    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const keys = await generateKeys();
     const now = clock.now().getTime();
     const selfSigned = await x509.X509CertificateGenerator.createSelfSigned({ name: 'CN=stranger', keys, signingAlgorithm: algorithm, notBefore: new Date(now - minute), notAfter: new Date(now + 3600_000) });
-    const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
-    const stranger = await kubectlAs('stranger', selfSigned.toString('pem'), x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), ['get', 'configmaps']);
-    expect(stranger.stderr).to.include('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    const stranger = await kubectlAs('stranger', selfSigned.toString('pem'), await privateKeyPem(keys), ['get', 'configmaps']);
+    expect(stranger.stderr).to.include(mustLogIn);
 
     // The cluster CA signed it, but for serving only.
     const names = new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'n2.example.com' }]);
@@ -162,7 +130,7 @@ describe('CertificateSigningRequest signing', () => {
     await submit('serving-only', node, { signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'] });
     const servingPem = Buffer.from((await approve('serving-only')).status.certificate, 'base64').toString();
     const serving = await kubectlAs('serving-only', servingPem, node.keyPem, ['get', 'configmaps']);
-    expect(serving.stderr).to.include('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    expect(serving.stderr).to.include(mustLogIn);
   });
 
   it('marks requests the signer rules out as Failed with SignerValidationFailure', async () => {

@@ -49,11 +49,12 @@ export const csrApprovingController: ControllerDescriptor = {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
         metadata: {},
+        // The requester as the request recorded it; empty fields are left out, as Go's omitempty leaves them.
         spec: {
           user: spec.username,
-          uid: spec.uid,
-          groups: spec.groups,
-          extra: spec.extra,
+          ...(spec.uid ? { uid: spec.uid } : {}),
+          ...(spec.groups?.length ? { groups: spec.groups } : {}),
+          ...(spec.extra && Object.keys(spec.extra).length ? { extra: spec.extra } : {}),
           resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create', subresource },
         },
       });

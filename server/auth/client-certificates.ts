@@ -20,6 +20,8 @@ const basicConstraints = '2.5.29.19';
 const maxSignatureChecks = 100;
 /** How many certificates after its own a client may send to be looked at. */
 const maxPresented = 16;
+/** How many clients' intermediates are remembered for their resumed sessions. */
+const maxRemembered = 1024;
 
 export type CertificateAuthentication = { user: UserInfo } | { error: string } | undefined;
 
@@ -81,6 +83,12 @@ const commonNameOf = (certificate: X509Certificate) => /(?:^|\n)CN=([^\n]*)/.exe
 
 export class ClientCertificates {
   private readonly roots: X509Certificate[];
+  /**
+   * The intermediates each client certificate came with, by its fingerprint: a resumed TLS session
+   * hands back only the client's own certificate (OpenSSL keeps no peer chain in a session), where
+   * Go's TLS server keeps the whole chain.
+   */
+  private readonly sentWith = new Map<string, X509Certificate[]>();
 
   constructor(
     caPem: string,
@@ -96,7 +104,7 @@ export class ClientCertificates {
     const now = this.clock.now();
     const expired = validityProblem(peer, now);
     if (expired) return { error: expired };
-    const found = this.chains(peer, presentedAfter(peer), now);
+    const found = this.chains(peer, this.intermediatesOf(socket, peer), now);
     if ('error' in found) return found;
     if (!found.chains.some((chain) => chain.every(allowsClientAuth))) return { error: 'x509: certificate specifies an incompatible key usage' };
     const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined>;
@@ -111,6 +119,29 @@ export class ClientCertificates {
         extra: { 'authentication.kubernetes.io/credential-id': [`X509SHA256=${createHash('sha256').update(peer.raw).digest('hex')}`] },
       },
     };
+  }
+
+  /** The intermediates of each connection, read on its first request: later ones see only the client's own certificate. */
+  private readonly connections = new WeakMap<TLSSocket, X509Certificate[]>();
+
+  private intermediatesOf(socket: TLSSocket, peer: X509Certificate): X509Certificate[] {
+    let found = this.connections.get(socket);
+    if (!found) {
+      found = this.sentOrRemembered(socket, peer);
+      this.connections.set(socket, found);
+    }
+    return found;
+  }
+
+  private sentOrRemembered(socket: TLSSocket, peer: X509Certificate): X509Certificate[] {
+    const sent = presentedAfter(peer);
+    if (sent.length) {
+      this.sentWith.delete(peer.fingerprint256);
+      this.sentWith.set(peer.fingerprint256, sent);
+      if (this.sentWith.size > maxRemembered) this.sentWith.delete(this.sentWith.keys().next().value!);
+      return sent;
+    }
+    return socket.isSessionReused() ? (this.sentWith.get(peer.fingerprint256) ?? []) : [];
   }
 
   /** Every chain from `leaf` to a root, depth first as Go builds them: roots tried before intermediates. */

@@ -1,5 +1,5 @@
 // The libraries most runs never need, loaded on first use: YAML (bodies, Accept, manifests and stage
-// files), ajv and CEL (custom resource validation), X.509 (certificate requests) and the ASN.1 schemas
+// files), ajv, CEL and RE2 (custom resource validation), X.509 (certificate requests) and the ASN.1 schemas
 // (certificates the CSR signer issues). Importing them
 // takes longer than the rest of a start. They are required synchronously, so the synchronous write
 // path can use them (cel-js is an ES module: require() of ES modules needs Node 20.19 or 22.12).
@@ -29,3 +29,5 @@ export const asn1Libraries = onFirstUse(() => ({
   x509: require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509'),
   csr: require('@peculiar/asn1-csr') as typeof import('@peculiar/asn1-csr'),
 }));
+
+export const re2Library = onFirstUse(() => require('re2js') as typeof import('re2js'));

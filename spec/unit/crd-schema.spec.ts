@@ -45,6 +45,13 @@ describe('custom resource schema validation', () => {
     expect(problems.find((p) => p.field === 'spec.image')!.type).to.equal('FieldValueTypeInvalid');
   });
 
+  it('matches patterns in time linear in the value, so nested repetition cannot stall a write', () => {
+    // A backtracking engine takes about 2^n steps for `^(a+)+$` on n letters a and one b.
+    const nested = schemaValidator({ type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } });
+    const value = `${'a'.repeat(64)}b`;
+    expect(texts(nested.validate({ name: value }))).to.deep.equal([`name: Invalid value: "${value}": name in body should match '^(a+)+$'`]);
+  });
+
   it('checks bounds, lengths, counts, formats, required fields and int-or-string', () => {
     const problems = validator.validate({ spec: { replicas: 11, ratio: 0, tags: ['a', 'b', 'c'], email: 'not-an-email', port: true } });
     expect(texts(problems)).to.have.members([

@@ -10,7 +10,7 @@ import type { Environment } from '@marcbachmann/cel-js';
 import { celLibrary } from '../../libraries.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../registry/validation.js';
 import { formatCheckers } from '../schema/formats.js';
-import { goFindAll, goRegExp, GoRegExpError } from '../schema/regex.js';
+import { goRegExp, GoRegExpError } from '../schema/regex.js';
 import { Quantity, QuantityError } from '../../quantity.js';
 import { isJsonObject } from '../../json.js';
 import { FormatError, formatString } from './format.js';
@@ -281,9 +281,9 @@ function register(env: Environment): Environment {
     })
     // regex
     .registerFunction('matches(string, string): bool', (s: string, re: string) => goRegExp(re).test(s))
-    .registerFunction('string.find(string): string', (s: string, re: string) => illegalRegex(() => goRegExp(re).exec(s)?.[0] ?? ''))
-    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => illegalRegex(() => goFindAll(re, s, -1)))
-    .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => illegalRegex(() => goFindAll(re, s, n < 0n ? -1 : Number(n))))
+    .registerFunction('string.find(string): string', (s: string, re: string) => illegalRegex(() => goRegExp(re).find(s) ?? ''))
+    .registerFunction('string.findAll(string): list<string>', (s: string, re: string) => illegalRegex(() => goRegExp(re).findAll(s, -1)))
+    .registerFunction('string.findAll(string, int): list<string>', (s: string, re: string, n: bigint) => illegalRegex(() => goRegExp(re).findAll(s, n < 0n ? -1 : Number(n))))
     // url
     .registerFunction('url(string): URL', (s: string) => {
       const url = parseUrl(s);

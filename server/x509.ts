@@ -43,6 +43,11 @@ export function decodePem(data: Buffer): { block: PemBlock; rest: Buffer } | und
   }
 }
 
+/** Every PEM block of the data, in order, as repeated pem.Decode calls find them. */
+export function* pemBlocks(data: Buffer): Generator<PemBlock> {
+  for (let decoded = decodePem(data); decoded; decoded = decodePem(decoded.rest)) yield decoded.block;
+}
+
 /** The first element of a DER SEQUENCE, as its encoded bytes (a request's certificationRequestInfo). */
 function firstElement(der: Buffer): Buffer {
   const header = (at: number): { start: number; end: number } => {
@@ -110,11 +115,7 @@ export function parseCertificateRequest(pem: Buffer): CertificateRequest {
 export function certificateProblem(pem: Buffer): string | undefined {
   if (pem.length === 0) return undefined;
   let blocks = 0;
-  let rest = pem;
-  for (;;) {
-    const decoded = decodePem(rest);
-    if (!decoded) break;
-    const { block } = decoded;
+  for (const block of pemBlocks(pem)) {
     if (block.type !== 'CERTIFICATE') return `only CERTIFICATE PEM blocks are allowed, found ${JSON.stringify(block.type)}`;
     if (Object.keys(block.headers).length) return 'no PEM block headers are permitted';
     try {
@@ -123,7 +124,6 @@ export function certificateProblem(pem: Buffer): string | undefined {
       return 'x509: malformed certificate';
     }
     blocks++;
-    rest = decoded.rest;
   }
   return blocks === 0 ? 'must contain at least one CERTIFICATE PEM block' : undefined;
 }

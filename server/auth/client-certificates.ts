@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../clock.js';
 import { asn1Libraries } from '../libraries.js';
 import type { UserInfo } from '../registry/types.js';
-import { decodePem } from '../x509.js';
+import { pemBlocks } from '../x509.js';
 
 const clientAuth = '1.3.6.1.5.5.7.3.2';
 const anyUsage = '2.5.29.37.0';
@@ -27,13 +27,7 @@ export type CertificateAuthentication = { user: UserInfo } | { error: string } |
 
 /** Every CERTIFICATE block of a PEM bundle. */
 function certificatesIn(pem: string): X509Certificate[] {
-  const out: X509Certificate[] = [];
-  let rest: Buffer = Buffer.from(pem);
-  for (let decoded = decodePem(rest); decoded; decoded = decodePem(rest)) {
-    if (decoded.block.type === 'CERTIFICATE') out.push(new X509Certificate(decoded.block.bytes));
-    rest = decoded.rest;
-  }
-  return out;
+  return [...pemBlocks(Buffer.from(pem))].filter((block) => block.type === 'CERTIFICATE').map((block) => new X509Certificate(block.bytes));
 }
 
 /** The certificates the client sent after its own, in the order it sent them. */

@@ -38,15 +38,15 @@ export function referenceTo(object: StoredObject | KubeObject, options: { fieldP
 
 /**
  * Bounded memory of recent events, oldest forgotten first (client-go keeps 4096). Entries are kept
- * by a digest of their key: the keys join whole object references and messages (a few hundred
- * bytes, several per pod on every kubelet), the digest is 28.
+ * by a digest of their key (digestOf): the keys join whole object references and messages (a few
+ * hundred bytes, several per pod on every kubelet), the digest is 28. A caller digests a key once
+ * for its lookup and its update.
  */
 class RecentEvents<V> {
   private readonly entries = new Map<string, V>();
   constructor(private readonly capacity = 4096) {}
 
-  get(key: string): V | undefined {
-    const digest = digestOf(key);
+  get(digest: string): V | undefined {
     const value = this.entries.get(digest);
     if (value !== undefined) {
       this.entries.delete(digest);
@@ -55,8 +55,7 @@ class RecentEvents<V> {
     return value;
   }
 
-  set(key: string, value: V): void {
-    const digest = digestOf(key);
+  set(digest: string, value: V): void {
     this.entries.delete(digest);
     this.entries.set(digest, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
@@ -91,9 +90,9 @@ function dropRefused(write: () => void): void {
   }
 }
 
-/** The time of an event in metav1.MicroTime form. */
+/** The time of an event in metav1.MicroTime form: toISOString's milliseconds, as microseconds. */
 function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return `${date.toISOString().slice(0, -1)}000Z`;
 }
 
 interface Observation {
@@ -122,8 +121,8 @@ export class EventRecorder {
   event(involved: ObjectReference, type: EventType, reason: string, message: string): void {
     const now = this.clock.now();
     const spamKey = [this.source.component, this.source.host, involved.kind, involved.namespace, involved.name, involved.uid, involved.apiVersion].join('\u0000');
-    if (!this.allow(spamKey, now.getTime())) return;
-    const key = [spamKey, involved.fieldPath, type, reason, message].join('\u0000');
+    if (!this.allow(digestOf(spamKey), now.getTime())) return;
+    const key = digestOf([spamKey, involved.fieldPath, type, reason, message].join('\u0000'));
     const namespace = involved.namespace || 'default';
     const last = this.seen.get(key);
     if (last) {
@@ -162,6 +161,7 @@ export class EventRecorder {
     this.seen.set(key, { name, namespace, count: 1 });
   }
 
+  /** Takes a token of the spam filter's bucket for a digested source and object key, if one is left. */
   private allow(key: string, now: number): boolean {
     const bucket = this.tokens.get(key) ?? { tokens: spamBurst, at: now };
     const refilled = Math.min(spamBurst, bucket.tokens + (now - bucket.at) / spamRefillMs);
@@ -190,7 +190,7 @@ export class SeriesRecorder {
   /** Records an events.k8s.io/v1 Event; a repeat within 6 minutes becomes a series on the first one. */
   eventf(regarding: ObjectReference, related: ObjectReference | undefined, type: EventType, reason: string, action: string, note: string): void {
     const now = this.clock.now();
-    const key = JSON.stringify([type, action, reason, regarding, related ?? null]);
+    const key = digestOf(JSON.stringify([type, action, reason, regarding, related ?? null]));
     const last = this.seen.get(key);
     if (last && now.getTime() - last.lastObserved <= seriesFinishMs) {
       const stored = this.client.get('events.k8s.io/events', last.namespace, last.name);

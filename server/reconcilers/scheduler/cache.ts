@@ -52,6 +52,11 @@ export class NodeInfo {
   private readonly left = new Map<string, bigint>();
   /** What the scores divide, as numbers, until a pod or the node changes. */
   private load?: ScoringLoad;
+  /**
+   * NodeResourcesFit's reasons for the last requests it checked here, until a pod or the node
+   * changes: the pods of one template ask alike, and most nodes are unchanged between two of them.
+   */
+  lastFit?: { wanted: unknown; reasons: readonly string[] };
 
   constructor(node: StoredObject) {
     this.update(node);
@@ -68,6 +73,7 @@ export class NodeInfo {
     this.allowedPods = Number(this.allocatable.get('pods') ?? 0n);
     this.left.clear();
     this.load = undefined;
+    this.lastFit = undefined;
   }
 
   scoringLoad(): ScoringLoad {
@@ -112,6 +118,7 @@ export class NodeInfo {
     this.nonZeroMemory += sign * pod.nonZero.memory;
     this.left.clear();
     this.load = undefined;
+    this.lastFit = undefined;
   }
 }
 

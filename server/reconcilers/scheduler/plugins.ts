@@ -118,18 +118,34 @@ const nodePorts: Filter = (pod, node) =>
 const noReasons: readonly string[] = Object.freeze([]);
 const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
 
-/** A pod's non-zero requests in the order NodeResourcesFit reports them (cpu, memory, ephemeral-storage, then the rest), once per requests. */
-const wantedLists = new WeakMap<PodInfo['requests'], Array<[string, bigint]>>();
+type Wanted = ReadonlyArray<readonly [string, bigint]>;
 
-function wantedOf(requests: PodInfo['requests']): Array<[string, bigint]> {
+/**
+ * A pod's non-zero requests in the order NodeResourcesFit reports them (cpu, memory, ephemeral-storage,
+ * then the rest), once per requests: one list for all pods that ask the same, so that a node can
+ * remember its answer to them.
+ */
+const wantedLists = new WeakMap<PodInfo['requests'], Wanted>();
+const sameWanted = new Map<string, Wanted>();
+/** Requests come from clients: past this many distinct ones, the lists are made afresh. */
+const maxSameWanted = 1024;
+
+function wantedOf(requests: PodInfo['requests']): Wanted {
   let wanted = wantedLists.get(requests);
   if (!wanted) {
-    wanted = [];
+    const list: Array<[string, bigint]> = [];
     for (const name of standardResources) {
       const amount = requests.get(name) ?? 0n;
-      if (amount > 0n) wanted.push([name, amount]);
+      if (amount > 0n) list.push([name, amount]);
     }
-    for (const [name, amount] of requests) if (!standardResources.includes(name) && name !== 'pods' && amount !== 0n) wanted.push([name, amount]);
+    for (const [name, amount] of requests) if (!standardResources.includes(name) && name !== 'pods' && amount !== 0n) list.push([name, amount]);
+    const key = list.map(([name, amount]) => `${name}=${amount}`).join(' ');
+    wanted = sameWanted.get(key);
+    if (!wanted) {
+      if (sameWanted.size >= maxSameWanted) sameWanted.clear();
+      wanted = list;
+      sameWanted.set(key, wanted);
+    }
     wantedLists.set(requests, wanted);
   }
   return wanted;
@@ -137,10 +153,13 @@ function wantedOf(requests: PodInfo['requests']): Array<[string, bigint]> {
 
 /** NodeResourcesFit, with the pod's requests against what the node has left. */
 function insufficient(requests: PodInfo['requests'], node: NodeInfo): readonly string[] {
+  const wanted = wantedOf(requests);
+  if (node.lastFit?.wanted === wanted) return node.lastFit.reasons;
   let reasons: string[] | undefined;
   if (node.pods.size + 1 > node.allowedPods) (reasons ??= []).push('Too many pods');
-  for (const [name, amount] of wantedOf(requests)) if (amount > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
-  return reasons ?? noReasons;
+  for (const [name, amount] of wanted) if (amount > node.free(name)) (reasons ??= []).push(`Insufficient ${name}`);
+  node.lastFit = { wanted, reasons: reasons ?? noReasons };
+  return node.lastFit.reasons;
 }
 
 const nodeResourcesFit: Filter = (pod, node) => {
@@ -255,35 +274,33 @@ function normalize(raw: number[], reverse = false): number[] {
   return raw.map((s) => (reverse ? 100 - (s * 100) / max : (s * 100) / max));
 }
 
-function fractions(pod: Incoming, node: NodeInfo): [number, number] {
+/** The share of the node's cpu its pods and this one would ask for. */
+function cpuFraction(pod: Incoming, node: NodeInfo): number {
   const load = node.scoringLoad();
-  const cpu = load.cpu + Number(pod.info.nonZero.cpu);
-  const mem = load.memory + Number(pod.info.nonZero.memory);
-  return [load.cpuCapacity ? Math.min(1, cpu / load.cpuCapacity) : 1, load.memoryCapacity ? Math.min(1, mem / load.memoryCapacity) : 1];
+  return load.cpuCapacity ? Math.min(1, (load.cpu + Number(pod.info.nonZero.cpu)) / load.cpuCapacity) : 1;
 }
 
-const leastAllocated: Score = (pod, nodes) =>
-  nodes.map((n) => {
-    const [cpu, mem] = fractions(pod, n);
-    return ((1 - cpu) * 100 + (1 - mem) * 100) / 2;
-  });
+function memoryFraction(pod: Incoming, node: NodeInfo): number {
+  const load = node.scoringLoad();
+  return load.memoryCapacity ? Math.min(1, (load.memory + Number(pod.info.nonZero.memory)) / load.memoryCapacity) : 1;
+}
 
-const balancedAllocation: Score = (pod, nodes) =>
-  nodes.map((n) => {
-    const [cpu, mem] = fractions(pod, n);
-    return (1 - Math.abs(cpu - mem) / 2) * 100;
-  });
+const leastAllocated: Score = (pod, nodes) => nodes.map((n) => ((1 - cpuFraction(pod, n)) * 100 + (1 - memoryFraction(pod, n)) * 100) / 2);
+
+const balancedAllocation: Score = (pod, nodes) => nodes.map((n) => (1 - Math.abs(cpuFraction(pod, n) - memoryFraction(pod, n)) / 2) * 100);
 
 const taintTolerationScore: Score = (pod, nodes) => {
   const tolerations: Json[] = (pod.spec.tolerations ?? []).filter((t: Json) => !t.effect || t.effect === 'PreferNoSchedule');
   return normalize(
-    nodes.map((n) => n.taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t))).length),
+    nodes.map((n) => (n.taints.length === 0 ? 0 : n.taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t))).length)),
     true,
   );
 };
 
 const nodeAffinityScore: Score = (pod, nodes) => {
   const preferred: Json[] = pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  // Nothing preferred scores every node 0, as normalizing all zeros does.
+  if (preferred.length === 0) return nodes.map(() => 0);
   return normalize(nodes.map((n) => preferred.reduce((sum, p) => sum + (matchesNodeSelectorTerm(p.preference, n) ? (p.weight ?? 0) : 0), 0)));
 };
 
@@ -291,10 +308,13 @@ const nodeAffinityScore: Score = (pod, nodes) => {
 const podTopologySpreadScore: Score = (pod, nodes) => {
   const owner = pod.info.controllerUid;
   const constraints: Json[] = (pod.spec.topologySpreadConstraints ?? []).filter((c: Json) => c.whenUnsatisfiable === 'ScheduleAnyway');
+  const siblings = !constraints.length && !pod.spec.topologySpreadConstraints?.length && owner ? pod.cache.byController.get(owner) : undefined;
+  // Nothing to count: every node scores 100, as normalizing all zeros in reverse does.
+  if (!constraints.length && !siblings) return nodes.map(() => 100);
   const raw = nodes.map((n) => {
     let count = 0;
     for (const constraint of constraints) count += spreadCounts(pod, constraint, pod.cache.nodeList()).get(n.labels[constraint.topologyKey]) ?? 0;
-    if (!constraints.length && !pod.spec.topologySpreadConstraints?.length && owner) count += pod.cache.byController.get(owner)?.get(n.name) ?? 0;
+    if (siblings) count += siblings.get(n.name) ?? 0;
     return count;
   });
   return normalize(raw, true);
@@ -333,6 +353,9 @@ const scores: Array<[Score, number]> = [
 /** The weighted total of every score plugin for each node. */
 export function scoreNodes(pod: Incoming, nodes: NodeInfo[]): number[] {
   const totals = nodes.map(() => 0);
-  for (const [score, weight] of scores) score(pod, nodes).forEach((s, i) => (totals[i] += s * weight));
+  for (const [score, weight] of scores) {
+    const scored = score(pod, nodes);
+    for (let i = 0; i < scored.length; i++) totals[i] += scored[i] * weight;
+  }
   return totals;
 }

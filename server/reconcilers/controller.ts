@@ -11,6 +11,12 @@ import type { World } from './world.js';
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds of the clock (a grace period, a lease to renew). */
   requeueAfterMs?: number;
+  /**
+   * How much later than requeueAfterMs the key may run (a kubelet's jitter, a controller's polling
+   * period): keys whose windows meet share one wakeup. On a clock without timer slack (the manual
+   * one) the key runs on time.
+   */
+  slackMs?: number;
 }
 
 export type Reconcile = (key: string) => ReconcileResult | void;

@@ -1,107 +1,146 @@
 // Keys waiting for a time of the clock, earliest first. One clock timer serves the whole heap, so
-// thousands of pending requeues cost one timer; a key has at most one live entry.
+// thousands of pending requeues cost one timer; a key has at most one live entry. A key may also
+// say how late it may run (its deadline): the timer waits for the earliest deadline and takes every
+// key due by then, so keys due close together share one wakeup.
 
 export interface DelayedKey {
   due: number;
+  /** The latest the key may run: its due time plus the slack it was given. */
+  deadline: number;
   /** Which queue the key goes back to. */
   queue: number;
   key: string;
-  /** Cleared when the entry is replaced or cancelled; the heap drops it lazily. */
+  /** Cleared when the entry is taken, replaced or cancelled; the heaps drop it lazily. */
   live: boolean;
 }
 
-export class DelayHeap {
-  private readonly heap: DelayedKey[] = [];
-  private readonly byKey = new Map<string, DelayedKey>();
+/** A binary min-heap of entries by one of their times; entries no longer live are dropped as they surface. */
+class EntryHeap {
+  readonly entries: DelayedKey[] = [];
 
-  get size(): number {
-    return this.byKey.size;
+  constructor(private readonly time: 'due' | 'deadline') {}
+
+  /** The earliest live entry, if any. */
+  top(): DelayedKey | undefined {
+    const entries = this.entries;
+    while (entries.length > 0 && !entries[0].live) this.pop();
+    return entries[0];
   }
 
-  /** Sets when `key` of `queue` is due, replacing an earlier request (or only moving it earlier, with `keepEarlier`). */
-  schedule(queue: number, key: string, due: number, keepEarlier = false): void {
-    const id = `${queue} ${key}`;
-    const current = this.byKey.get(id);
-    if (current) {
-      if (current.due === due || (keepEarlier && current.due < due)) return;
-      current.live = false;
+  push(entry: DelayedKey): void {
+    const { entries, time } = this;
+    entries.push(entry);
+    let i = entries.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (entries[parent][time] <= entries[i][time]) break;
+      [entries[parent], entries[i]] = [entries[i], entries[parent]];
+      i = parent;
     }
-    const entry: DelayedKey = { due, queue, key, live: true };
-    this.byKey.set(id, entry);
-    this.push(entry);
-    if (this.heap.length > 64 && this.heap.length > 3 * this.byKey.size) this.compact();
+  }
+
+  pop(): void {
+    const { entries, time } = this;
+    const last = entries.pop()!;
+    if (entries.length === 0) return;
+    entries[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < entries.length && entries[left][time] < entries[smallest][time]) smallest = left;
+      if (right < entries.length && entries[right][time] < entries[smallest][time]) smallest = right;
+      if (smallest === i) return;
+      [entries[smallest], entries[i]] = [entries[i], entries[smallest]];
+      i = smallest;
+    }
+  }
+
+  /** Rebuilds the heap from its live entries, so replaced ones cannot pile up. */
+  compact(): void {
+    const live = this.entries.filter((e) => e.live);
+    this.entries.length = 0;
+    for (const entry of live) this.push(entry);
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}
+
+export class DelayHeap {
+  private readonly byDue = new EntryHeap('due');
+  private readonly byDeadline = new EntryHeap('deadline');
+  /** The live entry of each key, by queue: no key strings are joined on the way. */
+  private readonly byQueue: Map<string, DelayedKey>[] = [];
+  private live = 0;
+
+  get size(): number {
+    return this.live;
+  }
+
+  /**
+   * Sets when `key` of `queue` is due, and how much later it may run, replacing an earlier request
+   * (or only moving it earlier, with `keepEarlier`).
+   */
+  schedule(queue: number, key: string, due: number, keepEarlier = false, slack = 0): void {
+    const keys = (this.byQueue[queue] ??= new Map());
+    const current = keys.get(key);
+    const deadline = due + slack;
+    if (current) {
+      if ((current.due === due && current.deadline === deadline) || (keepEarlier && current.due < due)) return;
+      current.live = false;
+      this.live--;
+    }
+    const entry: DelayedKey = { due, deadline, queue, key, live: true };
+    keys.set(key, entry);
+    this.live++;
+    this.byDue.push(entry);
+    this.byDeadline.push(entry);
+    if (this.byDue.entries.length > 64 && this.byDue.entries.length > 3 * this.live) {
+      this.byDue.compact();
+      this.byDeadline.compact();
+    }
   }
 
   cancel(queue: number, key: string): void {
-    const id = `${queue} ${key}`;
-    const current = this.byKey.get(id);
+    const keys = this.byQueue[queue];
+    const current = keys?.get(key);
     if (!current) return;
     current.live = false;
-    this.byKey.delete(id);
+    keys!.delete(key);
+    this.live--;
   }
 
   /** The earliest due time, if anything waits. */
   nextDue(): number | undefined {
-    this.dropDead();
-    return this.heap[0]?.due;
+    return this.byDue.top()?.due;
+  }
+
+  /** The earliest deadline, if anything waits: by then some key must run. */
+  nextDeadline(): number | undefined {
+    return this.byDeadline.top()?.deadline;
   }
 
   /** Removes and returns every entry due at or before `now`. */
   takeDue(now: number): DelayedKey[] {
     const due: DelayedKey[] = [];
     for (;;) {
-      this.dropDead();
-      const top = this.heap[0];
+      const top = this.byDue.top();
       if (!top || top.due > now) return due;
-      this.pop();
-      this.byKey.delete(`${top.queue} ${top.key}`);
+      this.byDue.pop();
+      top.live = false;
+      this.byQueue[top.queue].delete(top.key);
+      this.live--;
       due.push(top);
     }
   }
 
   clear(): void {
-    this.heap.length = 0;
-    this.byKey.clear();
-  }
-
-  /** Rebuilds the heap from its live entries, so replaced ones cannot pile up. */
-  private compact(): void {
-    const live = this.heap.filter((e) => e.live);
-    this.heap.length = 0;
-    for (const entry of live) this.push(entry);
-  }
-
-  private dropDead(): void {
-    while (this.heap.length > 0 && !this.heap[0].live) this.pop();
-  }
-
-  private push(entry: DelayedKey): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent].due <= heap[i].due) break;
-      [heap[parent], heap[i]] = [heap[i], heap[parent]];
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && heap[left].due < heap[smallest].due) smallest = left;
-      if (right < heap.length && heap[right].due < heap[smallest].due) smallest = right;
-      if (smallest === i) return;
-      [heap[smallest], heap[i]] = [heap[i], heap[smallest]];
-      i = smallest;
-    }
+    this.byDue.clear();
+    this.byDeadline.clear();
+    this.byQueue.length = 0;
+    this.live = 0;
   }
 }

@@ -14,6 +14,8 @@ type Json = Record<string, any>;
 const leaseDurationSeconds = 40;
 /** A kubelet renews its lease at a quarter of its duration. */
 export const leaseRenewMs = (leaseDurationSeconds * 1000) / 4;
+/** The kubelet runs its Lease and node status loops with wait.JitterUntil's factor 0.04: a pass may come up to 4% of the period late. */
+export const nodeSyncSlackMs = leaseRenewMs * 0.04;
 /** Unchanged status is still posted this often (nodeStatusReportFrequency). */
 const statusReportMs = 5 * 60_000;
 export const kubeletVersion = 'v1.32.13';

@@ -6,7 +6,7 @@
 import { kubeletIdentity, type ControllerDescriptor } from './controller.js';
 import type { ControllerClient } from './client.js';
 import { EventRecorder } from './events.js';
-import { NodeAgent, nodeLeaseNamespace } from './kubelet-node.js';
+import { NodeAgent, nodeLeaseNamespace, nodeSyncSlackMs } from './kubelet-node.js';
 import { PodWorker } from './kubelet-pods.js';
 import type { StoredObject, StoreEvent } from '../store/memory-store.js';
 
@@ -134,7 +134,7 @@ export const kubelet: ControllerDescriptor = {
       reconcile(key) {
         if (key.startsWith('node/')) {
           const due = nodes.reconcile(key.slice('node/'.length));
-          return due === undefined ? undefined : { requeueAfterMs: due };
+          return due === undefined ? undefined : { requeueAfterMs: due, slackMs: nodeSyncSlackMs };
         }
         const pod = services.store.get('pods', key.slice('pod/'.length));
         const node = nodeOf(pod);

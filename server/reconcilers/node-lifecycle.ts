@@ -15,6 +15,8 @@ type Json = Record<string, any>;
 /** --node-monitor-grace-period and --node-startup-grace-period. */
 const monitorGraceMs = 50_000;
 const startupGraceMs = 60_000;
+/** --node-monitor-period: the controller looks at nodes this often, so a grace period may be found over this late. */
+const monitorPeriodMs = 5_000;
 
 const notReadyKey = 'node.kubernetes.io/not-ready';
 const unreachableKey = 'node.kubernetes.io/unreachable';
@@ -310,8 +312,8 @@ export const nodeLifecycleController: ControllerDescriptor = {
         }
         node = noScheduleTaints(node);
         const taintAgain = noExecuteTaint(node);
-        const next = Math.min(requeue ?? Infinity, taintAgain ?? Infinity);
-        return next === Infinity ? undefined : { requeueAfterMs: next };
+        if (taintAgain !== undefined && taintAgain <= (requeue ?? Infinity)) return { requeueAfterMs: taintAgain };
+        return requeue === undefined ? undefined : { requeueAfterMs: requeue, slackMs: monitorPeriodMs };
       },
     };
   },

@@ -46,7 +46,7 @@ export class ControllerRunner {
   private readonly dispatch = new Map<string, Dispatch[]>();
   private readonly dispatchAll: Dispatch[] = [];
   private readonly delays = new DelayHeap();
-  private timer?: { due: number; cancel: CancelTimer };
+  private timer?: { at: number; cancel: CancelTimer };
   /** When the timer last fired, by the clock. */
   private firedAt = -Infinity;
   private drainScheduled = false;
@@ -157,7 +157,7 @@ export class ControllerRunner {
     return due === undefined ? undefined : new Date(due);
   }
 
-  /** Idle, with nothing due at or before `before` (default: now). */
+  /** Idle, with nothing that must run by `before` (default: now): due then, and out of its slack. */
   settled(before: Date = this.services.clock.now()): boolean {
     return this.isSettled(before.getTime());
   }
@@ -174,8 +174,8 @@ export class ControllerRunner {
 
   private isSettled(before: number): boolean {
     if (!this.idle()) return false;
-    const due = this.delays.nextDue();
-    return due === undefined || due > before;
+    const deadline = this.delays.nextDeadline();
+    return deadline === undefined || deadline > before;
   }
 
   private notifyWaiters(): void {
@@ -294,28 +294,31 @@ export class ControllerRunner {
       this.enqueue(index, key);
       return;
     }
-    this.delays.schedule(index, key, this.services.clock.now().getTime() + after);
+    const clock = this.services.clock;
+    // A clock without timer slack (the manual one) runs every key when due, its slack or not.
+    const slack = clock.timerSlackMs === undefined ? 0 : (result?.slackMs ?? 0);
+    this.delays.schedule(index, key, clock.now().getTime() + after, false, slack);
     this.armTimer();
   }
 
-  /** Keeps one clock timer set for the earliest delayed key. */
+  /** Keeps one clock timer set for the earliest deadline: it takes every key due by then. */
   private armTimer(): void {
-    const due = this.delays.nextDue();
-    if (due === this.timer?.due) return;
+    const clock = this.services.clock;
+    const deadline = this.delays.nextDeadline();
+    // What falls due within the clock's slack of the last firing waits for the next one, together.
+    const at = deadline !== undefined && clock.timerSlackMs ? Math.max(deadline, this.firedAt + clock.timerSlackMs) : deadline;
+    if (at === this.timer?.at) return;
     this.timer?.cancel();
     this.timer = undefined;
-    if (due === undefined || this.stopped) return;
-    const clock = this.services.clock;
-    // What falls due within the clock's slack of the last firing waits for the next one, together.
-    const at = clock.timerSlackMs ? Math.max(due, this.firedAt + clock.timerSlackMs) : due;
+    if (at === undefined || this.stopped) return;
     const wait = at - clock.now().getTime();
     if (wait <= 0) {
       // Already due: a manual clock would only fire it on its next advance.
       const handle = setImmediate(() => this.fire());
-      this.timer = { due, cancel: () => clearImmediate(handle) };
+      this.timer = { at, cancel: () => clearImmediate(handle) };
       return;
     }
-    this.timer = { due, cancel: this.services.clock.setTimer(() => this.fire(), wait) };
+    this.timer = { at, cancel: clock.setTimer(() => this.fire(), wait) };
   }
 
   private fire(): void {

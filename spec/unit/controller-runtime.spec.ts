@@ -123,6 +123,65 @@ describe('controller runtime', () => {
     expect(r.nextDue()).to.equal(undefined);
   });
 
+  describe('a requeue with slack', () => {
+    /** Three keys due 0, 100 and 300 ms apart after 10 s, each allowed to run 400 ms late, then done. */
+    function staggered(services: Services) {
+      for (const name of ['a', 'b', 'c']) configMap(services, name);
+      const offsets: Record<string, number> = { 'ns/a': 0, 'ns/b': 100, 'ns/c': 300 };
+      const passes = new Map<string, number>();
+      return recording({ for: 'configmaps' }, (key) => {
+        const pass = (passes.get(key) ?? 0) + 1;
+        passes.set(key, pass);
+        return pass === 1 ? { requeueAfterMs: 10_000 + offsets[key], slackMs: 400 } : undefined;
+      });
+    }
+
+    it('shares one wakeup on a clock with timer slack, and counts as settled until its deadline', async () => {
+      let fired = 0;
+      class SlackClock extends ManualClock {
+        readonly timerSlackMs = 20;
+        override setTimer(fn: () => void, ms: number) {
+          return super.setTimer(() => (fired++, fn()), ms);
+        }
+      }
+      const clock = new SlackClock();
+      const start = clock.now().getTime();
+      const services = world(clock);
+      const { seen, descriptor } = staggered(services);
+      const r = run(services, [descriptor]);
+      await r.settle();
+      expect(seen).to.have.length(3);
+      expect(r.nextDue()?.getTime()).to.equal(start + 10_000);
+      expect(r.settled(new Date(start + 10_399))).to.equal(true);
+      expect(r.settled(new Date(start + 10_400))).to.equal(false);
+      fired = 0;
+      clock.advance(10_399);
+      await r.settle();
+      expect(seen).to.have.length(3);
+      clock.advance(1);
+      await r.settle();
+      expect(seen.slice(3)).to.have.members(['ns/a', 'ns/b', 'ns/c']);
+      expect(fired).to.equal(1);
+      expect(r.nextDue()).to.equal(undefined);
+    });
+
+    it('runs on time on the manual clock', async () => {
+      const clock = new ManualClock();
+      const start = clock.now().getTime();
+      const services = world(clock);
+      const { seen, descriptor } = staggered(services);
+      const r = run(services, [descriptor]);
+      await r.settle();
+      expect(r.settled(new Date(start + 10_000))).to.equal(false);
+      for (const [at, key] of [[10_000, 'ns/a'], [10_100, 'ns/b'], [10_300, 'ns/c']] as const) {
+        clock.advance(start + at - clock.now().getTime());
+        await r.settle();
+        expect(seen.at(-1)).to.equal(key);
+      }
+      expect(seen).to.have.length(6);
+    });
+  });
+
   it('backs failures off exponentially and reports only the unexpected ones', async () => {
     const clock = new ManualClock();
     const services = world(clock);

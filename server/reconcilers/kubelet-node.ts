@@ -3,7 +3,7 @@
 // kube-node-lease every 10 s of the clock. A node whose heartbeat is stopped goes quiet.
 
 import { createHash } from 'node:crypto';
-import { timestamp } from '../clock.js';
+import { microTimestamp, timestamp } from '../clock.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import type { ControllerClient } from './client.js';
@@ -61,6 +61,12 @@ function addressFor(name: string): string {
 export class NodeAgent {
   /** Nodes this agent registered, so one a client deletes is not registered again (a kubelet registers once). */
   private readonly registered = new Set<string>();
+  /**
+   * When each stored version of a node is next due a status report (-Infinity: at once). A node is
+   * looked at on every renewal of its Lease and written every few minutes, so this is read far more
+   * often than it changes.
+   */
+  private readonly reportDue = new WeakMap<StoredObject, number>();
 
   constructor(
     private readonly world: World,
@@ -117,16 +123,14 @@ export class NodeAgent {
 
   /** Posts status when something changed or the report is due; returns ms until the next report. */
   private postStatus(client: ControllerClient, node: StoredObject): number {
-    const status = (node.object.status ?? {}) as Json;
-    const old: Json[] = status.conditions ?? [];
-    const stale = conditionTexts.some(([type, reason, , value]) => {
-      const c = old.find((x) => x.type === type);
-      return !c || c.status !== value || c.reason !== reason;
-    });
-    const incomplete = !status.capacity || !status.allocatable || !status.addresses?.length || !status.nodeInfo?.kubeletVersion || !status.daemonEndpoints;
-    const heartbeat = Math.min(...old.map((c) => Date.parse(c.lastHeartbeatTime ?? '') || 0));
-    const sinceReport = this.now().getTime() - (old.length ? heartbeat : 0);
-    if (!stale && !incomplete && sinceReport < statusReportMs) return statusReportMs - sinceReport;
+    let due = this.reportDue.get(node);
+    if (due === undefined) {
+      due = this.reportDueOf(node);
+      this.reportDue.set(node, due);
+    }
+    const wait = due - this.now().getTime();
+    if (wait > 0) return wait;
+    const old: Json[] = ((node.object.status ?? {}) as Json).conditions ?? [];
     client.updateStatus(node, (n) => {
       const s = (n.status ??= {}) as Json;
       s.capacity ??= { ...defaultCapacity };
@@ -139,11 +143,25 @@ export class NodeAgent {
     return statusReportMs;
   }
 
+  /** When a node as stored is due a status report: at once when its status is stale or incomplete, else a report period after its oldest heartbeat. */
+  private reportDueOf(node: StoredObject): number {
+    const status = (node.object.status ?? {}) as Json;
+    const old: Json[] = status.conditions ?? [];
+    const stale = conditionTexts.some(([type, reason, , value]) => {
+      const c = old.find((x) => x.type === type);
+      return !c || c.status !== value || c.reason !== reason;
+    });
+    const incomplete = !status.capacity || !status.allocatable || !status.addresses?.length || !status.nodeInfo?.kubeletVersion || !status.daemonEndpoints;
+    if (stale || incomplete) return -Infinity;
+    const heartbeat = Math.min(...old.map((c) => Date.parse(c.lastHeartbeatTime ?? '') || 0));
+    return (old.length ? heartbeat : 0) + statusReportMs;
+  }
+
   /** Creates or renews the node's Lease; returns ms until the next renewal. */
   private renewLease(client: ControllerClient, node: StoredObject): number {
     const now = this.now();
     const lease = client.get('coordination.k8s.io/leases', nodeLeaseNamespace, node.name);
-    const renewTime = now.toISOString().replace('Z', '000Z');
+    const renewTime = microTimestamp(now);
     if (!lease) {
       client.create('coordination.k8s.io/leases', nodeLeaseNamespace, {
         metadata: { name: node.name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.object.metadata.uid }] },

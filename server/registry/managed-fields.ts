@@ -303,14 +303,27 @@ export function fromTree(tree: Json, prefix = '', out = new Set<string>()): Set<
   return out;
 }
 
+/**
+ * Trees found in toTree's order. Stored objects are never changed in place, and a manager's tree
+ * is carried from version to version while its fields stay the same (every Lease renewal).
+ */
+const orderedTrees = new WeakSet<Json>();
+
 /** Whether a FieldsV1 tree is as toTree writes it: members sorted at every level, leaves empty objects. */
 function inTreeOrder(tree: Json): boolean {
+  if (orderedTrees.has(tree)) return true;
+  if (!sortedAtEveryLevel(tree)) return false;
+  orderedTrees.add(tree);
+  return true;
+}
+
+function sortedAtEveryLevel(tree: Json): boolean {
   let last: string | undefined;
   for (const segment of Object.keys(tree)) {
     if (last !== undefined && last >= segment) return false;
     last = segment;
     const child = tree[segment];
-    if (!isJsonObject(child) || !inTreeOrder(child)) return false;
+    if (!isJsonObject(child) || !sortedAtEveryLevel(child)) return false;
   }
   return true;
 }
@@ -342,12 +355,37 @@ function addFields(into: FieldSet, from: FieldSet): boolean {
   return grew;
 }
 
+/** Whether `set` holds a leaf of `tree`: taking the set away would drop a field. */
+function holdsLeafOf(tree: Json, set: FieldSet | undefined): boolean {
+  for (const [segment, child] of set?.children ?? []) {
+    const node = tree[segment];
+    if (node === undefined) continue;
+    if (isJsonObject(node) && hasKeys(node)) {
+      if (holdsLeafOf(node, child)) return true;
+    } else if (child.member) return true;
+  }
+  return false;
+}
+
+/** Whether `set` holds a member that is not a leaf of `tree`: adding the set would grow it. */
+function addsTo(tree: Json, set: FieldSet): boolean {
+  for (const [segment, child] of set.children ?? []) {
+    const node = tree[segment];
+    const inner = isJsonObject(node) && hasKeys(node);
+    if (child.member && (node === undefined || inner)) return true;
+    if (child.children && addsTo(inner ? node : leaf, child)) return true;
+  }
+  return false;
+}
+
 /**
  * An entry's FieldsV1 once `drop` and `alsoDrop` are taken from it and `add` joins it: the tree
  * itself when that leaves its fields as they are and it is in toTree's order (a manager rewriting
  * fields it owns), undefined when no field is left.
  */
 function ownedAfter(tree: Json, drop: FieldSet | undefined, alsoDrop: FieldSet | undefined, add?: FieldSet): Json | undefined {
+  // The common case (a Lease renewal, a status heartbeat) is found by walking the small sets, not copying the tree.
+  if (!holdsLeafOf(tree, drop) && !holdsLeafOf(tree, alsoDrop) && !(add && addsTo(tree, add)) && inTreeOrder(tree)) return tree;
   const state = { dropped: false };
   let kept = keptLeaves(tree, drop, alsoDrop, state);
   let grew = false;

@@ -117,3 +117,10 @@ export function timestamp(date: Date): string {
   return formatted.text;
 }
 
+/** RFC 3339 with microseconds, as metav1.MicroTime serializes (a Lease's renewTime): the clock's milliseconds and three zeros. */
+export function microTimestamp(date: Date): string {
+  const whole = timestamp(date);
+  const ms = date.getTime() - formatted.second * 1000;
+  return `${whole.slice(0, -1)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}000Z`;
+}
+

@@ -5,7 +5,7 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
-import { timestamp } from '../clock.js';
+import { microTimestamp, timestamp } from '../clock.js';
 import { ControllerClient } from '../reconcilers/client.js';
 import { aggregateClusterRole, clusterRoleAggregationIdentity } from '../reconcilers/clusterrole-aggregation.js';
 import { flowControlIdentity, flowSchemaCondition } from '../reconcilers/flowschema-status.js';
@@ -206,7 +206,7 @@ export function seedCluster(services: Services, identity: ClusterIdentity): void
     host,
     id,
     holderIdentity: `${id}_${randomUUID()}`,
-    renewTime: now.toISOString().replace('Z', '000Z'),
+    renewTime: microTimestamp(now),
     port: identity.port,
     address: advertisedAddress(),
   };

@@ -12,6 +12,7 @@ import type { StoreEvent } from '../store/memory-store.js';
 import { ControllerClient } from './client.js';
 import type { ClusterCA, Controller, ControllerDescriptor, ControllerEnv, ReconcileResult } from './controller.js';
 import { DelayHeap } from './delay-heap.js';
+import { KeyQueue } from './key-queue.js';
 import { controllerOf, OwnerIndex } from './owner-index.js';
 import type { World } from './world.js';
 
@@ -24,7 +25,7 @@ const turnBudgetMs = 10;
 interface RunningController {
   name: string;
   controller: Controller;
-  queued: Set<string>;
+  queued: KeyQueue;
   failures: Map<string, number>;
 }
 
@@ -77,7 +78,7 @@ export class ControllerRunner {
         world: this.world,
       };
       const controller = descriptor.create(env);
-      this.controllers.push({ name: descriptor.name, controller, queued: new Set(), failures: new Map() });
+      this.controllers.push({ name: descriptor.name, controller, queued: new KeyQueue(), failures: new Map() });
       this.wire(index, controller);
     });
   }
@@ -256,10 +257,8 @@ export class ControllerRunner {
       for (let progressed = true; progressed; ) {
         progressed = false;
         for (let index = 0; index < this.controllers.length; index++) {
-          const { queued } = this.controllers[index];
-          const key: string | undefined = queued.values().next().value;
+          const key = this.controllers[index].queued.take();
           if (key === undefined) continue;
-          queued.delete(key);
           progressed = true;
           this.reconcileKey(index, key);
           if (this.stopped) return;

@@ -13,6 +13,27 @@ import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import type { Identity } from './controller.js';
 
+const statusParts = new Set(['kind', 'apiVersion', 'metadata', 'status']);
+
+/**
+ * A deep copy of a stored object (of its `only` parts) to change and write. managedFields are left
+ * out, so they stay as stored (as for any client that sends none), and the write compares no copy of them.
+ */
+function writableCopy(object: KubeObject, only?: ReadonlySet<string>): KubeObject {
+  const copy = {} as KubeObject;
+  for (const key in object) {
+    if (only && !only.has(key)) continue;
+    if (key !== 'metadata') {
+      copy[key] = jsonCopy(object[key]);
+      continue;
+    }
+    const metadata: Record<string, unknown> = {};
+    for (const field in object.metadata) if (field !== 'managedFields') metadata[field] = jsonCopy(object.metadata[field as keyof typeof object.metadata]);
+    copy.metadata = metadata;
+  }
+  return copy;
+}
+
 export class ControllerClient {
   constructor(
     private readonly services: Pick<Services, 'registry' | 'objects' | 'clock'> & Partial<Pick<Services, 'credentials'>>,
@@ -46,9 +67,7 @@ export class ControllerClient {
 
   /** Writes a changed copy of `stored` (its main resource, or `subresource`); nothing is written when the change is empty. */
   update(stored: StoredObject, change: (object: KubeObject) => void, subresource?: string): ObjectResult {
-    // managedFields are left out, so they stay as stored (as for any client that sends none), and the write compares no copy of them.
-    const { managedFields: _, ...metadata } = stored.object.metadata;
-    const copy = jsonCopy({ ...stored.object, metadata });
+    const copy = writableCopy(stored.object);
     change(copy);
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options(subresource));
   }
@@ -58,9 +77,7 @@ export class ControllerClient {
    * it is neither copied nor sent, and neither are managedFields (left out, they stay as stored).
    */
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
-    const { kind, apiVersion, status } = stored.object;
-    const { managedFields: _, ...metadata } = stored.object.metadata;
-    const copy: KubeObject = jsonCopy(status === undefined ? { kind, apiVersion, metadata } : { kind, apiVersion, metadata, status });
+    const copy = writableCopy(stored.object, statusParts);
     change(copy);
     for (const key of Object.keys(copy)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete copy[key];
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options('status'));

@@ -5,7 +5,7 @@
 // reportingController/Instance and a series for repeats.
 
 import { hash } from 'node:crypto';
-import { timestamp, type Clock } from '../clock.js';
+import { microTimestamp, timestamp, type Clock } from '../clock.js';
 import { StatusError } from '../errors.js';
 import { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -88,11 +88,6 @@ function dropRefused(write: () => void): void {
   } catch (err) {
     if (!(err instanceof StatusError)) throw err;
   }
-}
-
-/** The time of an event in metav1.MicroTime form: toISOString's milliseconds, as microseconds. */
-function microTime(date: Date): string {
-  return `${date.toISOString().slice(0, -1)}000Z`;
 }
 
 interface Observation {
@@ -198,7 +193,7 @@ export class SeriesRecorder {
         const count = last.count + 1;
         dropRefused(() =>
           this.client.update(stored, (event) => {
-            event.series = { count, lastObservedTime: microTime(now) };
+            event.series = { count, lastObservedTime: microTimestamp(now) };
             event.message = note;
           }),
         );
@@ -212,7 +207,7 @@ export class SeriesRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: microTime(now),
+      eventTime: microTimestamp(now),
       reportingController: this.reportingController,
       reportingInstance: this.reportingInstance,
       action,

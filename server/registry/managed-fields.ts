@@ -142,29 +142,30 @@ function collect(value: unknown, node: SchemaNode | undefined, at: FieldSet): vo
  * A part's fields all lie below its own segments, so parts can be compared one by one.
  */
 function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope, visit: (id: string, value: unknown, node: SchemaNode | undefined, segments: string[]) => void): void {
-  for (const [key, value] of Object.entries(inScope(object, scope))) {
+  for (const key in object) {
+    if (!ownable(key, scope)) continue;
+    const value = object[key];
     if (key === 'metadata') {
       if (!isJsonObject(value)) continue;
       const meta = schema?.property('metadata');
-      for (const [mk, mv] of Object.entries(value)) {
-        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, mv, meta?.property(mk), ['f:metadata', `f:${mk}`]);
+      for (const mk of Object.keys(value)) {
+        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, value[mk], meta?.property(mk), ['f:metadata', `f:${mk}`]);
       }
     } else visit(key, value, schema?.property(key), [`f:${key}`]);
   }
 }
 
-/**
- * The top-level fields of an object that a manager of `scope` can own: status alone for a status
- * write, all but kind, apiVersion and (when it has its own subresource) status otherwise.
- */
+/** Whether a manager of `scope` can own a top-level field: status alone for a status write, all but kind, apiVersion and (when it has its own subresource) status otherwise. */
+function ownable(key: string, scope: ManagedScope): boolean {
+  if (key === 'kind' || key === 'apiVersion') return false;
+  const isStatus = key === 'status';
+  return scope.subresource === 'status' ? isStatus : !(isStatus && scope.statusIsSubresource);
+}
+
+/** The top-level fields of an object that a manager of `scope` can own (ownable). */
 export function inScope(object: KubeObject, scope: ManagedScope): KubeObject {
   const out = {} as KubeObject;
-  for (const key in object) {
-    if (key === 'kind' || key === 'apiVersion') continue;
-    const isStatus = key === 'status';
-    if (scope.subresource === 'status' ? !isStatus : isStatus && scope.statusIsSubresource) continue;
-    out[key] = object[key];
-  }
+  for (const key in object) if (ownable(key, scope)) out[key] = object[key];
   return out;
 }
 
@@ -249,6 +250,48 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
   return { changed: changedFields(now, before, false), removed: removedFields(before, now) };
 }
 
+/**
+ * fieldsV1Of(fieldChanges(...).changed), part by part: only the old object's parts become FieldSets
+ * (a create's are the kind's zero value), the new ones are walked once (changedTreeOf). Undefined
+ * when nothing changed.
+ */
+function changedTree(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): Json | undefined {
+  const oldParts = new Map<string, unknown>();
+  forEachPart(old, schema, scope, (id, value) => oldParts.set(id, value));
+  const top: string[] = [];
+  const topTrees: Json[] = [];
+  const meta: string[] = [];
+  const metaTrees: Json[] = [];
+  forEachPart(object, schema, scope, (id, value, node, segments) => {
+    const previous = oldParts.get(id);
+    if (previous !== undefined && jsonEqual(value, previous)) return;
+    let before: FieldSet | undefined;
+    if (previous !== undefined) collect(previous, node, (before = new FieldSet()));
+    let tree = changedTreeOf(value, node, before);
+    if (tree === merged) {
+      const now = new FieldSet();
+      collect(value, node, now);
+      const changed = changedFields(now, before, false);
+      tree = changed && fieldsV1Of(changed);
+    }
+    if (!tree) return;
+    if (segments.length === 2) {
+      if (meta.length === 0) {
+        // The metadata node's place among the top-level ones, filled in below.
+        top.push(segments[0]);
+        topTrees.push(leaf);
+      }
+      meta.push(segments[1]);
+      metaTrees.push(tree);
+    } else {
+      top.push(segments[0]);
+      topTrees.push(tree);
+    }
+  });
+  if (meta.length > 0) topTrees[top.indexOf('f:metadata')] = nodeOf(meta, metaTrees);
+  return top.length > 0 ? nodeOf(top, topTrees) : undefined;
+}
+
 /** A FieldsV1 leaf; frozen, as every tree shares it. */
 const leaf: Json = Object.freeze({});
 
@@ -271,7 +314,11 @@ function fieldsV1Of(set: FieldSet): Json {
     for (const segment of [...children.keys()].sort()) out[segment] = fieldsV1Of(children.get(segment)!);
     return out;
   }
-  const segments = [...children.keys()];
+  return flatNode([...children.keys()]);
+}
+
+/** The FieldsV1 node whose members are the given leaves (segments in collected order), shared. */
+function flatNode(segments: string[]): Json {
   const key = segments.join(separator);
   let node = flatNodes.get(key);
   if (!node) {
@@ -284,6 +331,88 @@ function fieldsV1Of(set: FieldSet): Json {
     }
   }
   return node;
+}
+
+/** A FieldsV1 node of the given members (segments in collected order), as fieldsV1Of writes it. */
+function nodeOf(segments: string[], trees: Json[]): Json {
+  // Owned without any of its children: a leaf.
+  if (segments.length === 1 && segments[0] === nodeMarker) return leaf;
+  let flat = true;
+  let sorted = true;
+  for (let i = 0; i < segments.length; i++) {
+    if (trees[i] !== leaf) flat = false;
+    if (i > 0 && segments[i - 1] > segments[i]) sorted = false;
+  }
+  if (flat) return flatNode(segments);
+  const order = segments.map((_, i) => i);
+  if (!sorted) order.sort((a, b) => (segments[a] < segments[b] ? -1 : 1));
+  const out: Json = {};
+  for (const i of order) out[segments[i]] = trees[i];
+  return out;
+}
+
+/** Two items of a list have one identity: their fields merge, which only a FieldSet follows. */
+const merged = Symbol('merged');
+
+/** Whether a node's "." is changed: it was not there, and the node was no leaf before (an empty map that gained keys). */
+function markerChanged(before: FieldSet | undefined): boolean {
+  return !before || (!before.member && !sameLeaf(present, before.get(nodeMarker)));
+}
+
+/**
+ * fieldsV1Of(changedFields(...)) of a value against the fields collected from what it replaces
+ * (`before`; absent for a new part), in one walk of the value with no FieldSet of its own.
+ * Undefined when nothing changed, `merged` when two list items share an identity.
+ */
+function changedTreeOf(value: unknown, node: SchemaNode | undefined, before: FieldSet | undefined): Json | undefined | typeof merged {
+  if (Array.isArray(value) && value.length > 0 && node && node.listType !== 'atomic') {
+    if (node.listType === 'set') {
+      const segments = markerChanged(before) ? [nodeMarker] : [];
+      const seen = new Set<string>();
+      for (const v of value) {
+        const segment = `v:${JSON.stringify(v)}`;
+        if (seen.has(segment)) continue;
+        seen.add(segment);
+        if (!sameLeaf(present, before?.get(segment))) segments.push(segment);
+      }
+      return segments.length ? nodeOf(segments, segments.map(() => leaf)) : undefined;
+    }
+    const keys = listKeys(node, value);
+    if (keys) {
+      const segments = markerChanged(before) ? [nodeMarker] : [];
+      const trees = segments.map(() => leaf);
+      const seen = new Set<string>();
+      for (const item of value as Json[]) {
+        const segment = itemKey(item, keys, node.items);
+        if (seen.has(segment)) return merged;
+        seen.add(segment);
+        const tree = changedFieldsOf(item, node.items, before?.get(segment));
+        if (tree === merged) return merged;
+        if (tree === undefined) continue;
+        segments.push(segment);
+        trees.push(tree);
+      }
+      return segments.length ? nodeOf(segments, trees) : undefined;
+    }
+  } else if (isJsonObject(value) && !node?.atomicObject && hasKeys(value)) {
+    return changedFieldsOf(value, node, before);
+  }
+  return sameLeaf(value, before) ? undefined : leaf;
+}
+
+/** changedTreeOf of a non-empty object (a struct, a map, a list item): its marker and each field. */
+function changedFieldsOf(value: Json, node: SchemaNode | undefined, before: FieldSet | undefined): Json | undefined | typeof merged {
+  const segments = markerChanged(before) ? [nodeMarker] : [];
+  const trees = segments.map(() => leaf);
+  for (const k of Object.keys(value)) {
+    const segment = `f:${k}`;
+    const tree = changedTreeOf(value[k], node?.child(k), before?.get(segment));
+    if (tree === merged) return merged;
+    if (tree === undefined) continue;
+    segments.push(segment);
+    trees.push(tree);
+  }
+  return segments.length ? nodeOf(segments, trees) : undefined;
 }
 
 /** The FieldsV1 tree of a set of paths (segments joined by `separator`). */
@@ -407,12 +536,19 @@ function ownsInScope(entry: ManagedFieldsEntry, scope: ManagedScope): boolean {
  * with `old` as the empty object of its kind (what Go's zero value holds is owned by nobody).
  */
 export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, info: ManagerInfo): ManagedFieldsEntry[] {
-  const { changed, removed } = fieldChanges(object, old, schema, info);
   const previous = (old.metadata.managedFields ?? []) as unknown as ManagedFieldsEntry[];
+  const writers = (entry: ManagedFieldsEntry) => entry.manager === info.manager && entry.operation === 'Update' && (entry.subresource ?? '') === (info.subresource ?? '');
+  if (previous.every((entry) => !writers(entry) && !ownsInScope(entry, info))) {
+    // Nobody owns anything in the written scope yet (a create, a first status write): the entries stay
+    // as they are, the writer owns what changed, and nothing else is computed.
+    const fieldsV1 = changedTree(object, old, schema, info);
+    return fieldsV1 ? [...previous, newEntry(info, fieldsV1)] : [...previous];
+  }
+  const { changed, removed } = fieldChanges(object, old, schema, info);
   const entries: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
   for (const entry of previous) {
-    const sameManager = entry.manager === info.manager && entry.operation === 'Update' && (entry.subresource ?? '') === (info.subresource ?? '');
+    const sameManager = writers(entry);
     // An entry that owns nothing in the written scope (a creator's spec, on a status write) stays as it is.
     if (!sameManager && !ownsInScope(entry, info)) {
       entries.push(entry);
@@ -429,10 +565,12 @@ export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: 
       if (kept) entries.push({ ...entry, fieldsV1: kept });
     }
   }
-  if (!mine && changed) {
-    const entry: ManagedFieldsEntry = { manager: info.manager, operation: 'Update', apiVersion: info.apiVersion, time: info.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1Of(changed) };
-    if (info.subresource) entry.subresource = info.subresource;
-    entries.push(entry);
-  }
+  if (!mine && changed) entries.push(newEntry(info, fieldsV1Of(changed)));
   return entries;
+}
+
+function newEntry(info: ManagerInfo, fieldsV1: Json): ManagedFieldsEntry {
+  const entry: ManagedFieldsEntry = { manager: info.manager, operation: 'Update', apiVersion: info.apiVersion, time: info.time, fieldsType: 'FieldsV1', fieldsV1 };
+  if (info.subresource) entry.subresource = info.subresource;
+  return entry;
 }

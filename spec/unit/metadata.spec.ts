@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { decodedByGo } from '../../openapi/go-encoding.js';
 import { kubernetesComponents } from '../../openapi/kubernetes.js';
 import { managedFieldsEntry } from '../../server/registry/managed-fields.js';
+import type { KubeObject } from '../../server/store/types.js';
 import { humanDuration } from '../../server/registry/printing.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../server/registry/validation.js';
 
@@ -52,6 +53,86 @@ describe('managedFields', () => {
     const withStatus = { ...scaled, metadata: { ...scaled.metadata, managedFields: entries }, status: { replicas: 3 } };
     const statusEntries = managedFieldsEntry(withStatus, { ...scaled, metadata: { ...scaled.metadata, managedFields: entries } }, schema, info('controller', 'status'));
     expect(statusEntries[2]).to.deep.include({ manager: 'controller', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } });
+  });
+
+  // A write to a scope nobody owns anything of (a create, a first status write) is computed in a walk of its
+  // own; with a bystander owning a field of that scope, the same write takes the general path. Both must give
+  // the writer the same fields, in the same order, for objects of every shape: duplicate list identities,
+  // unwritable and empty values.
+  it('gives a write to a scope nobody owns the same fields as the general computation (randomized)', () => {
+    let seed = 20261202;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    type Value = unknown;
+    const scalar = (): Value => pick<Value>(['x', '', 0, 1, true, false, null, undefined, 2.5, () => 1]);
+    const anything = (depth: number): Value => {
+      const r = random();
+      if (depth > 3 || r < 0.5) return scalar();
+      const count = Math.floor(random() * 4);
+      if (r < 0.75) return Object.fromEntries(Array.from({ length: count }, () => [pick(['a', 'b', 'name', 'key']), anything(depth + 1)]));
+      return Array.from({ length: count }, () => anything(depth + 1));
+    };
+    const copy = (v: Value): Value =>
+      Array.isArray(v) ? v.map(copy) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) : v;
+    const mutate = (v: Value, depth: number): Value => {
+      if (Array.isArray(v)) {
+        const out = v.map((x) => (random() < 0.3 ? mutate(x, depth + 1) : copy(x)));
+        const r = random();
+        const twin = out.length ? copy(pick(out)) : undefined;
+        if (r < 0.1 && twin !== undefined) out.push(twin);
+        // An item of the same identity with more fields, ahead of the one it shares it with.
+        else if (r < 0.3 && twin && typeof twin === 'object' && !Array.isArray(twin)) out.unshift({ ...twin, [pick(['extra', 'value', 'image'])]: anything(depth + 1) });
+        else if (r < 0.35) return [];
+        else if (r < 0.45) out.push(anything(depth + 1));
+        return out;
+      }
+      if (v && typeof v === 'object') {
+        const out: Record<string, Value> = {};
+        for (const [k, x] of Object.entries(v)) {
+          const r = random();
+          if (r < 0.08) continue;
+          out[k] = r < 0.35 ? mutate(x, depth + 1) : r < 0.4 ? scalar() : copy(x);
+        }
+        if (random() < 0.2) out[pick(['extra', 'name', 'key', 'a'])] = anything(depth + 1);
+        return out;
+      }
+      return random() < 0.3 ? scalar() : v;
+    };
+    const samples: Record<string, object> = {
+      'io.k8s.api.core.v1.Pod': {
+        metadata: { labels: { app: 'web' }, annotations: { a: 'b' }, finalizers: ['x/y'], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u1', controller: true }] },
+        spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 443 }], env: [{ name: 'A', value: '1' }], resources: { requests: { cpu: '10m' } } }], volumes: [{ name: 'v', emptyDir: {} }], nodeSelector: { a: 'b' } },
+        status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }], podIPs: [{ ip: '10.0.0.1' }] },
+      },
+      'io.k8s.api.core.v1.Event': {
+        metadata: { namespace: 'default' },
+        involvedObject: { kind: 'Pod', name: 'p', uid: 'u', apiVersion: 'v1', fieldPath: 'spec.containers{app}' },
+        reason: 'Pulled', message: 'm', source: { component: 'kubelet', host: 'n' }, firstTimestamp: 't', count: 1, type: 'Normal', eventTime: null, reportingComponent: 'kubelet',
+      },
+      'io.k8s.api.events.v1.Event': { metadata: {}, eventTime: 't', reportingController: 'c', action: 'Binding', reason: 'Scheduled', regarding: { kind: 'Pod', name: 'p' }, note: 'n', series: { count: 2 } },
+      'io.k8s.api.core.v1.Node': { metadata: { labels: { a: 'b' } }, spec: { podCIDRs: ['10.0.0.0/24'], taints: [{ key: 'k', effect: 'NoSchedule' }] }, status: { addresses: [{ type: 'InternalIP', address: '1.2.3.4' }], images: [{ names: ['a', 'b'] }] } },
+      'io.k8s.api.core.v1.Service': { metadata: {}, spec: { ports: [{ port: 80, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }], selector: { a: 'b' }, ipFamilies: ['IPv4'] } },
+    };
+    const asObject = (v: Value) => {
+      const object = (v && typeof v === 'object' && !Array.isArray(v) ? v : {}) as KubeObject;
+      if (!object.metadata || typeof object.metadata !== 'object' || Array.isArray(object.metadata)) object.metadata = {};
+      delete object.metadata.managedFields;
+      return object;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const kind = pick(Object.keys(samples));
+      const kindSchema = kubernetesComponents.node(kind)!;
+      const zero = decodedByGo(kindSchema, { metadata: {} });
+      const mutated = asObject(mutate(samples[kind], 0));
+      const object = random() < 0.5 ? decodedByGo(kindSchema, mutated) : mutated;
+      const old = random() < 0.6 ? zero : asObject(mutate(samples[kind], 0));
+      const writer = { manager: 'writer', apiVersion: 'v1', time: 't', subresource: random() < 0.3 ? 'status' : undefined, statusIsSubresource: random() < 0.7 };
+      const alone = managedFieldsEntry(object, old, kindSchema, writer);
+      const owned = writer.subresource === 'status' ? { 'f:status': { 'f:unrelated': {} } } : { 'f:unrelated': {} };
+      const bystander = { manager: 'bystander', operation: 'Update' as const, apiVersion: 'v1', fieldsType: 'FieldsV1' as const, fieldsV1: owned };
+      const general = managedFieldsEntry(object, { ...old, metadata: { ...old.metadata, managedFields: [bystander] } }, kindSchema, writer);
+      expect(JSON.stringify(general), JSON.stringify(object)).to.equal(JSON.stringify([bystander, ...alone]));
+    }
   });
 });
 

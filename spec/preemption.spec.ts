@@ -172,8 +172,9 @@ describe('scheduler preemption', function () {
       await createPod('slow', { priorityClass: 'low', cpu: '800m', app: 'x', node: 'kwok-node-0', slowStop: true });
       await createPod('high-5', { priorityClass: 'high', cpu: '500m', app: 'high' });
       expect((await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'slow'])).metadata.deletionTimestamp).to.be.a('string');
-      // A change to the preemptor tries it again while its nominated node still holds the stopping victim.
-      await kubectl(['label', 'pod', 'high-5', 'poke=1']);
+      // More allocatable cpu on the nominated node, though not enough while the victim stops, is a reason for
+      // NodeResourcesFit's hint to try the preemptor again.
+      await kubectl(['patch', 'node', 'kwok-node-0', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { allocatable: { cpu: '1100m' } } })]);
       await advance(state.cluster.server, state.clock, 2000);
       const pending = await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'high-5']);
       expect(pending.status.nominatedNodeName).to.equal('kwok-node-0');
@@ -242,7 +243,9 @@ describe('scheduler preemption', function () {
       expect((await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'high-9'])).status.nominatedNodeName).to.equal('small-0');
       // The victim is still stopping when its node is tainted against the preemptor.
       await state.cluster.kubectlOk(['taint', 'node', 'small-0', 'dedicated=other:NoSchedule']);
-      await advance(state.cluster.server, state.clock, 2000);
+      // The taint is no reason to try the preemptor again (no plugin that rejected it hints so); the victim's
+      // going is (NodeResourcesFit's hint on a deleted pod), and then preemption cannot help anywhere.
+      await advance(state.cluster.server, state.clock, 11_000);
       const { conditions, ...status } = (await state.cluster.kubectlJson(['-n', ns, 'get', 'pod', 'high-9'])).status;
       expect({ ...status, conditions: conditions.map(({ lastTransitionTime: _, ...c }: Json) => c) }).to.deep.equal(recorded.nominatedNodeLost.statusAfterTaint);
       expect((await schedulerEvents(state, ns)).slice(before)).to.deep.equal(recorded.nominatedNodeLost.events);

@@ -86,8 +86,9 @@ describe('scheduler', () => {
     await createPod('waits-for-ssd', { nodeSelector: { disk: 'ssd' } });
     await cluster.core.createNode({ body: { metadata: { name: 'node-ssd', labels: { disk: 'ssd' } } } });
     try {
-      // A pod that failed waits out a second of backoff before it is tried again.
-      await cluster.server.controllers.settle(new Date(Date.now() + 1500));
+      // NodeAffinity's hint takes the new node as a reason to try again, once a second of backoff is over and the
+      // backoff queue's next once-a-second flush lets the pod out.
+      await cluster.server.controllers.settle(new Date(Date.now() + 2500));
       const pod = (await cluster.request('/api/v1/namespaces/default/pods/waits-for-ssd')).json();
       expect(pod.spec.nodeName).to.equal('node-ssd');
       // The kubelet fills in a node a client created, and runs the pod there.
@@ -166,10 +167,11 @@ describe('scheduler on a manual clock', () => {
     // Its own PodScheduled write is no reason to try again, as kube-scheduler ignores status updates.
     await advance(cluster.server, clock, 60_000);
     expect((await failures()).length).to.equal(1);
-    await advance(cluster.server, clock, 3 * 60_000 + 50_000);
+    // Past five minutes, but podMaxInUnschedulablePodsDuration is enforced by a leftover flush every 30 s since the
+    // scheduler started; this pod failed as it started, so the flush at 5:30 is the first to find it waiting longer.
+    await advance(cluster.server, clock, 4 * 60_000 + 9_000);
     expect((await failures()).length).to.equal(1);
-    // podMaxInUnschedulablePodsDuration: after five minutes it is tried again.
-    await advance(cluster.server, clock, 20_000);
+    await advance(cluster.server, clock, 21_000);
     // A new event, not a series: the pod it regards has changed (its PodScheduled write) since the first.
     expect((await failures()).map((e) => e.involvedObject.resourceVersion)).to.have.length(2).and.satisfy((versions: string[]) => versions[0] !== versions[1]);
   });

@@ -6,6 +6,7 @@ import { jsonEqual } from '../../json.js';
 import type { StoreEvent, StoredObject } from '../../store/memory-store.js';
 import { controllerOf } from '../owner-index.js';
 import type { Taint } from '../world.js';
+import { sameLabels, type ClusterEvent, type NodeView } from './hints.js';
 import { allocatableOf, nonZeroRequests, podRequests, type Amounts } from './resources.js';
 
 type Json = Record<string, any>;
@@ -74,6 +75,11 @@ export class NodeInfo {
     this.left.clear();
     this.load = undefined;
     this.lastFit = undefined;
+  }
+
+  /** This version of the node, as the queueing hints compare versions. */
+  view(): NodeView {
+    return { name: this.name, labels: this.labels, taints: this.taints, unschedulable: this.unschedulable, allocatable: this.allocatable, allowedPods: this.allowedPods };
   }
 
   scoringLoad(): ScoringLoad {
@@ -189,38 +195,46 @@ export class SchedulerCache {
     return this.nodeArray;
   }
 
-  /** Applies a pod event; says whether it freed room somewhere (a bound pod went away or finished). */
-  onPod(event: StoreEvent): boolean {
+  /** Applies a pod event; says what bound pods it added, relabeled or took away (a finished pod is taken away). */
+  onPod(event: StoreEvent): ClusterEvent[] {
     const before = this.pods.get(event.object.key);
     if (event.type === 'DELETED') {
-      if (before) this.forget(before);
-      return before !== undefined;
+      if (!before) return [];
+      this.forget(before);
+      return [{ kind: 'AssignedPodDelete', old: before }];
     }
-    if (before && event.previous && sameSchedulingInputs(event.previous, event.object)) return false;
+    if (before && event.previous && sameSchedulingInputs(event.previous, event.object)) return [];
     this.setPod(event.object);
-    return before !== undefined && !this.pods.has(event.object.key);
+    const after = this.pods.get(event.object.key);
+    if (!before) return after ? [{ kind: 'AssignedPodAdd', pod: after }] : [];
+    if (!after) return [{ kind: 'AssignedPodDelete', old: before }];
+    return sameLabels(before.labels, after.labels) ? [] : [{ kind: 'AssignedPodLabels', old: before, pod: after }];
   }
 
-  /** Applies a node event; says whether it could change a scheduling decision (not a mere heartbeat). */
-  onNode(event: StoreEvent): boolean {
+  /** Applies a node event; says what of it the scheduler's hints look at changed (not a mere heartbeat). */
+  onNode(event: StoreEvent): ClusterEvent[] {
+    const existing = this.nodes.get(event.object.name);
     if (event.type === 'DELETED') {
       this.nodes.delete(event.object.name);
       this.nodeArray = undefined;
-      return false;
+      return existing ? [{ kind: 'NodeDelete', old: existing.view() }] : [];
     }
-    const existing = this.nodes.get(event.object.name);
     if (!existing) {
       const info = new NodeInfo(event.object);
       for (const pod of this.pods.values()) if (pod.node === info.name) info.add(pod);
       this.nodes.set(info.name, info);
       this.nodeArray = undefined;
-      return true;
+      return [{ kind: 'NodeAdd', node: info.view() }];
     }
-    const old = existing.node.object;
-    const next = event.object.object;
+    const old = existing.view();
+    const oldAllocatable = (existing.node.object.status as Json | undefined)?.allocatable;
     existing.update(event.object);
-    const relevant = (o: typeof old) => JSON.stringify([o.metadata.labels, o.spec, (o.status as Json | undefined)?.allocatable]);
-    return relevant(old) !== relevant(next);
+    const node = existing.view();
+    const labels = !sameLabels(old.labels, node.labels);
+    // A node made schedulable again counts as a taint change (extractNodeSpecUnschedulableChange).
+    const taints = !jsonEqual(old.taints, node.taints) || (old.unschedulable && !node.unschedulable);
+    const allocatable = !jsonEqual(oldAllocatable, (event.object.object.status as Json | undefined)?.allocatable);
+    return labels || taints || allocatable ? [{ kind: 'NodeUpdate', labels, taints, allocatable, old, node }] : [];
   }
 
   private setPod(pod: StoredObject): void {

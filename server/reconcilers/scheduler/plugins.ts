@@ -16,7 +16,12 @@ export interface Incoming {
   namespaceLabels(namespace: string): Record<string, string> | undefined;
 }
 
+/** The filter plugins of the default profile that kubemock runs, by kube-scheduler's names. */
+export type FilterPlugin = 'NodeUnschedulable' | 'TaintToleration' | 'NodeAffinity' | 'NodePorts' | 'NodeResourcesFit' | 'PodTopologySpread' | 'InterPodAffinity';
+
 export interface Rejection {
+  /** The plugin that rejected the node: which cluster changes may undo it (hints.ts). */
+  plugin: FilterPlugin;
   reasons: string[];
   /** UnschedulableAndUnresolvable: removing pods from the node would not help. */
   unresolvable: boolean;
@@ -24,7 +29,7 @@ export interface Rejection {
 
 type Filter = (pod: Incoming, node: NodeInfo) => Rejection | undefined;
 
-const reject = (unresolvable: boolean, ...reasons: string[]): Rejection => ({ reasons, unresolvable });
+const reject = (plugin: FilterPlugin, unresolvable: boolean, ...reasons: string[]): Rejection => ({ plugin, reasons, unresolvable });
 
 function matchesExpression(expr: Json, value: string | undefined): boolean {
   const values: string[] = expr.values ?? [];
@@ -91,17 +96,17 @@ const nodeUnschedulable: Filter = (pod, node) => {
   if (!node.unschedulable) return undefined;
   const taint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
   if ((pod.spec.tolerations ?? []).some((t: Json) => tolerates(t, taint))) return undefined;
-  return reject(true, 'node(s) were unschedulable');
+  return reject('NodeUnschedulable', true, 'node(s) were unschedulable');
 };
 
 const taintToleration: Filter = (pod, node) => {
   if (node.taints.length === 0) return undefined;
   const tolerations: Json[] = pod.spec.tolerations ?? [];
   const untolerated = node.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
-  return untolerated ? reject(true, `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`) : undefined;
+  return untolerated ? reject('TaintToleration', true, `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`) : undefined;
 };
 
-const nodeAffinity: Filter = (pod, node) => (matchesNodeSelectors(pod.spec, node) ? undefined : reject(true, "node(s) didn't match Pod's node affinity/selector"));
+const nodeAffinity: Filter = (pod, node) => (matchesNodeSelectors(pod.spec, node) ? undefined : reject('NodeAffinity', true, "node(s) didn't match Pod's node affinity/selector"));
 
 function portsConflict(wanted: string, used: Map<string, number>): boolean {
   const [protocol, ip, port] = wanted.split('/');
@@ -113,7 +118,7 @@ function portsConflict(wanted: string, used: Map<string, number>): boolean {
 }
 
 const nodePorts: Filter = (pod, node) =>
-  pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts)) ? reject(false, "node(s) didn't have free ports for the requested pod ports") : undefined;
+  pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts)) ? reject('NodePorts', false, "node(s) didn't have free ports for the requested pod ports") : undefined;
 
 const noReasons: readonly string[] = Object.freeze([]);
 const standardResources = ['cpu', 'memory', 'ephemeral-storage'];
@@ -164,7 +169,7 @@ function insufficient(requests: PodInfo['requests'], node: NodeInfo): readonly s
 
 const nodeResourcesFit: Filter = (pod, node) => {
   const reasons = insufficient(pod.info.requests, node);
-  return reasons.length ? reject(false, ...reasons) : undefined;
+  return reasons.length ? reject('NodeResourcesFit', false, ...reasons) : undefined;
 };
 
 /** Pods matching a spread constraint's selector in the incoming pod's namespace, counted per topology domain. */
@@ -197,13 +202,13 @@ const podTopologySpread: Filter = (pod, node) => {
   for (const constraint of (pod.spec.topologySpreadConstraints ?? []) as Json[]) {
     if (constraint.whenUnsatisfiable !== 'DoNotSchedule') continue;
     const domain = node.labels[constraint.topologyKey];
-    if (domain === undefined) return reject(true, "node(s) didn't match pod topology spread constraints (missing required label)");
+    if (domain === undefined) return reject('PodTopologySpread', true, "node(s) didn't match pod topology spread constraints (missing required label)");
     const counts = spreadCounts(pod, constraint, spreadEligible(pod, constraint));
     const self = constraint.labelSelector && labelSelectorFromObject(constraint.labelSelector)(pod.info.labels) ? 1 : 0;
     const domains = [...counts.values()];
     const minDomains = constraint.minDomains ?? 1;
     const min = domains.length < minDomains ? 0 : Math.min(...domains);
-    if ((counts.get(domain) ?? 0) + self - min > (constraint.maxSkew ?? 1)) return reject(false, "node(s) didn't match pod topology spread constraints");
+    if ((counts.get(domain) ?? 0) + self - min > (constraint.maxSkew ?? 1)) return reject('PodTopologySpread', false, "node(s) didn't match pod topology spread constraints");
   }
   return undefined;
 };
@@ -224,12 +229,12 @@ const interPodAffinity: Filter = (pod, node) => {
     }
     // The first pod of a group that selects itself may go anywhere with the topology key.
     const selfSelecting = !anywhere && termSelects(term, pod.info.namespace, pod.info, pod.namespaceLabels) && node.labels[term.topologyKey] !== undefined;
-    if (!here && !selfSelecting) return reject(true, "node(s) didn't match pod affinity rules");
+    if (!here && !selfSelecting) return reject('InterPodAffinity', true, "node(s) didn't match pod affinity rules");
   }
   for (const term of (affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Json[]) {
     for (const other of pod.cache.pods.values()) {
       if (termSelects(term, pod.info.namespace, other, pod.namespaceLabels) && sameDomain(nodes.get(other.node), node, term.topologyKey)) {
-        return reject(false, "node(s) didn't match pod anti-affinity rules");
+        return reject('InterPodAffinity', false, "node(s) didn't match pod anti-affinity rules");
       }
     }
   }
@@ -237,7 +242,7 @@ const interPodAffinity: Filter = (pod, node) => {
   for (const existing of pod.cache.withAntiAffinity) {
     for (const term of existing.antiAffinity) {
       if (termSelects(term, existing.namespace, pod.info, pod.namespaceLabels) && sameDomain(nodes.get(existing.node), node, term.topologyKey)) {
-        return reject(false, "node(s) didn't satisfy existing pods anti-affinity rules");
+        return reject('InterPodAffinity', false, "node(s) didn't satisfy existing pods anti-affinity rules");
       }
     }
   }

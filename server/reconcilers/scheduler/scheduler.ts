@@ -1,9 +1,11 @@
 // kube-scheduler's default profile: binds pending pods of `default-scheduler` to the best feasible
 // node through pods/binding as system:kube-scheduler, and when none fits writes PodScheduled=False
-// (Unschedulable) with kube-scheduler's message, records FailedScheduling, and tries again when
-// nodes or pods change or the pod itself does (not its status: its own PodScheduled write is no
-// reason), after a 1 s doubling to 10 s backoff, or every 5 minutes. A pod that fits nowhere may
-// preempt pods of lower priority (preemption.ts); it is then nominated to the node they leave.
+// (Unschedulable) with kube-scheduler's message and records FailedScheduling. The pod then waits as
+// kube-scheduler's queue has it wait: until a change that a plugin which rejected it says may let it
+// fit (hints.ts), then out of its backoff (1 s doubling to 10 s, let out by a once-a-second flush),
+// or at the latest until a leftover flush finds it waiting over 5 minutes. A pod that fits nowhere
+// may preempt pods of lower priority (preemption.ts); it is then nominated to the node they leave.
+// A pod deleted while it waits is not scheduled: trying it records "skip schedule deleting pod".
 
 import { hostname } from 'node:os';
 import { timestamp } from '../../clock.js';
@@ -11,19 +13,24 @@ import type { StoredObject, StoreEvent } from '../../store/memory-store.js';
 import { schedulerIdentity, type ControllerDescriptor } from '../controller.js';
 import { referenceTo, SeriesRecorder } from '../events.js';
 import { podInfo, SchedulerCache, type NodeInfo } from './cache.js';
+import { ownUpdate, worthRequeuing, type ClusterEvent, type WaitingPod } from './hints.js';
 import { Nominator } from './nominator.js';
-import { histogram, scoreNodes, type Incoming, type Rejection } from './plugins.js';
+import { histogram, scoreNodes, type FilterPlugin, type Incoming, type Rejection } from './plugins.js';
 import { Preemption } from './preemption.js';
 
 type Json = Record<string, any>;
 
 const schedulerName = 'default-scheduler';
+/** podInitialBackoffSeconds and podMaxBackoffSeconds. */
 const initialBackoffMs = 1000;
 const maxBackoffMs = 10_000;
-/** podMaxInUnschedulablePodsDuration: an unschedulable pod is tried again at least this often. */
-const unschedulableFlushMs = 5 * 60_000;
+/** How often flushBackoffQCompleted lets pods whose backoff is over into the active queue. */
+const backoffFlushPeriodMs = 1000;
+/** podMaxInUnschedulablePodsDuration, and how often flushUnschedulablePodsLeftover looks for pods waiting longer. */
+const unschedulableMaxMs = 5 * 60_000;
+const leftoverFlushPeriodMs = 30_000;
 
-/** Whether a pod waits for this scheduler. */
+/** Whether a pod waits in this scheduler's queue (a deleted one too, until it is gone or finished). */
 function pending(pod: StoredObject | undefined): boolean {
   if (!pod) return false;
   const spec = (pod.object.spec ?? {}) as Json;
@@ -31,7 +38,6 @@ function pending(pod: StoredObject | undefined): boolean {
   return (
     !spec.nodeName &&
     (spec.schedulerName ?? schedulerName) === schedulerName &&
-    !pod.object.metadata.deletionTimestamp &&
     phase !== 'Succeeded' &&
     phase !== 'Failed' &&
     !(spec.schedulingGates?.length > 0)
@@ -42,17 +48,23 @@ function pending(pod: StoredObject | undefined): boolean {
  * How many feasible nodes to find before scoring: kube-scheduler's adaptive percentageOfNodesToScore
  * finds at least 100; kubemock stops at 100, starting each search where the last one ended.
  */
-/**
- * The pod as kube-scheduler's isPodUpdated compares it: an update that changes nothing else than
- * these is no reason to try an unschedulable pod again.
- */
-function schedulingView(pod: StoredObject): string {
-  const { status: _status, ...rest } = pod.object;
-  return JSON.stringify({ ...rest, metadata: { ...rest.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined, finalizers: undefined } });
-}
-
 function feasibleNodesToFind(total: number): number {
   return Math.min(total, 100);
+}
+
+/** A pod whose last attempt failed, as the queue keeps it. */
+interface Unschedulable extends WaitingPod {
+  attempts: number;
+  /** When the last attempt failed. */
+  at: number;
+  /** Whether a change (or no plugin to wait on) moved it out of the unschedulable pods, to be tried once its backoff is over. */
+  moved: boolean;
+  /** When it is tried next. */
+  due: number;
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(initialBackoffMs * 2 ** (attempts - 1), maxBackoffMs);
 }
 
 export const scheduler: ControllerDescriptor = {
@@ -77,16 +89,42 @@ export const scheduler: ControllerDescriptor = {
       pod: (key) => services.store.get('pods', key),
       podDisruptionBudgets: () => services.store.list('policy/poddisruptionbudgets'),
     });
-    /**
-     * Pods that failed to fit: their attempt count, last attempt time, how the pod looked then, and
-     * whether a node or pod change since may let it fit.
-     */
-    const unschedulable = new Map<string, { attempts: number; at: number; view: string; moved: boolean }>();
+    const unschedulable = new Map<string, Unschedulable>();
+    /** The changes seen while a pod is being tried, weighed once the attempt failed (kube-scheduler's in-flight events). */
+    let duringAttempt: ClusterEvent[] | undefined;
     let nextStart = 0;
+    // The queue's flush loops tick from when the scheduler started.
+    const started = clock.now().getTime();
+    const nextTick = (period: number, atOrAfter: number) => started + Math.ceil((atOrAfter - started) / period) * period;
 
-    const retryAll = () => {
-      for (const entry of unschedulable.values()) entry.moved = true;
-      return [...unschedulable.keys()];
+    /** Moves a pod out of the unschedulable pods: to the active queue if its backoff is over, else to wait for it. */
+    const move = (entry: Unschedulable, now: number) => {
+      entry.moved = true;
+      const backoffEnds = entry.at + backoffMs(entry.attempts);
+      entry.due = now >= backoffEnds ? now : nextTick(backoffFlushPeriodMs, backoffEnds);
+    };
+    /** Which unschedulable pods the changes move, by the hints of the plugins that rejected each. */
+    const requeue = (events: ClusterEvent[]): string[] => {
+      if (!events.length) return [];
+      duringAttempt?.push(...events);
+      const now = clock.now().getTime();
+      const keys: string[] = [];
+      for (const [key, entry] of unschedulable) {
+        if (entry.moved || !events.some((e) => worthRequeuing(entry, e))) continue;
+        move(entry, now);
+        keys.push(key);
+      }
+      return keys;
+    };
+    /** Follows an unschedulable pod's own update: the hints weigh its new labels and tolerations. */
+    const followOwnUpdate = (entry: Unschedulable, pod: StoredObject) => {
+      const spec = (pod.object.spec ?? {}) as Json;
+      const labels = pod.object.metadata.labels ?? {};
+      if (spec === entry.spec && labels === entry.info.labels) return;
+      const change = ownUpdate({ labels: entry.info.labels, tolerations: entry.spec.tolerations ?? [] }, { labels, tolerations: spec.tolerations ?? [] });
+      entry.spec = spec;
+      entry.info = podInfo(pod);
+      if (change && !entry.moved && worthRequeuing(entry, change)) move(entry, clock.now().getTime());
     };
     const namespaceLabels = (namespace: string) => services.store.get('namespaces', namespace)?.object.metadata.labels;
 
@@ -121,14 +159,15 @@ export const scheduler: ControllerDescriptor = {
       recorder.eventf(referenceTo(pod), undefined, 'Warning', 'FailedScheduling', 'Scheduling', message);
     };
 
-    const schedule = (pod: StoredObject): boolean => {
+    /** Binds the pod, or says which plugins rejected it (none when there is no node at all). */
+    const schedule = (pod: StoredObject): Set<FilterPlugin> | undefined => {
       const spec = (pod.object.spec ?? {}) as Json;
       const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
       // A pod nominated to a node goes there if it fits there now.
       const nominated = cache.nodes.get((pod.object.status as Json | undefined)?.nominatedNodeName ?? '');
       if (nominated && !nominator.runFilters(incoming, nominated)) {
         bind(pod, nominated.name);
-        return true;
+        return undefined;
       }
       const nodes = cache.nodeList();
       const wanted = feasibleNodesToFind(nodes.length);
@@ -144,7 +183,7 @@ export const scheduler: ControllerDescriptor = {
       if (!feasible.length) {
         if (!nodes.length) {
           markUnschedulable(pod, 'no nodes available to schedule pods');
-          return false;
+          return new Set();
         }
         const filterMessage = histogram([...rejections.values()].flatMap((r) => r.reasons), nodes.length);
         const result = preemption.postFilter(pod, incoming, rejections, nodes.length);
@@ -154,13 +193,13 @@ export const scheduler: ControllerDescriptor = {
         } else {
           markUnschedulable(pod, `${filterMessage} preemption: ${result.message}`, result.clearNomination ? '' : undefined);
         }
-        return false;
+        return new Set([...rejections.values()].map((r) => r.plugin));
       }
       const totals = scoreNodes(incoming, feasible);
       const best = Math.max(...totals);
       const top = feasible.filter((_, i) => totals[i] === best);
       bind(pod, top[Math.floor(Math.random() * top.length)].name);
-      return true;
+      return undefined;
     };
 
     return {
@@ -171,15 +210,17 @@ export const scheduler: ControllerDescriptor = {
           // follow its binding (the kubelet's status posts) queue nothing.
           map: (event: StoreEvent) => {
             nominator.onPod(event, pending);
-            const keys = cache.onPod(event) ? retryAll() : [];
+            const keys = requeue(cache.onPod(event));
             const key = event.object.key;
-            if ((event.type !== 'DELETED' && pending(event.object)) || unschedulable.has(key)) keys.push(key);
+            const entry = unschedulable.get(key);
+            if (entry && event.type !== 'DELETED') followOwnUpdate(entry, event.object);
+            if ((event.type !== 'DELETED' && pending(event.object)) || entry) keys.push(key);
             return keys;
           },
         },
         {
           resource: 'nodes',
-          map: (event: StoreEvent) => (cache.onNode(event) ? retryAll() : []),
+          map: (event: StoreEvent) => requeue(cache.onNode(event)),
         },
       ],
       initialKeys: () => services.store.list('pods').filter(pending).map((pod) => pod.key),
@@ -191,20 +232,35 @@ export const scheduler: ControllerDescriptor = {
         }
         const now = clock.now().getTime();
         const failed = unschedulable.get(key);
-        if (failed) {
-          if (!failed.moved && failed.view === schedulingView(pod!)) {
-            const flush = failed.at + unschedulableFlushMs;
-            if (now < flush) return { requeueAfterMs: flush - now };
-          }
-          const backoff = Math.min(initialBackoffMs * 2 ** (failed.attempts - 1), maxBackoffMs);
-          if (now < failed.at + backoff) return { requeueAfterMs: failed.at + backoff - now };
-        }
-        if (schedule(pod!)) {
-          unschedulable.delete(key);
+        if (failed && now < failed.due) return { requeueAfterMs: failed.due - now };
+        unschedulable.delete(key);
+        if (pod!.object.metadata.deletionTimestamp) {
+          recorder.eventf(referenceTo(pod!), undefined, 'Warning', 'FailedScheduling', 'Scheduling', `skip schedule deleting pod: ${pod!.namespace}/${pod!.name}`);
           return undefined;
         }
-        unschedulable.set(key, { attempts: (failed?.attempts ?? 0) + 1, at: now, view: schedulingView(pod!), moved: false });
-        return { requeueAfterMs: unschedulableFlushMs };
+        duringAttempt = [];
+        let rejectors: Set<FilterPlugin> | undefined;
+        let seen: ClusterEvent[];
+        try {
+          rejectors = schedule(pod!);
+        } finally {
+          seen = duringAttempt;
+          duringAttempt = undefined;
+        }
+        if (!rejectors) return undefined;
+        const entry: Unschedulable = {
+          spec: (pod!.object.spec ?? {}) as Json,
+          info: podInfo(pod!),
+          rejectors,
+          attempts: (failed?.attempts ?? 0) + 1,
+          at: now,
+          moved: false,
+          // The first leftover flush that finds it waiting longer than the maximum.
+          due: nextTick(leftoverFlushPeriodMs, now + unschedulableMaxMs + 1),
+        };
+        if (!rejectors.size || seen.some((e) => worthRequeuing(entry, e))) move(entry, now);
+        unschedulable.set(key, entry);
+        return { requeueAfterMs: entry.due - now };
       },
     };
   },

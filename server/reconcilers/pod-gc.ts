@@ -1,7 +1,8 @@
 // kube-controller-manager's pod garbage collector: pods bound to a node that stays gone for the
 // 40 s quarantine are failed (DisruptionTarget DeletionByPodGC) and force-deleted; terminating pods
 // no kubelet will finish (never scheduled, or on a not-ready node tainted out-of-service) are
-// failed and force-deleted; past 12,500 finished pods the oldest go, evicted ones first.
+// failed and force-deleted at the collector's next sweep (every 20 s from its start); past 12,500
+// finished pods the oldest go, evicted ones first.
 
 import { timestamp } from '../clock.js';
 import type { StoredObject, StoreEvent } from '../store/memory-store.js';
@@ -10,6 +11,8 @@ import { controllerManagerIdentity, type ControllerDescriptor } from './controll
 type Json = Record<string, any>;
 
 const quarantineMs = 40_000;
+/** gcCheckPeriod: how often the collector sweeps for terminating pods no kubelet will finish. */
+const sweepPeriodMs = 20_000;
 /** --terminated-pod-gc-threshold */
 const terminatedThreshold = 12_500;
 const outOfServiceTaint = 'node.kubernetes.io/out-of-service';
@@ -48,6 +51,9 @@ export const podGarbageCollector: ControllerDescriptor = {
     /** When a node a pod is bound to was first seen missing. */
     const missingSince = new Map<string, number>();
     for (const pod of services.store.list('pods')) if (finished(pod)) terminated.add(pod.key);
+    const started = clock.now().getTime();
+    /** How long until the next sweep, 0 if one is due now. */
+    const untilSweep = (now: number) => started + Math.ceil((now - started) / sweepPeriodMs) * sweepPeriodMs - now;
 
     const failAndDelete = (pod: StoredObject, condition?: Json) => {
       if (!finished(pod)) {
@@ -103,7 +109,10 @@ export const podGarbageCollector: ControllerDescriptor = {
         if (key.startsWith('pod/')) {
           const pod = services.store.get('pods', key.slice('pod/'.length));
           const node = nodeOf(pod);
-          if (pod && terminating(pod) && (!node || outOfService(services.store.get('nodes', node)))) failAndDelete(pod);
+          if (!pod || !terminating(pod) || (node && !outOfService(services.store.get('nodes', node)))) return undefined;
+          const wait = untilSweep(clock.now().getTime());
+          if (wait > 0) return { requeueAfterMs: wait };
+          failAndDelete(pod);
           return undefined;
         }
         const name = key.slice('node/'.length);

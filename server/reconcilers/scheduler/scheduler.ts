@@ -13,7 +13,7 @@ import type { StoredObject, StoreEvent } from '../../store/memory-store.js';
 import { schedulerIdentity, type ControllerDescriptor } from '../controller.js';
 import { referenceTo, SeriesRecorder } from '../events.js';
 import { podInfo, SchedulerCache, type NodeInfo } from './cache.js';
-import { ownUpdate, worthRequeuing, type ClusterEvent, type WaitingPod } from './hints.js';
+import { ownUpdate, sameLabels, worthRequeuing, type ClusterEvent, type WaitingPod } from './hints.js';
 import { Nominator } from './nominator.js';
 import { histogram, scoreNodes, type FilterPlugin, type Incoming, type Rejection } from './plugins.js';
 import { Preemption } from './preemption.js';
@@ -120,7 +120,7 @@ export const scheduler: ControllerDescriptor = {
     const followOwnUpdate = (entry: Unschedulable, pod: StoredObject) => {
       const spec = (pod.object.spec ?? {}) as Json;
       const labels = pod.object.metadata.labels ?? {};
-      if (spec === entry.spec && labels === entry.info.labels) return;
+      if (spec === entry.spec && sameLabels(labels, entry.info.labels)) return;
       const change = ownUpdate({ labels: entry.info.labels, tolerations: entry.spec.tolerations ?? [] }, { labels, tolerations: spec.tolerations ?? [] });
       entry.spec = spec;
       entry.info = podInfo(pod);

@@ -22,15 +22,31 @@ export interface ReplyMessage {
 // Each command declares its own argument type; the parent and child agree on it by name.
 type Command = (args: never) => unknown;
 
-/** Resident set size after a full collection, so garbage from the load does not count. */
-async function residentAfterGc(): Promise<number> {
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory held outside the V8 heap (Buffers and the like). */
+  external: number;
+  /** The most resident memory the process has held so far. */
+  peakRss: number;
+}
+
+/** Memory after a full collection, so garbage from the load does not count. */
+async function memoryAfterGc(): Promise<MemoryFigures> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     await new Promise((resolve) => setImmediate(resolve));
     gc();
   }
-  return process.memoryUsage().rss;
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, peakRss: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** Resident set size after a full collection. */
+async function residentAfterGc(): Promise<number> {
+  return (await memoryAfterGc()).rss;
 }
 
 /** CPU time this process has used, user plus system, in microseconds. */
@@ -40,7 +56,7 @@ function cpuMicros(): number {
 }
 
 export function serveCommands(ready: Omit<ReadyMessage, 'type'>, commands: Record<string, Command>): void {
-  const all: Record<string, Command> = { rss: residentAfterGc, cpu: cpuMicros, ...commands };
+  const all: Record<string, Command> = { rss: residentAfterGc, memory: memoryAfterGc, cpu: cpuMicros, ...commands };
   process.on('message', async (message: CommandMessage) => {
     const reply: ReplyMessage = { id: message.id };
     try {

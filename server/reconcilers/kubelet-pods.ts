@@ -36,12 +36,13 @@ interface Termination {
 
 interface ContainerRun {
   name: string;
-  spec: Json;
+  /** The image it was admitted with; the rest of its spec cannot change, and is read from the pod (containerSpec). */
+  image?: string;
   init: boolean;
   sidecar: boolean;
   /** Added through pods/ephemeralcontainers. */
   ephemeral: boolean;
-  plan: ContainerPlan;
+  plan: Readonly<ContainerPlan>;
   phase: Phase;
   /** When the current phase began. */
   since: number;
@@ -131,6 +132,13 @@ function podName(pod: StoredObject): string {
   return `${pod.name}_${pod.namespace}(${pod.object.metadata.uid})`;
 }
 
+/** The container's spec in the pod: a pod update can change only the image, which the run keeps as it was admitted. */
+function containerSpec(pod: KubeObject, c: ContainerRun): Json {
+  const spec = pod.spec as Json;
+  const containers: Json[] = (c.init ? spec.initContainers : c.ephemeral ? spec.ephemeralContainers : spec.containers) ?? [];
+  return containers.find((x) => x.name === c.name) ?? {};
+}
+
 function fieldPath(run: ContainerRun): string {
   return `spec.${run.init ? 'initContainers' : run.ephemeral ? 'ephemeralContainers' : 'containers'}{${run.name}}`;
 }
@@ -208,7 +216,7 @@ export class PodWorker {
     const instance = previous ? c.last : c.exit ?? (c.startedAt !== undefined ? { startedAt: timestamp(new Date(c.startedAt)) } : undefined);
     if (!instance) return undefined;
     const start = Date.parse(instance.startedAt);
-    const lines = c.plan.logs ?? [`kubemock: container "${c.name}" started from image ${c.spec.image}`, ...((c.spec.ports ?? []) as Json[]).map((p) => `listening on port ${p.containerPort}/${p.protocol ?? 'TCP'}`), 'ready'];
+    const lines = c.plan.logs ?? [`kubemock: container "${c.name}" started from image ${c.image}`, ...((containerSpec(pod, c).ports ?? []) as Json[]).map((p) => `listening on port ${p.containerPort}/${p.protocol ?? 'TCP'}`), 'ready'];
     // The kubelet prints log times with nanoseconds, always nine digits.
     return lines.map((text, i) => ({ time: new Date(start + i).toISOString().replace('Z', '000000Z'), text }));
   }
@@ -227,9 +235,7 @@ export class PodWorker {
     const init = kind === 'init';
     const sidecar = init && c.restartPolicy === 'Always';
     const plan = this.deps.stages.plan(pod.object, c, init);
-    // An init container runs to completion unless a stage says how it ends.
-    if (init && !sidecar) plan.exit ??= { afterMs: 0, code: 0 };
-    return { name: c.name, spec: c, init, sidecar, ephemeral: kind === 'ephemeral', plan, phase: 'waiting', since: now, restarts: 0, failures: 0, ready: false, pulled: false };
+    return { name: c.name, image: c.image, init, sidecar, ephemeral: kind === 'ephemeral', plan, phase: 'waiting', since: now, restarts: 0, failures: 0, ready: false, pulled: false };
   }
 
   /** Ephemeral containers the pod's spec gained since the kubelet last looked (they are never removed). */
@@ -269,7 +275,7 @@ export class PodWorker {
 
   /** One transition of one container, if it is due. */
   private step(pod: StoredObject, run: PodRun, c: ContainerRun, now: number): void {
-    const image: string = c.spec.image ?? '';
+    const image = c.image ?? '';
     switch (c.phase) {
       case 'waiting': {
         if (now < c.since + c.plan.pull.delayMs) return;
@@ -326,8 +332,8 @@ export class PodWorker {
 
   /** Pulls the image as the pull policy and the stages say; false when the pull failed. */
   private pull(pod: StoredObject, run: PodRun, c: ContainerRun, now: number): boolean {
-    const image: string = c.spec.image ?? '';
-    const policy = c.spec.imagePullPolicy ?? 'IfNotPresent';
+    const image = c.image ?? '';
+    const policy = containerSpec(pod.object, c).imagePullPolicy ?? 'IfNotPresent';
     const pulled = this.images.get(run.node) ?? new Set<string>();
     this.images.set(run.node, pulled);
     if (c.plan.pull.error) {
@@ -365,7 +371,7 @@ export class PodWorker {
     this.enter(c, 'running', now, undefined);
     c.startedAt = now;
     c.exit = undefined;
-    const probe = c.spec.readinessProbe;
+    const probe = containerSpec(pod.object, c).readinessProbe;
     const readyDelay = c.plan.ready.delayMs ?? (probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0);
     // Ephemeral containers have no probes and are never reported ready.
     c.readyAt = c.plan.ready.never || (c.init && !c.sidecar) || c.ephemeral ? undefined : now + readyDelay;
@@ -375,7 +381,7 @@ export class PodWorker {
   private restart(pod: StoredObject, c: ContainerRun, now: number): void {
     c.last = c.exit;
     c.restarts++;
-    this.event(pod, c, 'Normal', 'Pulled', `Container image "${c.spec.image}" already present on machine`);
+    this.event(pod, c, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     this.start(pod, c, now);
   }
 
@@ -458,7 +464,7 @@ export class PodWorker {
       for (const c of running) {
         if (c.stopsAt === undefined) {
           this.event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
-          c.stopsAt = now + preStopMs(c.spec) + c.plan.stop.delayMs;
+          c.stopsAt = now + preStopMs(containerSpec(pod.object, c)) + c.plan.stop.delayMs;
         }
         // A shorter grace period asked for later cuts the wait short too.
         if (c.stopsAt > deadline) {
@@ -483,7 +489,7 @@ export class PodWorker {
     return undefined;
   }
 
-  private containerStatus(run: PodRun, c: ContainerRun): Json {
+  private containerStatus(pod: KubeObject, run: PodRun, c: ContainerRun): Json {
     const created = c.id !== undefined;
     let state: Json;
     if (c.phase === 'running') state = { running: { startedAt: timestamp(new Date(c.startedAt!)) } };
@@ -495,14 +501,15 @@ export class PodWorker {
       lastState: c.last ? { terminated: c.last } : {},
       ready: c.ready,
       restartCount: c.restarts,
-      image: created ? imageFacts(c.spec.image ?? '').reference : c.spec.image,
-      imageID: created ? imageFacts(c.spec.image ?? '').id : '',
+      image: created ? imageFacts(c.image ?? '').reference : c.image,
+      imageID: created ? imageFacts(c.image ?? '').id : '',
     };
     if (created) status.containerID = c.id;
     // The prober manager sets started on init and regular containers only.
     if (!c.ephemeral) status.started = c.phase === 'running';
-    if (created && c.spec.volumeMounts?.length) {
-      status.volumeMounts = (c.spec.volumeMounts as Json[]).map((m) => {
+    const volumeMounts: Json[] | undefined = created ? containerSpec(pod, c).volumeMounts : undefined;
+    if (volumeMounts?.length) {
+      status.volumeMounts = volumeMounts.map((m) => {
         const mount: Json = { name: m.name, mountPath: m.mountPath };
         if (m.readOnly) Object.assign(mount, { readOnly: true, recursiveReadOnly: 'Disabled' });
         return mount;
@@ -515,7 +522,7 @@ export class PodWorker {
   private post(pod: StoredObject, run: PodRun, terminal = false): Json {
     const spec = pod.object.spec as Json;
     const old = (pod.object.status ?? {}) as Json;
-    const statuses = new Map(run.containers.map((c) => [c, this.containerStatus(run, c)]));
+    const statuses = new Map(run.containers.map((c) => [c, this.containerStatus(pod.object, run, c)]));
     const initStatuses = run.containers.filter((c) => c.init).map((c) => statuses.get(c)!);
     // The kubelet keeps init container statuses in spec order and sorts the others by name.
     const mainStatuses = run.containers

@@ -113,8 +113,13 @@ function compile(stage: KubeletStage, index: number): CompiledStage {
   };
 }
 
+/** Distinct plans kept for sharing; past it they start over (stages matching in many combinations). */
+const maxPlans = 1024;
+
 export class KubeletStages {
   private compiled: CompiledStage[];
+  /** Plans by the stages that made them: the kubelet keeps one per container, and containers alike share it. */
+  private readonly plans = new Map<string, Readonly<ContainerPlan>>();
 
   constructor(stages: KubeletStage[] = []) {
     this.compiled = KubeletStages.compileAll(stages);
@@ -123,6 +128,7 @@ export class KubeletStages {
   /** Replaces the user's stages (the defaults stay first). */
   set(stages: KubeletStage[]): void {
     this.compiled = KubeletStages.compileAll(stages);
+    this.plans.clear();
   }
 
   private static compileAll(stages: KubeletStage[]): CompiledStage[] {
@@ -130,10 +136,25 @@ export class KubeletStages {
     return [...defaultStages.map(compile), ...stages.map(compile)];
   }
 
-  plan(pod: KubeObject, container: { name?: string; image?: string }, init: boolean): ContainerPlan {
+  /** What the stages say of a container; shared with containers the same stages match, so never to be changed. */
+  plan(pod: KubeObject, container: { name?: string; image?: string; restartPolicy?: string }, init: boolean): Readonly<ContainerPlan> {
+    // An init container runs to completion unless a stage says how it ends (a sidecar runs on).
+    const completes = init && container.restartPolicy !== 'Always';
+    let key = completes ? 'completes' : 'runs';
+    for (let i = 0; i < this.compiled.length; i++) if (this.compiled[i].matches(pod, container, init)) key += ` ${i}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      if (this.plans.size >= maxPlans) this.plans.clear();
+      plan = this.merged(key, completes);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  private merged(key: string, completes: boolean): ContainerPlan {
     const plan: ContainerPlan = { pull: { delayMs: 0 }, start: { delayMs: 0 }, ready: { never: false }, stop: { delayMs: 0 } };
-    for (const { stage, matches } of this.compiled) {
-      if (!matches(pod, container, init)) continue;
+    for (const index of key.split(' ').slice(1)) {
+      const { stage } = this.compiled[Number(index)];
       if (stage.pull) plan.pull = { delayMs: 0, ...stage.pull };
       if (stage.start) plan.start = { delayMs: 0, ...stage.start };
       if (stage.ready) plan.ready = { never: false, ...stage.ready };
@@ -141,6 +162,7 @@ export class KubeletStages {
       if (stage.stop) plan.stop = { delayMs: 0, ...stage.stop };
       if (stage.logs) plan.logs = stage.logs;
     }
+    if (completes) plan.exit ??= { afterMs: 0, code: 0 };
     return plan;
   }
 }

@@ -69,16 +69,23 @@ function digestOf(key: string): string {
 /** The last event name time handed out, shared by every recorder so two never name an event alike. */
 let lastNanos = 0n;
 
-/** Event names are `<object>.<hex nanoseconds>`; the clock counts milliseconds, so a counter keeps them apart. */
+/**
+ * Event names are `<object>.<hex nanoseconds>`; the clock counts milliseconds, so a counter keeps
+ * them apart. Recorders remember the suffix alone: the object's name is in what they key it by.
+ */
 class EventNames {
   constructor(private readonly clock: Clock) {}
 
-  next(objectName: string): string {
+  nextSuffix(): string {
     let nanos = BigInt(this.clock.now().getTime()) * 1_000_000n;
     if (nanos <= lastNanos) nanos = lastNanos + 1n;
     lastNanos = nanos;
-    return `${objectName}.${nanos.toString(16)}`;
+    return nanos.toString(16);
   }
+}
+
+function eventName(objectName: string, suffix: string): string {
+  return `${objectName}.${suffix}`;
 }
 
 /** Writing an event never fails the work that records it: the server's refusal drops the event, as client-go does. */
@@ -90,9 +97,9 @@ function dropRefused(write: () => void): void {
   }
 }
 
+/** An event recorded before, named by its object's name and this suffix, in its object's namespace. */
 interface Observation {
-  name: string;
-  namespace: string;
+  suffix: string;
   count: number;
 }
 
@@ -121,7 +128,7 @@ export class EventRecorder {
     const namespace = involved.namespace || 'default';
     const last = this.seen.get(key);
     if (last) {
-      const stored = this.client.get('events', last.namespace, last.name);
+      const stored = this.client.get('events', namespace, eventName(involved.name, last.suffix));
       if (stored) {
         const count = last.count + 1;
         dropRefused(() =>
@@ -135,7 +142,8 @@ export class EventRecorder {
         return;
       }
     }
-    const name = this.names.next(involved.name);
+    const suffix = this.names.nextSuffix();
+    const name = eventName(involved.name, suffix);
     const at = timestamp(now);
     const source: Record<string, string> = { component: this.source.component };
     if (this.source.host) source.host = this.source.host;
@@ -153,7 +161,7 @@ export class EventRecorder {
       reportingComponent: this.source.component,
       reportingInstance: this.source.host ?? '',
     }));
-    this.seen.set(key, { name, namespace, count: 1 });
+    this.seen.set(key, { suffix, count: 1 });
   }
 
   /** Takes a token of the spam filter's bucket for a digested source and object key, if one is left. */
@@ -186,9 +194,10 @@ export class SeriesRecorder {
   eventf(regarding: ObjectReference, related: ObjectReference | undefined, type: EventType, reason: string, action: string, note: string): void {
     const now = this.clock.now();
     const key = digestOf(JSON.stringify([type, action, reason, regarding, related ?? null]));
+    const namespace = regarding.namespace || 'default';
     const last = this.seen.get(key);
     if (last && now.getTime() - last.lastObserved <= seriesFinishMs) {
-      const stored = this.client.get('events.k8s.io/events', last.namespace, last.name);
+      const stored = this.client.get('events.k8s.io/events', namespace, eventName(regarding.name, last.suffix));
       if (stored) {
         const count = last.count + 1;
         dropRefused(() =>
@@ -201,8 +210,8 @@ export class SeriesRecorder {
         return;
       }
     }
-    const namespace = regarding.namespace || 'default';
-    const name = this.names.next(regarding.name);
+    const suffix = this.names.nextSuffix();
+    const name = eventName(regarding.name, suffix);
     const body: KubeObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -218,7 +227,7 @@ export class SeriesRecorder {
     };
     if (related) body.related = related;
     dropRefused(() => this.client.create('events.k8s.io/events', namespace, body));
-    this.seen.set(key, { name, namespace, count: 1, lastObserved: now.getTime() });
+    this.seen.set(key, { suffix, count: 1, lastObserved: now.getTime() });
   }
 }
 

@@ -19,15 +19,16 @@ export function withoutTypeMeta(json: string): string {
  */
 export class StoredObject {
   private parsed?: KubeObject;
-  private whole?: string;
-  private shared?: SharedSerialization;
+  /** The serialization, whole or shared. */
+  private body: string | SharedSerialization;
   /** The length of the serialization. */
   readonly size: number;
-  /** Whether the parsed object was read since the store's last sweep. */
-  private readSinceSweep = false;
-  /** The sweep that last looked at this version (it can be both current and in the history). */
-  private lastSweep = 0;
-  private shareTried = false;
+  /**
+   * The sweep that last looked at this version (it can be both current and in the history), times
+   * 4, plus readSinceSweep and shareTried: one field rather than three, as the store holds every
+   * object of the cluster.
+   */
+  private sweepState = 0;
 
   constructor(
     readonly resource: string,
@@ -38,17 +39,17 @@ export class StoredObject {
     json: string,
   ) {
     this.parsed = object;
-    this.whole = json;
+    this.body = json;
     this.size = json.length;
   }
 
   /** The object serialized with kind and apiVersion, as GET and watch send it. */
   get json(): string {
-    return this.whole ?? this.shared!.text();
+    return typeof this.body === 'string' ? this.body : this.body.text();
   }
 
   get object(): KubeObject {
-    this.readSinceSweep = true;
+    this.sweepState |= readSinceSweep;
     this.parsed ??= JSON.parse(this.json) as KubeObject;
     return this.parsed;
   }
@@ -73,28 +74,31 @@ export class StoredObject {
    * then, given references, shares the serialization too.
    */
   sweep(sweep: number, references?: SerializationReferences): void {
-    if (this.lastSweep === sweep) return;
-    this.lastSweep = sweep;
-    if (!this.readSinceSweep) {
+    if (this.sweepState >>> 2 === sweep) return;
+    const read = (this.sweepState & readSinceSweep) !== 0;
+    this.sweepState = sweep * 4 + (this.sweepState & shareTried);
+    if (!read) {
       this.parsed = undefined;
       if (references) this.share(references);
     }
-    this.readSinceSweep = false;
   }
 
   /** Shares the serialization unless the parsed object was read since the last sweep (it is in use). */
   age(references: SerializationReferences): void {
-    if (!this.readSinceSweep) this.share(references);
+    if (!(this.sweepState & readSinceSweep)) this.share(references);
   }
 
   /** Holds the serialization against a similar object's, when that takes much less (tried once). */
   private share(references: SerializationReferences): void {
-    if (this.shareTried) return;
-    this.shareTried = true;
-    this.shared = references.share(this.resource, this.whole!);
-    if (this.shared) this.whole = undefined;
+    if (this.sweepState & shareTried || typeof this.body !== 'string') return;
+    this.sweepState |= shareTried;
+    this.body = references.share(this.resource, this.body) ?? this.body;
   }
 }
+
+/** Bits of StoredObject.sweepState. */
+const readSinceSweep = 1;
+const shareTried = 2;
 
 export interface StoreEvent {
   readonly type: EventType;

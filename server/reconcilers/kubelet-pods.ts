@@ -224,9 +224,10 @@ export class PodWorker {
   private admit(pod: StoredObject, node: string): PodRun {
     const spec = pod.object.spec as Json;
     const now = this.deps.now();
-    const run: PodRun = { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers: [] };
-    for (const c of spec.initContainers ?? []) run.containers.push(this.container(pod, c, 'init', now));
-    for (const c of spec.containers ?? []) run.containers.push(this.container(pod, c, 'regular', now));
+    // Mapped, not pushed: an array grown by pushes keeps room for more, and the kubelet holds one per pod.
+    const init = ((spec.initContainers ?? []) as Json[]).map((c) => this.container(pod, c, 'init', now));
+    const containers = init.concat(((spec.containers ?? []) as Json[]).map((c) => this.container(pod, c, 'regular', now)));
+    const run: PodRun = { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers };
     this.addEphemeral(pod, run, now);
     return run;
   }

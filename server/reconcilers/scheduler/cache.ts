@@ -19,9 +19,9 @@ export interface PodInfo {
   requests: Amounts;
   nonZero: { cpu: bigint; memory: bigint };
   /** `protocol/hostIP/port` of every host port. */
-  hostPorts: string[];
+  hostPorts: readonly string[];
   /** Required anti-affinity terms, which constrain pods that come later. */
-  antiAffinity: Json[];
+  antiAffinity: readonly Json[];
   priority: number;
   controllerUid?: string;
 }
@@ -145,8 +145,12 @@ export function hostPortsOf(spec: Json | undefined): string[] {
   return out;
 }
 
+/** What most pods have of host ports and anti-affinity terms: one array for all, as the cache holds every bound pod. */
+const none: readonly never[] = Object.freeze([]);
+
 export function podInfo(pod: StoredObject): PodInfo {
   const spec = (pod.object.spec ?? {}) as Json;
+  const hostPorts = hostPortsOf(spec);
   return {
     key: pod.key,
     namespace: pod.namespace,
@@ -154,8 +158,8 @@ export function podInfo(pod: StoredObject): PodInfo {
     node: spec.nodeName ?? '',
     requests: podRequests(spec),
     nonZero: nonZeroRequests(spec),
-    hostPorts: hostPortsOf(spec),
-    antiAffinity: spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
+    hostPorts: hostPorts.length ? hostPorts : none,
+    antiAffinity: spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? none,
     priority: spec.priority ?? 0,
     controllerUid: controllerOf(pod)?.uid,
   };

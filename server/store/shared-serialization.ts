@@ -4,7 +4,8 @@
 // kubelet records) serialize to the same text except for names, uids, times and addresses. Split
 // at every `"`, two such serializations have the same number of tokens and differ in a few dozen
 // of them, so an object is kept as a reference to the first one seen of that shape plus its own
-// tokens, and is rebuilt byte for byte when read.
+// tokens, and is rebuilt byte for byte when read. An own token that repeats an earlier one (the
+// same time in creationTimestamp, managedFields and conditions) is kept as a mark pointing to it.
 
 /** A serialization other objects of the same shape are held against. */
 class Reference {
@@ -31,7 +32,7 @@ export class SharedSerialization {
     private readonly reference: Reference,
     /** The indexes of the differing tokens, one char code each, ascending. */
     private readonly indexes: string,
-    /** The object's own tokens at those indexes, joined by `"` (no token contains one). */
+    /** The object's own tokens at those indexes, joined by `"` (no token contains one), repeats as marks. */
     private readonly own: string,
   ) {}
 
@@ -43,13 +44,24 @@ export class SharedSerialization {
     let from = 0;
     for (let k = 0; k < this.indexes.length; k++) {
       const token = this.indexes.charCodeAt(k);
-      parts.push(json.slice(from, starts[token]), own[k]);
+      const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1)] : own[k];
+      parts.push(json.slice(from, starts[token]), text);
       from = starts[token + 1] - 1;
     }
     parts.push(json.slice(from));
     return parts.join('');
   }
 }
+
+/**
+ * Starts an own token that repeats the own token at the position of its second code unit. JSON text
+ * has no raw control characters, so no token starts with one.
+ */
+const repeatMark = 1;
+/** Marks point below this, so that they keep the own tokens one byte a character. */
+const maxRepeated = 0x100;
+/** Shorter tokens are kept as they are: a mark takes two characters. */
+const minRepeatedLength = 3;
 
 /** Token indexes are stored as one UTF-16 code unit each. */
 const maxTokens = 0xffff;
@@ -96,13 +108,24 @@ export class SerializationReferences {
   private against(shape: Shape, tokens: readonly string[], length: number): SharedSerialization | undefined {
     const indexes: number[] = [];
     const own: string[] = [];
+    /** Where in `own` each token first came. */
+    const firstAt = new Map<string, number>();
     const ownLimit = length * worthSharing;
     let ownLength = 0;
     for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i] === shape.tokens[i]) continue;
+      const token = tokens[i];
+      if (token === shape.tokens[i]) continue;
+      if (token.charCodeAt(0) === repeatMark) return undefined;
       indexes.push(i);
-      own.push(tokens[i]);
-      ownLength += tokens[i].length + 3;
+      const earlier = token.length >= minRepeatedLength ? firstAt.get(token) : undefined;
+      if (earlier !== undefined) {
+        own.push(String.fromCharCode(repeatMark, earlier));
+        ownLength += 5;
+      } else {
+        if (own.length < maxRepeated && token.length >= minRepeatedLength) firstAt.set(token, own.length);
+        own.push(token);
+        ownLength += token.length + 3;
+      }
       if (ownLength > ownLimit) return undefined;
     }
     return new SharedSerialization(shape.reference, indexString(indexes), own.join('"'));

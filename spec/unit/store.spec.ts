@@ -111,6 +111,17 @@ describe('SerializationReferences', () => {
     expect(references.share('events', pod('web-3', '10.0.0.3'))).to.equal(undefined);
   });
 
+  it('rebuilds own tokens that repeat earlier ones, as the times of one write do', () => {
+    const references = new SerializationReferences();
+    const stamped = (name: string, at: string, short: string) =>
+      JSON.stringify({ kind: 'Pod', metadata: { name, creationTimestamp: at, labels: { a: short, b: short } }, status: { conditions: [1, 2, 3].map((n) => ({ type: `T${n}`, lastTransitionTime: at })), startTime: at, note: 'x'.repeat(400) } });
+    references.share('pods', stamped('web-1', '2026-12-02T18:00:00Z', 'p'));
+    for (const [name, at, short] of [['web-2', '2026-12-02T18:00:01Z', 'q'], ['web-3', 'web-3', 'web-3'], ['web-4', '2026-12-02T18:00:02Z', '\u0001']]) {
+      const shared = references.share('pods', stamped(name, at, short));
+      expect(shared?.text()).to.equal(stamped(name, at, short));
+    }
+  });
+
   it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
     const references = new SerializationReferences();
     const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));

@@ -103,13 +103,23 @@ interface Observation {
   count: number;
 }
 
+/**
+ * A core/v1 Event recorded before: its name suffix alone while it was recorded once, as most are
+ * (a kubelet's recorder keeps thousands), with its count once it repeated.
+ */
+type Recorded = string | Observation;
+
 /** client-go's spam filter: a burst of 25 events per object and source, then one per 5 minutes. */
 const spamBurst = 25;
 const spamRefillMs = 300_000;
 
 export class EventRecorder {
-  private readonly seen = new RecentEvents<Observation>();
-  private readonly tokens = new RecentEvents<{ tokens: number; at: number }>();
+  private readonly seen = new RecentEvents<Recorded>();
+  /**
+   * The spam filter's buckets, each as the time it was empty: it holds one token per refill
+   * interval since, up to the burst. One number per object rather than a count and a time.
+   */
+  private readonly emptySince = new RecentEvents<number>();
   private readonly names: EventNames;
 
   constructor(
@@ -127,10 +137,11 @@ export class EventRecorder {
     const key = digestOf([spamKey, involved.fieldPath, type, reason, message].join('\u0000'));
     const namespace = involved.namespace || 'default';
     const last = this.seen.get(key);
-    if (last) {
-      const stored = this.client.get('events', namespace, eventName(involved.name, last.suffix));
+    if (last !== undefined) {
+      const { suffix, count: seen } = typeof last === 'string' ? { suffix: last, count: 1 } : last;
+      const stored = this.client.get('events', namespace, eventName(involved.name, suffix));
       if (stored) {
-        const count = last.count + 1;
+        const count = seen + 1;
         dropRefused(() =>
           this.client.update(stored, (event) => {
             event.count = count;
@@ -138,7 +149,7 @@ export class EventRecorder {
             event.message = message;
           }),
         );
-        this.seen.set(key, { ...last, count });
+        this.seen.set(key, { suffix, count });
         return;
       }
     }
@@ -161,18 +172,18 @@ export class EventRecorder {
       reportingComponent: this.source.component,
       reportingInstance: this.source.host ?? '',
     }));
-    this.seen.set(key, { suffix, count: 1 });
+    this.seen.set(key, suffix);
   }
 
   /** Takes a token of the spam filter's bucket for a digested source and object key, if one is left. */
   private allow(key: string, now: number): boolean {
-    const bucket = this.tokens.get(key) ?? { tokens: spamBurst, at: now };
-    const refilled = Math.min(spamBurst, bucket.tokens + (now - bucket.at) / spamRefillMs);
-    if (refilled < 1) {
-      this.tokens.set(key, { tokens: refilled, at: now });
+    const full = now - spamBurst * spamRefillMs;
+    const emptySince = Math.max(this.emptySince.get(key) ?? full, full);
+    if (now - emptySince < spamRefillMs) {
+      this.emptySince.set(key, emptySince);
       return false;
     }
-    this.tokens.set(key, { tokens: refilled - 1, at: now });
+    this.emptySince.set(key, emptySince + spamRefillMs);
     return true;
   }
 }

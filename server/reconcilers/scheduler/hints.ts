@@ -63,21 +63,45 @@ function requestedGrew(requests: Amounts, old: NodeView, node: NodeView): boolea
   return false;
 }
 
+interface HardConstraint {
+  topologyKey: string;
+  selects: (labels: Record<string, string>) => boolean;
+  honorTaints: boolean;
+}
+
+// What the hints compile of a pod's spec, kept while the spec object lives: each change is weighed
+// against every unschedulable pod.
+const constraintsOfSpec = new WeakMap<Json, HardConstraint[]>();
+const compiledTerms = new WeakMap<Json, { selects: (labels: Record<string, string>) => boolean; anyNamespace: boolean }>();
+
 /** The pod's DoNotSchedule spread constraints, each with its selector. */
-function hardConstraints(spec: Json): Array<{ topologyKey: string; selects: (labels: Record<string, string>) => boolean; honorTaints: boolean }> {
-  return ((spec.topologySpreadConstraints ?? []) as Json[])
-    .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule')
-    .map((c) => ({ topologyKey: c.topologyKey, selects: c.labelSelector ? labelSelectorFromObject(c.labelSelector) : () => false, honorTaints: c.nodeTaintsPolicy === 'Honor' }));
+function hardConstraints(spec: Json): HardConstraint[] {
+  let constraints = constraintsOfSpec.get(spec);
+  if (!constraints) {
+    constraints = ((spec.topologySpreadConstraints ?? []) as Json[])
+      .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule')
+      .map((c) => ({ topologyKey: c.topologyKey, selects: c.labelSelector ? labelSelectorFromObject(c.labelSelector) : () => false, honorTaints: c.nodeTaintsPolicy === 'Honor' }));
+    constraintsOfSpec.set(spec, constraints);
+  }
+  return constraints;
 }
 
 /** Whether every one of the terms selects the pod, namespaces as the hint reads them (no namespace labels); false for no terms. */
 function allTermsSelect(terms: Json[], ownerNamespace: string, pod: Pick<PodInfo, 'namespace' | 'labels'>): boolean {
   if (!terms.length) return false;
   return terms.every((term) => {
+    let compiled = compiledTerms.get(term);
+    if (!compiled) {
+      compiled = {
+        selects: term.labelSelector ? labelSelectorFromObject(term.labelSelector) : () => false,
+        // The hint matches a namespace selector against no labels at all.
+        anyNamespace: !!term.namespaceSelector && labelSelectorFromObject(term.namespaceSelector)({}),
+      };
+      compiledTerms.set(term, compiled);
+    }
     const namespaces: string[] = term.namespaces ?? [];
-    const inNamespace =
-      namespaces.length === 0 && !term.namespaceSelector ? pod.namespace === ownerNamespace : namespaces.includes(pod.namespace) || (!!term.namespaceSelector && labelSelectorFromObject(term.namespaceSelector)({}));
-    return inNamespace && !!term.labelSelector && labelSelectorFromObject(term.labelSelector)(pod.labels);
+    const inNamespace = namespaces.length === 0 && !term.namespaceSelector ? pod.namespace === ownerNamespace : namespaces.includes(pod.namespace) || compiled.anyNamespace;
+    return inNamespace && compiled.selects(pod.labels);
   });
 }
 

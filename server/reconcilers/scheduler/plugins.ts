@@ -279,20 +279,28 @@ function normalize(raw: number[], reverse = false): number[] {
   return raw.map((s) => (reverse ? 100 - (s * 100) / max : (s * 100) / max));
 }
 
-/** The share of the node's cpu its pods and this one would ask for. */
-function cpuFraction(pod: Incoming, node: NodeInfo): number {
+/** The share of the node's cpu its pods and this one (asking for `cpu`) would ask for. */
+function cpuFraction(cpu: number, node: NodeInfo): number {
   const load = node.scoringLoad();
-  return load.cpuCapacity ? Math.min(1, (load.cpu + Number(pod.info.nonZero.cpu)) / load.cpuCapacity) : 1;
+  return load.cpuCapacity ? Math.min(1, (load.cpu + cpu) / load.cpuCapacity) : 1;
 }
 
-function memoryFraction(pod: Incoming, node: NodeInfo): number {
+function memoryFraction(memory: number, node: NodeInfo): number {
   const load = node.scoringLoad();
-  return load.memoryCapacity ? Math.min(1, (load.memory + Number(pod.info.nonZero.memory)) / load.memoryCapacity) : 1;
+  return load.memoryCapacity ? Math.min(1, (load.memory + memory) / load.memoryCapacity) : 1;
 }
 
-const leastAllocated: Score = (pod, nodes) => nodes.map((n) => ((1 - cpuFraction(pod, n)) * 100 + (1 - memoryFraction(pod, n)) * 100) / 2);
+const leastAllocated: Score = (pod, nodes) => {
+  const cpu = Number(pod.info.nonZero.cpu);
+  const memory = Number(pod.info.nonZero.memory);
+  return nodes.map((n) => ((1 - cpuFraction(cpu, n)) * 100 + (1 - memoryFraction(memory, n)) * 100) / 2);
+};
 
-const balancedAllocation: Score = (pod, nodes) => nodes.map((n) => (1 - Math.abs(cpuFraction(pod, n) - memoryFraction(pod, n)) / 2) * 100);
+const balancedAllocation: Score = (pod, nodes) => {
+  const cpu = Number(pod.info.nonZero.cpu);
+  const memory = Number(pod.info.nonZero.memory);
+  return nodes.map((n) => (1 - Math.abs(cpuFraction(cpu, n) - memoryFraction(memory, n)) / 2) * 100);
+};
 
 const taintTolerationScore: Score = (pod, nodes) => {
   const tolerations: Json[] = (pod.spec.tolerations ?? []).filter((t: Json) => !t.effect || t.effect === 'PreferNoSchedule');

@@ -232,21 +232,29 @@ function removedFields(before: FieldSet, now: FieldSet | undefined): FieldSet | 
  * equal on both sides are skipped without collecting their fields (a Lease renewal changes one).
  */
 function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): { changed?: FieldSet; removed?: FieldSet } {
-  const oldParts = new Map<string, unknown>();
-  forEachPart(old, schema, scope, (id, value) => oldParts.set(id, value));
   const now = new FieldSet();
   const before = new FieldSet();
-  forEachPart(object, schema, scope, (id, value, node, segments) => {
-    const previous = oldParts.get(id);
-    oldParts.delete(id);
-    if (previous !== undefined && jsonEqual(value, previous)) return;
-    collect(value, node, now.at(segments));
-    if (previous !== undefined) collect(previous, node, before.at(segments));
-  });
-  // Parts only the old object has.
-  forEachPart(old, schema, scope, (id, value, node, segments) => {
-    if (oldParts.has(id)) collect(value, node, before.at(segments));
-  });
+  // The parts of forEachPart, each side looked up by key; segments are made only for parts that differ.
+  const compare = (parts: Json | undefined, oldParts: Json | undefined, key: string, node: SchemaNode | undefined, inMetadata: boolean) => {
+    const has = parts !== undefined && Object.hasOwn(parts, key);
+    const had = oldParts !== undefined && Object.hasOwn(oldParts, key);
+    const value = has ? parts[key] : undefined;
+    const previous = had ? oldParts[key] : undefined;
+    if (has && previous !== undefined && jsonEqual(value, previous)) return;
+    const segments = inMetadata ? ['f:metadata', `f:${key}`] : [`f:${key}`];
+    if (has) collect(value, node, now.at(segments));
+    // A part only the old object has is collected whatever it holds.
+    if (previous !== undefined || (had && !has)) collect(previous, node, before.at(segments));
+  };
+  for (const key in object) if (key !== 'metadata' && ownable(key, scope)) compare(object, old, key, schema?.property(key), false);
+  for (const key in old) if (key !== 'metadata' && ownable(key, scope) && !Object.hasOwn(object, key)) compare(object, old, key, schema?.property(key), false);
+  if (ownable('metadata', scope)) {
+    const meta = schema?.property('metadata');
+    const metadata = isJsonObject(object.metadata) ? object.metadata : undefined;
+    const oldMetadata = isJsonObject(old.metadata) ? old.metadata : undefined;
+    for (const key in metadata) if (!serverMetadata.has(key)) compare(metadata, oldMetadata, key, meta?.property(key), true);
+    for (const key in oldMetadata) if (!serverMetadata.has(key) && !(metadata && Object.hasOwn(metadata, key))) compare(metadata, oldMetadata, key, meta?.property(key), true);
+  }
   return { changed: changedFields(now, before, false), removed: removedFields(before, now) };
 }
 

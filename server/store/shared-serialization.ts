@@ -44,7 +44,7 @@ export class SharedSerialization {
     let from = 0;
     for (let k = 0; k < this.indexes.length; k++) {
       const token = this.indexes.charCodeAt(k);
-      const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1)] : own[k];
+      const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1) - firstRepeated] : own[k];
       parts.push(json.slice(from, starts[token]), text);
       from = starts[token + 1] - 1;
     }
@@ -54,12 +54,13 @@ export class SharedSerialization {
 }
 
 /**
- * Starts an own token that repeats the own token at the position of its second code unit. JSON text
- * has no raw control characters, so no token starts with one.
+ * Starts an own token that repeats an earlier own token: its second code unit is firstRepeated plus
+ * that token's position. JSON text has no raw control characters, so no token starts with one.
  */
 const repeatMark = 1;
-/** Marks point below this, so that they keep the own tokens one byte a character. */
-const maxRepeated = 0x100;
+/** Positions are written from here, above `"` (which joins the own tokens), and below 0x100 to keep them one byte a character. */
+const firstRepeated = 0x80;
+const maxRepeated = 0x100 - firstRepeated;
 /** Shorter tokens are kept as they are: a mark takes two characters. */
 const minRepeatedLength = 3;
 
@@ -119,7 +120,7 @@ export class SerializationReferences {
       indexes.push(i);
       const earlier = token.length >= minRepeatedLength ? firstAt.get(token) : undefined;
       if (earlier !== undefined) {
-        own.push(String.fromCharCode(repeatMark, earlier));
+        own.push(String.fromCharCode(repeatMark, firstRepeated + earlier));
         ownLength += 5;
       } else {
         if (own.length < maxRepeated && token.length >= minRepeatedLength) firstAt.set(token, own.length);

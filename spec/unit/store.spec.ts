@@ -122,6 +122,16 @@ describe('SerializationReferences', () => {
     }
   });
 
+  it('rebuilds repeats of own tokens however many own tokens come before them', () => {
+    const references = new SerializationReferences();
+    // Each object's own tokens: 300 names, each said twice, so repeats point past every position a mark can name.
+    const many = (prefix: string) => JSON.stringify({ kind: 'Node', items: Array.from({ length: 300 }, (_, i) => ({ a: `${prefix}-${i}`, b: `${prefix}-${i}` })), note: 'x'.repeat(30_000) });
+    references.share('nodes', many('first'));
+    const shared = references.share('nodes', many('second'));
+    expect(shared, 'held against the first').to.not.equal(undefined);
+    expect(shared!.text()).to.equal(many('second'));
+  });
+
   it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
     const references = new SerializationReferences();
     const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));

@@ -153,8 +153,10 @@ describe('scheduler', () => {
 describe('scheduler on a manual clock', () => {
   let cluster: TestCluster;
   let clock: ManualClock;
+  let start: number;
   before(async () => {
     clock = new ManualClock(wallClockStart());
+    start = clock.now().getTime();
     cluster = await startCluster({ clock, nodes: twoNodes });
     await cluster.server.controllers.settle();
   });
@@ -174,5 +176,24 @@ describe('scheduler on a manual clock', () => {
     await advance(cluster.server, clock, 21_000);
     // A new event, not a series: the pod it regards has changed (its PodScheduled write) since the first.
     expect((await failures()).map((e) => e.involvedObject.resourceVersion)).to.have.length(2).and.satisfy((versions: string[]) => versions[0] !== versions[1]);
+  });
+
+  it('counts later repeats of a series and writes them out every 30 minutes from the scheduler start', async () => {
+    await cluster.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'stranded' }, spec: { nodeSelector: { missing: 'label' }, containers: [{ name: 'c', image: 'nginx' }] } } });
+    const series = async () => {
+      const items = (await cluster.request(`/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('involvedObject.name=stranded,reason=FailedScheduling')}`)).json().items as Json[];
+      return items.find((e) => e.series)?.series as Json | undefined;
+    };
+    // Tried about every 5.5 minutes: the second attempt's event becomes a series of 2 at the third, then only counts.
+    const refreshes: number[] = [];
+    for (const refresh of [30 * 60_000, 60 * 60_000]) {
+      await advance(cluster.server, clock, start + refresh - 1 - clock.now().getTime());
+      expect((await series())?.count).to.equal(refreshes.at(-1) ?? 2);
+      await advance(cluster.server, clock, 1);
+      const written = (await series())!;
+      expect(written.count).to.be.greaterThan(refreshes.at(-1) ?? 2);
+      expect(Date.parse(written.lastObservedTime)).to.be.within(start + refresh - 6 * 60_000, start + refresh);
+      refreshes.push(written.count);
+    }
   });
 });

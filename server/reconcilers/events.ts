@@ -5,7 +5,7 @@
 // reportingController/Instance and a series for repeats.
 
 import { hash } from 'node:crypto';
-import { microTimestamp, timestamp, type Clock } from '../clock.js';
+import { microTimestamp, timestamp, type CancelTimer, type Clock } from '../clock.js';
 import { StatusError } from '../errors.js';
 import { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -59,6 +59,14 @@ class RecentEvents<V> {
     this.entries.delete(digest);
     this.entries.set(digest, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  values(): IterableIterator<V> {
+    return this.entries.values();
+  }
+
+  deleteWhere(drop: (value: V) => boolean): void {
+    for (const [digest, value] of this.entries) if (drop(value)) this.entries.delete(digest);
   }
 }
 
@@ -188,9 +196,28 @@ export class EventRecorder {
   }
 }
 
+/** tools/events' two loops: how often every series is written out, and how long unobserved one lasts. */
+const seriesRefreshMs = 30 * 60_000;
+const seriesFinishMs = 6 * 60_000;
+
+/** An event the SeriesRecorder recorded, until its finish loop forgets it. */
+interface SeriesEntry {
+  /** The event as first written: written again, series and all, should it be gone when its series is. */
+  event: KubeObject;
+  eventTime: number;
+  series?: { count: number; lastObserved: number };
+}
+
+/**
+ * tools/events' recorder: a repeat of an event it remembers makes the first one a series of 2 at
+ * once; later repeats are only counted, and written when the refresh loop (every 30 minutes) or
+ * the finish loop (every 6 minutes, for series unobserved that long) comes round. Both loops run
+ * from the recorder's start, as the scheduler's event broadcaster starts them.
+ */
 export class SeriesRecorder {
-  private readonly seen = new RecentEvents<Observation & { lastObserved: number }>();
+  private readonly seen = new RecentEvents<SeriesEntry>();
   private readonly names: EventNames;
+  private readonly loops: CancelTimer[];
 
   constructor(
     private readonly client: ControllerClient,
@@ -199,35 +226,31 @@ export class SeriesRecorder {
     private readonly clock: Clock,
   ) {
     this.names = new EventNames(clock);
+    this.loops = [every(clock, seriesRefreshMs, () => this.refresh()), every(clock, seriesFinishMs, () => this.finish())];
   }
 
-  /** Records an events.k8s.io/v1 Event; a repeat within 6 minutes becomes a series on the first one. */
+  /** Records an events.k8s.io/v1 Event, or counts it as a repeat of one remembered. */
   eventf(regarding: ObjectReference, related: ObjectReference | undefined, type: EventType, reason: string, action: string, note: string): void {
-    const now = this.clock.now();
+    const now = this.clock.now().getTime();
+    // tools/events' key: the note is not part of it, so a series keeps its first note.
     const key = digestOf(JSON.stringify([type, action, reason, regarding, related ?? null]));
-    const namespace = regarding.namespace || 'default';
-    const last = this.seen.get(key);
-    if (last && now.getTime() - last.lastObserved <= seriesFinishMs) {
-      const stored = this.client.get('events.k8s.io/events', namespace, eventName(regarding.name, last.suffix));
-      if (stored) {
-        const count = last.count + 1;
-        dropRefused(() =>
-          this.client.update(stored, (event) => {
-            event.series = { count, lastObservedTime: microTimestamp(now) };
-            event.message = note;
-          }),
-        );
-        this.seen.set(key, { ...last, count, lastObserved: now.getTime() });
-        return;
+    const entry = this.seen.get(key);
+    if (entry) {
+      if (entry.series) {
+        entry.series.count++;
+        entry.series.lastObserved = now;
+      } else {
+        entry.series = { count: 2, lastObserved: now };
+        this.writeSeries(entry);
       }
+      return;
     }
-    const suffix = this.names.nextSuffix();
-    const name = eventName(regarding.name, suffix);
-    const body: KubeObject = {
+    const namespace = regarding.namespace || 'default';
+    const event: KubeObject = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { name, namespace },
-      eventTime: microTimestamp(now),
+      metadata: { name: eventName(regarding.name, this.names.nextSuffix()), namespace },
+      eventTime: microTimestamp(new Date(now)),
       reportingController: this.reportingController,
       reportingInstance: this.reportingInstance,
       action,
@@ -236,11 +259,47 @@ export class SeriesRecorder {
       note,
       type,
     };
-    if (related) body.related = related;
-    dropRefused(() => this.client.create('events.k8s.io/events', namespace, body));
-    this.seen.set(key, { suffix, count: 1, lastObserved: now.getTime() });
+    if (related) event.related = related;
+    dropRefused(() => this.client.create('events.k8s.io/events', namespace, event));
+    this.seen.set(key, { event, eventTime: now });
+  }
+
+  stop(): void {
+    for (const cancel of this.loops) cancel();
+  }
+
+  /** Writes a series' count onto its event, or the event anew if it is gone (expired, deleted). */
+  private writeSeries(entry: SeriesEntry): void {
+    const series = { count: entry.series!.count, lastObservedTime: microTimestamp(new Date(entry.series!.lastObserved)) };
+    const { name, namespace } = entry.event.metadata;
+    const stored = this.client.get('events.k8s.io/events', namespace!, name!);
+    dropRefused(() => {
+      if (stored) this.client.update(stored, (event) => void (event.series = series));
+      else this.client.create('events.k8s.io/events', namespace!, { ...entry.event, series });
+    });
+  }
+
+  private refresh(): void {
+    for (const entry of this.seen.values()) if (entry.series) this.writeSeries(entry);
+  }
+
+  /** Writes the final count of series unobserved for 6 minutes, and forgets them and single events as old. */
+  private finish(): void {
+    const before = this.clock.now().getTime() - seriesFinishMs;
+    this.seen.deleteWhere((entry) => {
+      if (!entry.series) return entry.eventTime < before;
+      if (entry.series.lastObserved >= before) return false;
+      this.writeSeries(entry);
+      return true;
+    });
   }
 }
 
-/** How long after its last observation a series ends (tools/events' finishTime). */
-const seriesFinishMs = 6 * 60_000;
+/** Runs `fn` every `periodMs` of the clock; the returned function stops it. */
+function every(clock: Clock, periodMs: number, fn: () => void): CancelTimer {
+  let cancel = clock.setTimer(function tick() {
+    fn();
+    cancel = clock.setTimer(tick, periodMs);
+  }, periodMs);
+  return () => cancel();
+}

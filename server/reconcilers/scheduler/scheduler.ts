@@ -203,6 +203,7 @@ export const scheduler: ControllerDescriptor = {
     };
 
     return {
+      stop: () => recorder.stop(),
       watches: [
         {
           resource: 'pods',

@@ -4,12 +4,13 @@
 // The changes are as the scheduler's informers see them: pods in phase Succeeded or Failed are out
 // of its view, so a bound pod that finishes is a deleted one.
 
+import { jsonEqual } from '../../json.js';
 import { labelSelectorFromObject } from '../../selectors/labels.js';
 import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { Amounts } from './resources.js';
 import type { PodInfo } from './cache.js';
-import { matchesNodeSelectors, type FilterPlugin } from './plugins.js';
+import { matchesNodeSelectors, portsConflict, type FilterPlugin } from './plugins.js';
 
 type Json = Record<string, any>;
 
@@ -136,13 +137,7 @@ const nodePorts: Hint = (pod, event) => {
   if (event.kind === 'NodeAdd') return true;
   if (event.kind !== 'AssignedPodDelete') return false;
   // Whether the pod's ports clash with the deleted pod's alone.
-  return pod.info.hostPorts.some((wanted) => {
-    const [protocol, ip, port] = wanted.split('/');
-    return event.old.hostPorts.some((taken) => {
-      const [p, i, n] = taken.split('/');
-      return p === protocol && n === port && (i === ip || i === '0.0.0.0' || ip === '0.0.0.0');
-    });
-  });
+  return pod.info.hostPorts.some((wanted) => portsConflict(wanted, event.old.hostPorts));
 };
 
 const nodeResourcesFit: Hint = (pod, event) => {
@@ -164,7 +159,7 @@ const podTopologySpread: Hint = (pod, event) => {
     case 'AssignedPodLabels':
       return event.pod.namespace === pod.info.namespace && constraints.some((c) => c.selects(event.old.labels) !== c.selects(event.pod.labels));
     case 'OwnUpdate': {
-      const tolerationsChanged = JSON.stringify(event.oldTolerations) !== JSON.stringify(pod.spec.tolerations ?? []);
+      const tolerationsChanged = !jsonEqual(event.oldTolerations, pod.spec.tolerations ?? []);
       if (tolerationsChanged && constraints.some((c) => c.honorTaints)) return true;
       return constraints.some((c) => c.selects(event.oldLabels) !== c.selects(pod.info.labels));
     }
@@ -177,7 +172,7 @@ const podTopologySpread: Hint = (pod, event) => {
       const was = keyedForAll(event.old.labels);
       const is = keyedForAll(event.node.labels);
       if (was !== is) return true;
-      return is && (constraints.some((c) => event.old.labels[c.topologyKey] !== event.node.labels[c.topologyKey]) || JSON.stringify(event.old.taints) !== JSON.stringify(event.node.taints));
+      return is && (constraints.some((c) => event.old.labels[c.topologyKey] !== event.node.labels[c.topologyKey]) || !jsonEqual(event.old.taints, event.node.taints));
     }
   }
 };

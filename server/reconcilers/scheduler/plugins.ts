@@ -108,17 +108,18 @@ const taintToleration: Filter = (pod, node) => {
 
 const nodeAffinity: Filter = (pod, node) => (matchesNodeSelectors(pod.spec, node) ? undefined : reject('NodeAffinity', true, "node(s) didn't match Pod's node affinity/selector"));
 
-function portsConflict(wanted: string, used: Map<string, number>): boolean {
+/** Whether a wanted `protocol/hostIP/port` clashes with any taken one (0.0.0.0 clashes with every address). */
+export function portsConflict(wanted: string, taken: Iterable<string>): boolean {
   const [protocol, ip, port] = wanted.split('/');
-  for (const taken of used.keys()) {
-    const [p, i, n] = taken.split('/');
+  for (const used of taken) {
+    const [p, i, n] = used.split('/');
     if (p === protocol && n === port && (i === ip || i === '0.0.0.0' || ip === '0.0.0.0')) return true;
   }
   return false;
 }
 
 const nodePorts: Filter = (pod, node) =>
-  pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts)) ? reject('NodePorts', false, "node(s) didn't have free ports for the requested pod ports") : undefined;
+  pod.info.hostPorts.some((p) => portsConflict(p, node.hostPorts.keys())) ? reject('NodePorts', false, "node(s) didn't have free ports for the requested pod ports") : undefined;
 
 const noReasons: readonly string[] = Object.freeze([]);
 const standardResources = ['cpu', 'memory', 'ephemeral-storage'];

@@ -13,6 +13,7 @@ import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import type { Identity } from './controller.js';
 
+/** The parts a status write sends. */
 const statusParts = new Set(['kind', 'apiVersion', 'metadata', 'status']);
 
 /**
@@ -79,7 +80,7 @@ export class ControllerClient {
   updateStatus(stored: StoredObject, change: (object: KubeObject) => void): ObjectResult {
     const copy = writableCopy(stored.object, statusParts);
     change(copy);
-    for (const key of Object.keys(copy)) if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status') delete copy[key];
+    for (const key of Object.keys(copy)) if (!statusParts.has(key)) delete copy[key];
     return this.services.objects.replace(this.definition(stored.resource), stored, copy, this.options('status'));
   }
 

@@ -369,6 +369,15 @@ describe('CRUD through @kubernetes/client-node', () => {
       expect(raw.items.map((e: { metadata: { name: string } }) => e.metadata.name)).to.include.members(['web.1', 'pod.1']);
       expect(raw.items[0]).to.not.have.property('message');
 
+      // Each version selects by its own names for the fields, as kube-apiserver 1.32.13 does.
+      const selected = (fieldSelector: string) => events.listNamespacedEvent({ namespace: 'default', fieldSelector }).then((list) => list.items.map((e) => e.metadata?.name));
+      expect(await selected('regarding.kind=Deployment,regarding.name=web')).to.deep.equal(['web.1']);
+      expect(await selected('reportingController=example.com/operator,reason=Scaled,type=Normal')).to.deep.equal(['web.1']);
+      expect(await selected('regarding.name=p')).to.deep.equal(['pod.1']);
+      await expectStatus(events.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=web' }), 400, 'BadRequest', 'field label not supported: involvedObject.name');
+      const coreSelected = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'reportingComponent=example.com/operator' });
+      expect(coreSelected.items.map((e) => e.metadata?.name)).to.deep.equal(['web.1']);
+
       await events.deleteNamespacedEvent({ name: 'web.1', namespace: 'default' });
       await expectStatus(cluster.core.readNamespacedEvent({ name: 'web.1', namespace: 'default' }), 404, 'NotFound', 'events "web.1" not found');
     });

@@ -15,7 +15,7 @@ import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy }
 import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
-import { defaultCoreEvent } from './event-versions.js';
+import { defaultCoreEvent, eventFieldSelectors } from './event-versions.js';
 import { jsonEqual } from '../../json.js';
 import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
 
@@ -536,19 +536,7 @@ export const events = define({
     table: eventColumns,
     allowCreateOnUpdate: true,
     garbageCollection: 'Unsupported',
-    fieldSelectors: ownFieldSelectors({
-      'involvedObject.kind': fieldPath('involvedObject.kind'),
-      'involvedObject.namespace': fieldPath('involvedObject.namespace'),
-      'involvedObject.name': fieldPath('involvedObject.name'),
-      'involvedObject.uid': fieldPath('involvedObject.uid'),
-      'involvedObject.apiVersion': fieldPath('involvedObject.apiVersion'),
-      'involvedObject.resourceVersion': fieldPath('involvedObject.resourceVersion'),
-      'involvedObject.fieldPath': fieldPath('involvedObject.fieldPath'),
-      reason: fieldPath('reason'),
-      reportingComponent: fieldPath('reportingComponent'),
-      source: fieldPath('source.component'),
-      type: fieldPath('type'),
-    }),
+    fieldSelectors: ownFieldSelectors(eventFieldSelectors('v1')),
     defaults: defaultCoreEvent,
     validate(event) {
       const out: FieldError[] = [];

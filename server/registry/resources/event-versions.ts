@@ -3,6 +3,7 @@
 
 import type { KubeObject } from '../../store/types.js';
 import type { StorageVersion } from '../types.js';
+import { fieldPath } from './common.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +38,24 @@ export function defaultCoreEvent(event: KubeObject): void {
   for (const key of coreFieldOrder) fields[key] = event[key] ?? always[key];
   for (const key of coreFieldOrder) delete event[key];
   for (const key of coreFieldOrder) if (fields[key] !== undefined) event[key] = fields[key];
+}
+
+/** The fields of involvedObject (events.k8s.io/v1: regarding) that events can be selected by. */
+const referenceFields = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+
+/**
+ * Field selectors on the stored (core/v1) event, by the label each version names them with:
+ * events.k8s.io/v1 selects by regarding.* and reportingController and has no source one.
+ */
+export function eventFieldSelectors(version: 'v1' | 'events.k8s.io/v1'): Record<string, (o: any) => string> {
+  const core = version === 'v1';
+  const fields: Record<string, (o: any) => string> = {};
+  for (const f of referenceFields) fields[`${core ? 'involvedObject' : 'regarding'}.${f}`] = fieldPath(`involvedObject.${f}`);
+  fields.reason = fieldPath('reason');
+  fields[core ? 'reportingComponent' : 'reportingController'] = fieldPath('reportingComponent');
+  if (core) fields.source = fieldPath('source.component');
+  fields.type = fieldPath('type');
+  return fields;
 }
 
 /** events.k8s.io/v1 field ↔ core/v1 field. */

@@ -3,8 +3,8 @@
 import { field, type FieldError } from '../../errors.js';
 import { jsonEqual } from '../../json.js';
 import type { ResourceDefinition } from '../types.js';
-import { define } from './common.js';
-import { eventsV1Storage } from './event-versions.js';
+import { define, ownFieldSelectors } from './common.js';
+import { eventFieldSelectors, eventsV1Storage } from './event-versions.js';
 import { endpointSliceColumns, eventColumns, leaseColumns } from './printers.js';
 
 type Json = Record<string, any>;
@@ -41,8 +41,9 @@ export const eventsV1 = define({
   plural: 'events',
   namespaced: true,
   shortNames: ['ev'],
-  // Printed in its stored (core/v1) form, as kube-apiserver prints every event.
-  strategy: { allowCreateOnUpdate: true, table: eventColumns },
+  // Printed in its stored (core/v1) form, as kube-apiserver prints every event, and selected on it
+  // by events.k8s.io/v1's names for its fields.
+  strategy: { allowCreateOnUpdate: true, table: eventColumns, fieldSelectors: ownFieldSelectors(eventFieldSelectors('events.k8s.io/v1')) },
   storedAs: eventsV1Storage,
 });
 

@@ -148,6 +148,111 @@ describe('scheduler', () => {
     expect(zones.filter((z) => z === 'node-a')).to.have.length(2);
     expect(zones.filter((z) => z === 'node-b')).to.have.length(2);
   });
+
+  // Captured from kube-apiserver and kube-scheduler 1.32.13: two pods labelled ver=1 on node-a, then two pods
+  // labelled ver=2 that may only go to node-a and count node-b as a domain (nodeAffinityPolicy Ignore).
+  it("narrows a spread constraint's selector by its matchLabelKeys, read from the incoming pod's labels", async () => {
+    for (const name of ['mlk-old-1', 'mlk-old-2']) await createPod(name, { nodeName: 'node-a' }, { labels: { app: 'mlk', ver: '1' } });
+    const constrained = (matchLabelKeys?: string[]) => ({
+      nodeSelector: { 'kubernetes.io/hostname': 'node-a' },
+      topologySpreadConstraints: [
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeAffinityPolicy: 'Ignore', labelSelector: { matchLabels: { app: 'mlk' } }, ...(matchLabelKeys && { matchLabelKeys }) },
+      ],
+    });
+    // Counting only ver=2 pods, node-a holds none: the skew stays at 1.
+    const keyed = await createPod('mlk-keyed', constrained(['ver']), { labels: { app: 'mlk', ver: '2' } });
+    expect(keyed.spec.nodeName).to.equal('node-a');
+    expect(keyed.spec.topologySpreadConstraints[0].labelSelector, 'the stored constraint is not merged').to.deep.equal({ matchLabels: { app: 'mlk' } });
+    const unkeyed = await createPod('mlk-unkeyed', constrained(), { labels: { app: 'mlk', ver: '2' } });
+    expect(unkeyed.spec.nodeName).to.equal(undefined);
+    expect(scheduledCondition(unkeyed).message).to.equal(
+      "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't match pod topology spread constraints. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
+    );
+  });
+
+  it("merges pod affinity terms' matchLabelKeys and mismatchLabelKeys into their selectors when the pod is created", async () => {
+    const term = (extra: Json) => ({ topologyKey: 'kubernetes.io/hostname', ...extra });
+    const pod = await createPod(
+      'mlk-affinity',
+      {
+        affinity: {
+          podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['ver'], mismatchLabelKeys: ['missing'] })] },
+          podAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: term({ labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, mismatchLabelKeys: ['ver'] }) }],
+          },
+        },
+      },
+      { labels: { app: 'web', ver: '3' } },
+    );
+    expect(pod.spec.affinity).to.deep.equal({
+      podAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            podAffinityTerm: {
+              labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }, { key: 'ver', operator: 'NotIn', values: ['3'] }] },
+              mismatchLabelKeys: ['ver'],
+              topologyKey: 'kubernetes.io/hostname',
+            },
+            weight: 10,
+          },
+        ],
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          {
+            labelSelector: { matchExpressions: [{ key: 'ver', operator: 'In', values: ['3'] }], matchLabels: { app: 'web' } },
+            matchLabelKeys: ['ver'],
+            mismatchLabelKeys: ['missing'],
+            topologyKey: 'kubernetes.io/hostname',
+          },
+        ],
+      },
+    });
+    expect(pod.spec.nodeName, 'no other ver=3 pod keeps it away').to.be.a('string');
+  });
+
+  it('refuses label keys that are invalid, clash with the selector or have no selector, in kube-apiserver\'s words', async () => {
+    const nameRule =
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    const body = {
+      metadata: { name: 'mlk-bad', labels: { app: 'web', ver: '3' } },
+      spec: {
+        containers: [{ name: 'c', image: 'nginx' }],
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'web', ver: '3' } }, matchLabelKeys: ['ver', 'bad key'], mismatchLabelKeys: ['ver'] },
+              { topologyKey: 'kubernetes.io/hostname', matchLabelKeys: ['ver'] },
+            ],
+          },
+        },
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } }, matchLabelKeys: ['app', '-x'] },
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', matchLabelKeys: ['ver'] },
+        ],
+      },
+    };
+    const response = await cluster.request('/api/v1/namespaces/default/pods', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status).to.equal(422);
+    const term = 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution';
+    // Both merged expressions on `ver` (In from matchLabelKeys, NotIn from mismatchLabelKeys) meet matchLabels' ver: two causes, one message.
+    expect(response.json().details.causes).to.deep.equal([
+      { reason: 'FieldValueInvalid', message: `Invalid value: "bad key": ${nameRule}`, field: `${term}[0].matchLabelKeys[1]` },
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "ver": exists in both matchLabelKeys and labelSelector', field: `${term}[0][0]` },
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "ver": exists in both matchLabelKeys and labelSelector', field: `${term}[0][0]` },
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "ver": exists in both matchLabelKeys and mismatchLabelKeys', field: `${term}[0].matchLabelKeys[0]` },
+      { reason: 'FieldValueForbidden', message: 'Forbidden: must not be specified when labelSelector is not set', field: `${term}[1].matchLabelKeys` },
+      { reason: 'FieldValueInvalid', message: 'Invalid value: "app": exists in both matchLabelKeys and labelSelector', field: 'spec.topologySpreadConstraints[0].matchLabelKeys[0]' },
+      { reason: 'FieldValueInvalid', message: `Invalid value: "-x": ${nameRule}`, field: 'spec.topologySpreadConstraints[0].matchLabelKeys[1]' },
+      { reason: 'FieldValueForbidden', message: 'Forbidden: must not be specified when labelSelector is not set', field: 'spec.topologySpreadConstraints[1].matchLabelKeys' },
+    ]);
+    expect(response.json().message).to.equal(
+      `Pod "mlk-bad" is invalid: [${term}[0].matchLabelKeys[1]: Invalid value: "bad key": ${nameRule}, ${term}[0][0]: Invalid value: "ver": exists in both matchLabelKeys and labelSelector, ` +
+        `${term}[0].matchLabelKeys[0]: Invalid value: "ver": exists in both matchLabelKeys and mismatchLabelKeys, ${term}[1].matchLabelKeys: Forbidden: must not be specified when labelSelector is not set, ` +
+        `spec.topologySpreadConstraints[0].matchLabelKeys[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector, spec.topologySpreadConstraints[0].matchLabelKeys[1]: Invalid value: "-x": ${nameRule}, ` +
+        'spec.topologySpreadConstraints[1].matchLabelKeys: Forbidden: must not be specified when labelSelector is not set]',
+    );
+  });
 });
 
 describe('scheduler on a manual clock', () => {

@@ -165,6 +165,17 @@ export function labelSelectorFromObject(selector: {
   return (labels) => requirements.every((r) => matches(r, labels ?? {}));
 }
 
+type SelectorObject = Parameters<typeof labelSelectorFromObject>[0];
+
+/**
+ * The selector narrowed by the values a pod's own labels give to `keys` (`key In (value)`, or
+ * NotIn), keys the pod lacks skipped: how matchLabelKeys and mismatchLabelKeys read.
+ */
+export function withLabelKeys(selector: SelectorObject, keys: readonly string[] | undefined, operator: 'In' | 'NotIn', labels: Record<string, string>): SelectorObject {
+  const added = (keys ?? []).filter((key) => Object.hasOwn(labels, key)).map((key) => ({ key, operator, values: [labels[key]] }));
+  return added.length ? { ...selector, matchExpressions: [...(selector.matchExpressions ?? []), ...added] } : selector;
+}
+
 /** `app=web,tier in (a,b)` as kubectl prints a metav1.LabelSelector. */
 export function formatLabelSelector(selector: {
   matchLabels?: Record<string, string>;

@@ -10,7 +10,7 @@ import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { Amounts } from './resources.js';
 import type { PodInfo } from './cache.js';
-import { matchesNodeSelectors, portsConflict, type FilterPlugin } from './plugins.js';
+import { matchesNodeSelectors, portsConflict, spreadSelector, type FilterPlugin } from './plugins.js';
 
 type Json = Record<string, any>;
 
@@ -72,18 +72,17 @@ interface HardConstraint {
 
 // What the hints compile of a pod's spec, kept while the spec object lives: each change is weighed
 // against every unschedulable pod.
-const constraintsOfSpec = new WeakMap<Json, HardConstraint[]>();
+const constraintsOfSpec = new WeakMap<Json, { labels: Record<string, string>; constraints: HardConstraint[] }>();
 const compiledTerms = new WeakMap<Json, { selects: (labels: Record<string, string>) => boolean; anyNamespace: boolean }>();
 
-/** The pod's DoNotSchedule spread constraints, each with its selector. */
-function hardConstraints(spec: Json): HardConstraint[] {
-  let constraints = constraintsOfSpec.get(spec);
-  if (!constraints) {
-    constraints = ((spec.topologySpreadConstraints ?? []) as Json[])
-      .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule')
-      .map((c) => ({ topologyKey: c.topologyKey, selects: c.labelSelector ? labelSelectorFromObject(c.labelSelector) : () => false, honorTaints: c.nodeTaintsPolicy === 'Honor' }));
-    constraintsOfSpec.set(spec, constraints);
-  }
+/** The pod's DoNotSchedule spread constraints, each with its selector (matchLabelKeys read from the pod's labels). */
+function hardConstraints(pod: WaitingPod): HardConstraint[] {
+  const compiled = constraintsOfSpec.get(pod.spec);
+  if (compiled?.labels === pod.info.labels) return compiled.constraints;
+  const constraints = ((pod.spec.topologySpreadConstraints ?? []) as Json[])
+    .filter((c) => c.whenUnsatisfiable === 'DoNotSchedule')
+    .map((c) => ({ topologyKey: c.topologyKey, selects: spreadSelector(c, pod.info.labels), honorTaints: c.nodeTaintsPolicy === 'Honor' }));
+  constraintsOfSpec.set(pod.spec, { labels: pod.info.labels, constraints });
   return constraints;
 }
 
@@ -148,7 +147,7 @@ const nodeResourcesFit: Hint = (pod, event) => {
 };
 
 const podTopologySpread: Hint = (pod, event) => {
-  const constraints = hardConstraints(pod.spec);
+  const constraints = hardConstraints(pod);
   const selectedByAny = (labels: Record<string, string>) => constraints.some((c) => c.selects(labels));
   const keyedForAll = (labels: Record<string, string>) => constraints.every((c) => Object.hasOwn(labels, c.topologyKey));
   switch (event.kind) {

@@ -2,7 +2,7 @@
 // says why a node cannot take the pod (the reasons kube-scheduler words) and whether preemption could
 // ever help; scores rank the nodes that remain.
 
-import { labelSelectorFromObject } from '../../selectors/labels.js';
+import { labelSelectorFromObject, withLabelKeys, type LabelSelector } from '../../selectors/labels.js';
 import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
@@ -173,9 +173,15 @@ const nodeResourcesFit: Filter = (pod, node) => {
   return reasons.length ? reject('NodeResourcesFit', false, ...reasons) : undefined;
 };
 
+/** A spread constraint's selector, narrowed by its matchLabelKeys to the values of the incoming pod's labels. */
+export function spreadSelector(constraint: Json, podLabels: Record<string, string>): LabelSelector {
+  if (!constraint.labelSelector) return () => false;
+  return labelSelectorFromObject(withLabelKeys(constraint.labelSelector, constraint.matchLabelKeys, 'In', podLabels));
+}
+
 /** Pods matching a spread constraint's selector in the incoming pod's namespace, counted per topology domain. */
 function spreadCounts(pod: Incoming, constraint: Json, eligible: readonly NodeInfo[]): Map<string, number> {
-  const selector = constraint.labelSelector ? labelSelectorFromObject(constraint.labelSelector) : () => false;
+  const selector = spreadSelector(constraint, pod.info.labels);
   const counts = new Map<string, number>();
   for (const node of eligible) {
     const domain = node.labels[constraint.topologyKey];
@@ -205,7 +211,7 @@ const podTopologySpread: Filter = (pod, node) => {
     const domain = node.labels[constraint.topologyKey];
     if (domain === undefined) return reject('PodTopologySpread', true, "node(s) didn't match pod topology spread constraints (missing required label)");
     const counts = spreadCounts(pod, constraint, spreadEligible(pod, constraint));
-    const self = constraint.labelSelector && labelSelectorFromObject(constraint.labelSelector)(pod.info.labels) ? 1 : 0;
+    const self = spreadSelector(constraint, pod.info.labels)(pod.info.labels) ? 1 : 0;
     const domains = [...counts.values()];
     const minDomains = constraint.minDomains ?? 1;
     const min = domains.length < minDomains ? 0 : Math.min(...domains);

@@ -6,6 +6,7 @@ import type { Connector, ResourceDefinition, StrategyContext, SubresourceDefinit
 import { isDNS1035Label, isDNS1123Label, isPathSegmentName } from '../validation.js';
 import { requestToken, tokenSubresource } from './authentication.js';
 import { define, fieldPath, keepAllButStatus, keepStatus, ownFieldSelectors, scaleSubresource, statusSubresource } from './common.js';
+import { mergeAffinityLabelKeys } from './pod-label-keys.js';
 import { defaultPodOnly, defaultPodSpec, podSpecWarnings, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
 import { claimWarnings, prepareClaimSpec, validateClaimSpec, validateClaimUpdate } from './persistent-volume-claims.js';
@@ -159,6 +160,7 @@ export const pods = define({
         status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: timestamp(context.now), reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
       }
       pod.status = status;
+      mergeAffinityLabelKeys(pod);
     },
     subresourceCreates: { binding: bindPod },
     subresourceActions: { eviction: evictPod },

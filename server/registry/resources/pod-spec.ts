@@ -2,6 +2,7 @@
 
 import { field, type FieldError } from '../../errors.js';
 import { isDNS1123Label } from '../validation.js';
+import { validateLabelKeys } from './pod-label-keys.js';
 import { Quantity } from '../../quantity.js';
 
 type Json = Record<string, any>;
@@ -217,6 +218,7 @@ export function validatePodSpec(spec: Json | undefined, path: string): FieldErro
     else if (volumes.has(v.name)) out.push(field.duplicate(`${path}.volumes[${i}].name`, v.name));
     else volumes.add(v.name);
   });
+  out.push(...validateLabelKeys(spec, path));
   return out;
 }
 

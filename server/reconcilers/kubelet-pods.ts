@@ -1,7 +1,7 @@
 // The pod half of the fake kubelet. A pod bound to a live node gets a sandbox and an IP from the
 // node's pod CIDR, runs its init containers one by one, then its containers, each driven by the
-// kubelet stages (pull, start, readiness, exit); containers restart by the pod's restart policy with
-// CrashLoopBackOff back-off; status is posted as the kubelet's status manager posts it, and the
+// kubelet stages (pull, start, readiness, probes that fail, exit); containers restart by the pod's
+// restart policy with CrashLoopBackOff back-off, and a failed liveness or startup probe stops one; status is posted as the kubelet's status manager posts it, and the
 // kubelet's events are recorded. A deleted pod's containers stop (preStop, then the grace period of
 // the clock) and the pod is removed. One transition per container per pass, so watchers see every
 // state a stage's delay holds: Pending, Running, Ready, Succeeded or Failed. Ephemeral containers
@@ -16,6 +16,7 @@ import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import type { ControllerClient } from './client.js';
 import { EventRecorder, referenceTo, type EventType } from './events.js';
+import { failedProbe, nextProbeAt, probedReadiness, probesFor, probesStarted, runDueProbes, ticksOf, type ProbeRun, type ProbeTicks } from './kubelet-probes.js';
 import type { ContainerPlan, KubeletStages } from './kubelet-stages.js';
 
 type Json = Record<string, any>;
@@ -60,6 +61,11 @@ interface ContainerRun {
   /** When a stopping container is gone, and whether that is the grace period running out. */
   stopsAt?: number;
   killed?: boolean;
+  /** The probe workers of the current run, when it has probes that matter, and when they tick for the next run. */
+  probes?: ProbeRun[];
+  probeTicks?: ProbeTicks;
+  /** Stopped for a failed liveness or startup probe: restarted whatever its exit code, unless the policy is Never. */
+  probeKilled?: boolean;
 }
 
 interface PodRun {
@@ -284,6 +290,7 @@ export class PodWorker {
     if (c.ephemeral) return false;
     if (c.sidecar) return true;
     const policy = (pod.object.spec as Json).restartPolicy ?? 'Always';
+    if (c.probeKilled) return policy !== 'Never';
     if (c.init) return policy !== 'Never' && c.exit!.exitCode !== 0;
     return policy === 'Always' || (policy === 'OnFailure' && c.exit!.exitCode !== 0);
   }
@@ -319,7 +326,12 @@ export class PodWorker {
         return;
       }
       case 'running': {
-        if (!c.ready && c.readyAt !== undefined && now >= c.readyAt) {
+        if (c.stopsAt !== undefined) {
+          if (now >= c.stopsAt) this.exit(c, c.killed ? 137 : 0, undefined, undefined, now);
+          return;
+        }
+        if (c.probes && this.probe(pod, run, c, now)) return;
+        if (!c.ready && c.readyAt !== undefined && now >= c.readyAt && probesStarted(c.probes) && probedReadiness(c.probes) === undefined) {
           c.ready = true;
           return;
         }
@@ -386,16 +398,46 @@ export class PodWorker {
     this.enter(c, 'running', now, undefined);
     c.startedAt = now;
     c.exit = undefined;
-    const probe = containerSpec(pod.object, c).readinessProbe;
+    const spec = containerSpec(pod.object, c);
+    const probe = spec.readinessProbe;
     const readyDelay = c.plan.ready.delayMs ?? (probe ? (probe.initialDelaySeconds ?? 0) * 1000 : 0);
     // Ephemeral containers have no probes and are never reported ready.
     c.readyAt = c.plan.ready.never || (c.init && !c.sidecar) || c.ephemeral ? undefined : now + readyDelay;
-    c.ready = c.readyAt !== undefined && readyDelay === 0;
+    // Init containers that run to completion have no probes, as validation has it.
+    const probes = c.ephemeral || (c.init && !c.sidecar) ? [] : probesFor(spec, c.plan.probes, this.runs.get(pod.object.metadata.uid ?? '')?.ip, now, c.probeTicks);
+    c.probes = probes.length ? probes : undefined;
+    c.ready = c.readyAt !== undefined && readyDelay === 0 && probesStarted(c.probes) && probedReadiness(c.probes) !== false;
+  }
+
+  /** Runs the container's due probes; true when a failed liveness or startup probe has the kubelet stop it. */
+  private probe(pod: StoredObject, run: PodRun, c: ContainerRun, now: number): boolean {
+    const probes = c.probes!;
+    runDueProbes(probes, c.startedAt!, now, (message) => this.event(pod, c, 'Warning', 'Unhealthy', message));
+    const readiness = probedReadiness(probes);
+    if (readiness !== undefined) c.ready = readiness && probesStarted(probes) && c.plan.ready.never !== true;
+    const failed = failedProbe(probes);
+    if (!failed) return false;
+    const podSpec = pod.object.spec as Json;
+    const restart = (podSpec.restartPolicy ?? 'Always') !== 'Never';
+    // With nothing left running or to start, the kubelet kills the whole pod: the plain stop, in the pod's grace period.
+    const killsPod = !restart && !run.containers.some((x) => x !== c && !x.init && !x.ephemeral && x.phase === 'running');
+    const message = killsPod ? `Stopping container ${c.name}` : `Container ${c.name} failed ${failed.kind} probe${restart ? ', will be restarted' : ''}`;
+    this.event(pod, c, 'Normal', 'Killing', message);
+    const graceMs = ((killsPod ? undefined : failed.probe.terminationGracePeriodSeconds) ?? podSpec.terminationGracePeriodSeconds ?? 30) * 1000;
+    const stopMs = preStopMs(containerSpec(pod.object, c)) + c.plan.stop.delayMs;
+    c.stopsAt = now + Math.min(stopMs, graceMs);
+    c.killed = stopMs > graceMs;
+    c.probeKilled = true;
+    c.probeTicks = ticksOf(probes);
+    c.probes = undefined;
+    if (now >= c.stopsAt) this.exit(c, c.killed ? 137 : 0, undefined, undefined, now);
+    return true;
   }
 
   private restart(pod: StoredObject, c: ContainerRun, now: number): void {
     c.last = c.exit;
     c.restarts++;
+    c.probeKilled = undefined;
     this.event(pod, c, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     this.start(pod, c, now);
   }
@@ -413,6 +455,10 @@ export class PodWorker {
     // A completed init container counts as ready, as the kubelet reports it.
     c.ready = c.init && !c.sidecar && code === 0;
     c.readyAt = undefined;
+    c.stopsAt = undefined;
+    c.killed = undefined;
+    if (c.probes) c.probeTicks = ticksOf(c.probes);
+    c.probes = undefined;
   }
 
   private enter(c: ContainerRun, phase: Phase, now: number, waiting: ContainerRun['waiting']): void {
@@ -452,10 +498,17 @@ export class PodWorker {
         case 'start-failed':
           due = Math.min(due, c.since + crashBackoff(c.failures));
           break;
-        case 'running':
-          if (!c.ready && c.readyAt !== undefined) due = Math.min(due, c.readyAt);
+        case 'running': {
+          if (c.stopsAt !== undefined) {
+            due = Math.min(due, c.stopsAt);
+            break;
+          }
+          const probeAt = c.probes && nextProbeAt(c.probes, c.startedAt!);
+          if (probeAt !== undefined) due = Math.min(due, probeAt);
+          if (!c.ready && c.readyAt !== undefined && probesStarted(c.probes) && probedReadiness(c.probes) === undefined) due = Math.min(due, c.readyAt);
           else if (c.plan.exit) due = Math.min(due, (c.startedAt ?? now) + c.plan.exit.afterMs);
           break;
+        }
         case 'terminated':
           if (this.restartPolicyAllows(pod, c)) due = now;
           break;
@@ -521,7 +574,7 @@ export class PodWorker {
     };
     if (created) status.containerID = c.id;
     // The prober manager sets started on init and regular containers only.
-    if (!c.ephemeral) status.started = c.phase === 'running';
+    if (!c.ephemeral) status.started = c.phase === 'running' && probesStarted(c.probes);
     const volumeMounts: Json[] | undefined = created ? containerSpec(pod, c).volumeMounts : undefined;
     if (volumeMounts?.length) {
       status.volumeMounts = volumeMounts.map((m) => {

@@ -1,7 +1,7 @@
 // How the fake kubelet's containers behave, as data in the spirit of kwok's Stages: each stage picks
 // containers (by the pod's labels, annotations, namespace, owner, or the container's image and name)
 // and says what happens to them: image pull delay or failure, start delay or failure, readiness
-// delay, exit after a time with an exit code, how long they take to stop, and their log lines.
+// delay, probes that fail, exit after a time with an exit code, how long they take to stop, and their log lines.
 // Every matching stage applies in order, later ones overriding what earlier ones said.
 
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,13 @@ export interface StageMatch {
   init?: boolean;
 }
 
+/** A probe failing: from afterMs after the container started, for forMs (default: as long as it runs), printing output. */
+export interface ProbeFailure {
+  afterMs?: number;
+  forMs?: number;
+  output?: string;
+}
+
 export interface KubeletStage {
   name?: string;
   match?: StageMatch;
@@ -35,6 +42,8 @@ export interface KubeletStage {
   start?: { delayMs?: number; error?: string; message?: string };
   /** When a started container becomes ready; `never` keeps it unready. Default: at once, or after a readiness probe's initialDelaySeconds. */
   ready?: { delayMs?: number; never?: boolean };
+  /** The container's readiness, liveness or startup probe fails, when its spec has that probe. */
+  probes?: { readiness?: ProbeFailure; liveness?: ProbeFailure; startup?: ProbeFailure };
   /** The container exits this long after it started, with this code (default 0). */
   exit?: { afterMs?: number; code?: number; reason?: string; message?: string };
   /** How long the container takes to stop after SIGTERM, beyond its preStop hook; past the grace period it is killed. */
@@ -48,6 +57,7 @@ export interface ContainerPlan {
   pull: { delayMs: number; error?: string; message?: string };
   start: { delayMs: number; error?: string; message?: string };
   ready: { delayMs?: number; never: boolean };
+  probes: { readiness?: ProbeFailure; liveness?: ProbeFailure; startup?: ProbeFailure };
   exit?: { afterMs: number; code: number; reason?: string; message?: string };
   stop: { delayMs: number };
   logs?: string[];
@@ -73,7 +83,7 @@ interface CompiledStage {
 function compile(stage: KubeletStage, index: number): CompiledStage {
   const where = `stage ${stage.name ?? index}`;
   if (!stage || typeof stage !== 'object' || Array.isArray(stage)) throw new StageError(`${where}: must be an object`);
-  const known = ['name', 'match', 'pull', 'start', 'ready', 'exit', 'stop', 'logs'];
+  const known = ['name', 'match', 'pull', 'start', 'ready', 'probes', 'exit', 'stop', 'logs'];
   for (const key of Object.keys(stage)) if (!known.includes(key)) throw new StageError(`${where}: unknown field "${key}"`);
   const m = stage.match ?? {};
   const numbers: Array<[string, unknown]> = [
@@ -83,6 +93,14 @@ function compile(stage: KubeletStage, index: number): CompiledStage {
     ['exit.afterMs', stage.exit?.afterMs],
     ['stop.delayMs', stage.stop?.delayMs],
   ];
+  if (stage.probes !== undefined && (typeof stage.probes !== 'object' || stage.probes === null || Array.isArray(stage.probes))) throw new StageError(`${where}: probes must be an object`);
+  for (const [kind, failure] of Object.entries(stage.probes ?? {})) {
+    if (!['readiness', 'liveness', 'startup'].includes(kind)) throw new StageError(`${where}: probes: unknown probe "${kind}" (readiness, liveness or startup)`);
+    if (typeof failure !== 'object' || failure === null || Array.isArray(failure)) throw new StageError(`${where}: probes.${kind} must be an object`);
+    for (const key of Object.keys(failure)) if (!['afterMs', 'forMs', 'output'].includes(key)) throw new StageError(`${where}: probes.${kind}: unknown field "${key}"`);
+    if (failure.output !== undefined && typeof failure.output !== 'string') throw new StageError(`${where}: probes.${kind}.output must be a string`);
+    numbers.push([`probes.${kind}.afterMs`, failure.afterMs], [`probes.${kind}.forMs`, failure.forMs]);
+  }
   for (const [field, value] of numbers) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) throw new StageError(`${where}: ${field} must be a number of milliseconds, at least 0`);
   }
@@ -152,12 +170,13 @@ export class KubeletStages {
   }
 
   private merged(key: string, completes: boolean): ContainerPlan {
-    const plan: ContainerPlan = { pull: { delayMs: 0 }, start: { delayMs: 0 }, ready: { never: false }, stop: { delayMs: 0 } };
+    const plan: ContainerPlan = { pull: { delayMs: 0 }, start: { delayMs: 0 }, ready: { never: false }, probes: {}, stop: { delayMs: 0 } };
     for (const index of key.split(' ').slice(1)) {
       const { stage } = this.compiled[Number(index)];
       if (stage.pull) plan.pull = { delayMs: 0, ...stage.pull };
       if (stage.start) plan.start = { delayMs: 0, ...stage.start };
       if (stage.ready) plan.ready = { never: false, ...stage.ready };
+      if (stage.probes) plan.probes = { ...plan.probes, ...stage.probes };
       if (stage.exit) plan.exit = { afterMs: 0, code: 0, ...stage.exit };
       if (stage.stop) plan.stop = { delayMs: 0, ...stage.stop };
       if (stage.logs) plan.logs = stage.logs;

@@ -132,6 +132,22 @@ describe('SerializationReferences', () => {
     expect(shared!.text()).to.equal(many('second'));
   });
 
+  it('rebuilds objects that differ from the reference in other tokens than the objects before them', () => {
+    const references = new SerializationReferences();
+    const labelled = (name: string, labels: string[]) =>
+      JSON.stringify({ kind: 'Pod', metadata: { name, labels: Object.fromEntries(labels.map((v, i) => [`l${i}`, v])) }, note: 'x'.repeat(400) });
+    const base = Array.from({ length: 12 }, (_, i) => `v${i}`);
+    references.share('pods', labelled('web-1', base));
+    const variants = [
+      labelled('web-2', base),
+      labelled('web-3', base.map((v, i) => (i === 5 ? 'changed' : v))),
+      labelled('web-1', base),
+      labelled('web-4', base.map((v, i) => (i === 0 || i === 11 ? `${v}-other` : v))),
+      labelled('web-5', base.map((v, i) => (i % 3 === 0 ? `${v}+` : v))),
+    ];
+    for (const json of variants) expect(references.share('pods', json)?.text()).to.equal(json);
+  });
+
   it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
     const references = new SerializationReferences();
     const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));

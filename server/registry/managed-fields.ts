@@ -46,14 +46,53 @@ export function listKeys(list: SchemaNode | undefined, items: unknown[]): string
   return items.every((item) => isJsonObject(item) && keys.some((k) => item[k] !== undefined)) ? keys : undefined;
 }
 
-/** `k:{"containerPort":80,"protocol":"TCP"}`: an item's identity, absent keys taken from their schema defaults. */
-export function itemKey(item: Json, keys: string[], itemSchema: SchemaNode | undefined): string {
-  const identity: Json = {};
-  for (const k of [...keys].sort()) {
-    const value = item[k] ?? itemSchema?.property(k)?.schema.default;
-    if (value !== undefined) identity[k] = value;
+/** A keyed list's keys in the order an identity writes them, each with its quoted name and schema default. */
+interface IdentityKey {
+  name: string;
+  quoted: string;
+  default: unknown;
+}
+
+const identityPlans = new WeakMap<string[], Map<SchemaNode | undefined, IdentityKey[]>>();
+
+function identityPlan(keys: string[], itemSchema: SchemaNode | undefined): IdentityKey[] {
+  let bySchema = identityPlans.get(keys);
+  if (!bySchema) identityPlans.set(keys, (bySchema = new Map()));
+  let plan = bySchema.get(itemSchema);
+  if (!plan) {
+    plan = [...new Set(keys)].sort().map((name) => ({ name, quoted: JSON.stringify(name), default: itemSchema?.property(name)?.schema.default }));
+    bySchema.set(itemSchema, plan);
   }
-  return `k:${JSON.stringify(identity)}`;
+  return plan;
+}
+
+/**
+ * `k:{"containerPort":80,"protocol":"TCP"}`: an item's identity, absent keys taken from their schema
+ * defaults; written member by member as JSON.stringify writes the identity object (a member it
+ * cannot write is left out).
+ */
+export function itemKey(item: Json, keys: string[], itemSchema: SchemaNode | undefined): string {
+  let members = '';
+  for (const key of identityPlan(keys, itemSchema)) {
+    const value = item[key.name] ?? key.default;
+    const written = value === undefined ? undefined : (JSON.stringify(value) as string | undefined);
+    if (written !== undefined) members = members ? `${members},${key.quoted}:${written}` : `${key.quoted}:${written}`;
+  }
+  return `k:{${members}}`;
+}
+
+/** `f:<name>` segments, made once per field name and shared by every tree and set built from them. */
+const fieldSegments = new Map<string, string>();
+const fieldSegmentsHeld = 4096;
+
+function fieldSegment(name: string): string {
+  let segment = fieldSegments.get(name);
+  if (segment === undefined) {
+    segment = `f:${name}`;
+    if (fieldSegments.size >= fieldSegmentsHeld) fieldSegments.clear();
+    fieldSegments.set(name, segment);
+  }
+  return segment;
 }
 
 /** A path one segment longer ('' is the root, which has no segments). */
@@ -121,7 +160,7 @@ function collect(value: unknown, node: SchemaNode | undefined, at: FieldSet): vo
       for (const item of value as Json[]) {
         const itemAt = at.child(itemKey(item, keys, items));
         itemAt.child(nodeMarker).add(present);
-        for (const k of Object.keys(item)) collect(item[k], items?.child(k), itemAt.child(`f:${k}`));
+        for (const k of Object.keys(item)) collect(item[k], items?.child(k), itemAt.child(fieldSegment(k)));
       }
       return;
     }
@@ -129,7 +168,7 @@ function collect(value: unknown, node: SchemaNode | undefined, at: FieldSet): vo
     const keys = Object.keys(value);
     if (keys.length > 0) {
       at.child(nodeMarker).add(present);
-      for (const k of keys) collect(value[k], node?.child(k), at.child(`f:${k}`));
+      for (const k of keys) collect(value[k], node?.child(k), at.child(fieldSegment(k)));
       return;
     }
   }
@@ -149,9 +188,9 @@ function forEachPart(object: KubeObject, schema: SchemaNode | undefined, scope: 
       if (!isJsonObject(value)) continue;
       const meta = schema?.property('metadata');
       for (const mk of Object.keys(value)) {
-        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, value[mk], meta?.property(mk), ['f:metadata', `f:${mk}`]);
+        if (!serverMetadata.has(mk)) visit(`metadata.${mk}`, value[mk], meta?.property(mk), ['f:metadata', fieldSegment(mk)]);
       }
-    } else visit(key, value, schema?.property(key), [`f:${key}`]);
+    } else visit(key, value, schema?.property(key), [fieldSegment(key)]);
   }
 }
 
@@ -241,7 +280,7 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
     const value = has ? parts[key] : undefined;
     const previous = had ? oldParts[key] : undefined;
     if (has && previous !== undefined && jsonEqual(value, previous)) return;
-    const segments = inMetadata ? ['f:metadata', `f:${key}`] : [`f:${key}`];
+    const segments = inMetadata ? ['f:metadata', fieldSegment(key)] : [fieldSegment(key)];
     if (has) collect(value, node, now.at(segments));
     // A part only the old object has is collected whatever it holds.
     if (previous !== undefined || (had && !has)) collect(previous, node, before.at(segments));
@@ -413,7 +452,7 @@ function changedFieldsOf(value: Json, node: SchemaNode | undefined, before: Fiel
   const segments = markerChanged(before) ? [nodeMarker] : [];
   const trees = segments.map(() => leaf);
   for (const k of Object.keys(value)) {
-    const segment = `f:${k}`;
+    const segment = fieldSegment(k);
     const tree = changedTreeOf(value[k], node?.child(k), before?.get(segment));
     if (tree === merged) return merged;
     if (tree === undefined) continue;

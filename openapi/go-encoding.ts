@@ -61,11 +61,17 @@ function writeOrKeep(value: unknown, node: SchemaNode | undefined, stored: boole
   return write(value, node, stored, before);
 }
 
+/**
+ * Go's form of a struct. A value already in that form (fields in Go's order, none to fill in, drop
+ * or convert, every part written as it is) is its own answer; otherwise a copy is made from the
+ * first field that differs.
+ */
 function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, before?: JsonObject): JsonObject {
   const present: FieldPlan[] = [];
   let unknown: string[] | undefined;
   let last = -1;
   let inOrder = true;
+  let filled = false;
   for (const key in value) {
     const field = plan.byName.get(key);
     if (!field) {
@@ -81,27 +87,47 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, befor
     if (field.index < last) inOrder = false;
     last = field.index;
     present.push(field);
+    filled = true;
   }
   if (!inOrder) present.sort(byIndex);
 
-  const out: JsonObject = {};
-  for (const { field, node } of present) {
-    let given = value[field.name];
+  // Undefined while every field so far is the value's own, in its place.
+  let out: JsonObject | undefined = inOrder && !filled && !unknown ? undefined : {};
+  for (let i = 0; i < present.length; i++) {
+    const { field, node } = present[i];
+    const own = value[field.name];
+    let given = own;
+    let written: unknown;
     if (given === undefined || given === null) {
-      if (field.mode !== 'always') continue;
-      if (field.zero !== structZero) {
-        out[field.name] = field.zero;
+      if (field.mode !== 'always') {
+        out ??= copyOfFields(value, present, i);
         continue;
       }
-      given = {};
+      if (field.zero !== structZero) written = field.zero;
+      else given = {};
     }
-    // Scalars are written as they are; only lists, maps and structs have anything to fill in or drop.
-    const written = typeof given === 'object' ? writeOrKeep(given, node, stored, before?.[field.name]) : given;
-    if (field.mode === 'omitEmpty' && isEmpty(written)) continue;
-    out[field.name] = field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, node) ? null : written;
+    if (given !== undefined && given !== null) {
+      // Scalars are written as they are; only lists, maps and structs have anything to fill in or drop.
+      written = typeof given === 'object' ? writeOrKeep(given, node, stored, before?.[field.name]) : given;
+      if (field.mode === 'omitEmpty' && isEmpty(written)) {
+        out ??= copyOfFields(value, present, i);
+        continue;
+      }
+      if (field.mode === 'always' && field.zero === null && stored && isEmptyCollection(written, node)) written = null;
+    }
+    if (out) out[field.name] = written;
+    else if (written !== own) (out = copyOfFields(value, present, i))[field.name] = written;
   }
+  if (!out) return value;
   // Fields Go does not know are pruned before; anything else is kept after Go's own.
   if (unknown) for (const key of unknown) out[key] = value[key];
+  return out;
+}
+
+/** A copy of the first `count` fields of `value`, which are written as they are. */
+function copyOfFields(value: JsonObject, present: FieldPlan[], count: number): JsonObject {
+  const out: JsonObject = {};
+  for (let i = 0; i < count; i++) out[present[i].field.name] = value[present[i].field.name];
   return out;
 }
 
@@ -111,8 +137,15 @@ function write(value: unknown, node: SchemaNode | undefined, stored: boolean, be
     const items = node.items;
     if (!items || (!items.goFields && !items.items)) return value;
     const previous = Array.isArray(before) ? before : undefined;
-    // A null item of a list of structs decodes as the zero struct.
-    return value.map((item, i) => writeOrKeep(item === null && items.goFields ? {} : item, items, stored, previous?.[i]));
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      // A null item of a list of structs decodes as the zero struct.
+      const written = writeOrKeep(item === null && items.goFields ? {} : item, items, stored, previous?.[i]);
+      if (out) out.push(written);
+      else if (written !== item) (out = value.slice(0, i)).push(written);
+    }
+    return out ?? value;
   }
   if (!isJsonObject(value)) return value;
   const previous = isJsonObject(before) ? before : undefined;
@@ -122,11 +155,31 @@ function write(value: unknown, node: SchemaNode | undefined, stored: boolean, be
   if (!values) return value;
   // Go writes a map's keys sorted; a null value of a map of strings or numbers decodes as the zero value (a JSON patch can leave one).
   const zero = values.goFields ? undefined : scalarZero(values);
-  const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) {
-    const given = value[key];
-    out[key] = values.goFields ? writeOrKeep(given, values, stored, previous?.[key]) : given === null && zero !== undefined ? zero : given;
+  const keys = Object.keys(value);
+  let out: JsonObject | undefined;
+  if (!inKeyOrder(keys)) {
+    keys.sort();
+    out = {};
   }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const given = value[key];
+    const written = values.goFields ? writeOrKeep(given, values, stored, previous?.[key]) : given === null && zero !== undefined ? zero : given;
+    if (out) out[key] = written;
+    else if (written !== given) (out = copyOfKeys(value, keys, i))[key] = written;
+  }
+  return out ?? value;
+}
+
+function inKeyOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
+}
+
+/** A copy of the first `count` of `keys` of `value`. */
+function copyOfKeys(value: JsonObject, keys: string[], count: number): JsonObject {
+  const out: JsonObject = {};
+  for (let i = 0; i < count; i++) out[keys[i]] = value[keys[i]];
   return out;
 }
 

@@ -99,4 +99,74 @@ describe("Go's encoding", () => {
     const node = kubernetesComponents.node('io.k8s.api.core.v1.Node')!;
     expect(storedByGo(node, { metadata: { name: 'n' }, spec: null }).spec).to.deep.equal({});
   });
+
+  // A value already in Go's form is its own answer, where any other is copied field by field: both
+  // must give the same fields in the same order, keys that hold undefined included, and leave the
+  // value as it was.
+  it("gives a value in Go's order the same answer as the same value in another order (randomized)", () => {
+    let seed = 20261203;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+    const odd = (): unknown => pick<unknown>([null, undefined, '', 0, false, [], {}, 'x', 1, [null], { z: 1 }]);
+    const mutate = (v: unknown): unknown => {
+      if (Array.isArray(v)) return random() < 0.1 ? [] : v.map((x) => (random() < 0.5 ? mutate(x) : x));
+      if (!v || typeof v !== 'object') return random() < 0.15 ? odd() : v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const r = random();
+        if (r < 0.1) continue;
+        out[k] = r < 0.5 ? mutate(x) : r < 0.6 ? odd() : x;
+      }
+      if (random() < 0.1) out[pick(['unknownField', 'b', 'a'])] = odd();
+      return out;
+    };
+    // Every object's keys in reverse order: no struct or map with two keys or more is in Go's order.
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+    // Keys in order, undefined ones too (JSON.stringify leaves them out; managedFields sees them).
+    const shape = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(shape) : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => [k, x === undefined ? '<undefined>' : shape(x)]) : v;
+    const samples: Record<string, object> = {
+      'io.k8s.api.core.v1.Pod': {
+        metadata: { name: 'p', labels: { app: 'web', tier: 'a' }, annotations: { a: 'b' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u1', controller: true }] },
+        spec: {
+          volumes: [{ name: 'v', emptyDir: {} }],
+          containers: [{ name: 'app', image: 'nginx', args: ['a'], ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'A', value: '1' }], resources: { requests: { cpu: '10m', memory: '1Mi' } }, volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
+          nodeSelector: { a: 'b' },
+          tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+        },
+        status: {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: 't' }],
+          podIPs: [{ ip: '10.0.0.1' }],
+          containerStatuses: [{ name: 'app', state: { running: { startedAt: 't' } }, lastState: {}, ready: true, restartCount: 0, image: 'nginx', imageID: '' }],
+        },
+      },
+      'io.k8s.api.core.v1.Event': {
+        metadata: { name: 'e', namespace: 'default' },
+        involvedObject: { kind: 'Pod', namespace: 'default', name: 'p', uid: 'u', apiVersion: 'v1', fieldPath: 'spec.containers{app}' },
+        reason: 'Pulled', message: 'm', source: { component: 'kubelet', host: 'n' }, firstTimestamp: 't', lastTimestamp: 't', count: 1, type: 'Normal', eventTime: null, reportingComponent: 'kubelet', reportingInstance: '',
+      },
+      'io.k8s.api.core.v1.Node': { metadata: { name: 'n', labels: { a: 'b' } }, spec: { podCIDRs: ['10.0.0.0/24'], taints: [{ key: 'k', effect: 'NoSchedule' }] }, status: { capacity: { cpu: '1' }, addresses: [{ type: 'InternalIP', address: '1.2.3.4' }], images: [{ names: ['a', 'b'] }] } },
+      'io.k8s.api.rbac.v1.ClusterRole': { metadata: { name: 'r' }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] },
+    };
+    for (let i = 0; i < 3000; i++) {
+      const kind = pick(Object.keys(samples));
+      const node = kubernetesComponents.node(kind)!;
+      const write = random() < 0.5 ? decodedByGo : storedByGo;
+      const goForm = write(node, structuredClone(samples[kind]));
+      // Mutated from Go's form, so that many of its parts are still in it.
+      const value = mutate(goForm) as Record<string, unknown>;
+      const before = random() < 0.3 ? (write(node, mutate(goForm)) as Record<string, unknown>) : undefined;
+      const other = reversed(value) as Record<string, unknown>;
+      const [valueText, valueShape, otherShape] = [JSON.stringify(value), JSON.stringify(shape(value)), JSON.stringify(shape(other))];
+      const fromGoOrder = write(node, value, before);
+      const fromOther = write(node, other, before);
+      expect(JSON.stringify(shape(fromGoOrder)), valueText).to.equal(JSON.stringify(shape(fromOther)));
+      expect([JSON.stringify(shape(value)), JSON.stringify(shape(other))]).to.deep.equal([valueShape, otherShape]);
+    }
+    // The same holds for what is already written: it is its own answer, not a copy.
+    const pod = decodedByGo(kubernetesComponents.node('io.k8s.api.core.v1.Pod')!, structuredClone(samples['io.k8s.api.core.v1.Pod']));
+    expect(decodedByGo(kubernetesComponents.node('io.k8s.api.core.v1.Pod')!, pod)).to.equal(pod);
+  });
 });

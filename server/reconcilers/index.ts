@@ -29,6 +29,7 @@ import { replicaSetController, replicationControllerController } from './replica
 import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
 import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
+import { persistentVolumeBinderController } from './volume-binder.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
@@ -67,6 +68,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   csrApprovingController,
   csrSigningController,
   csrCleanerController,
+  persistentVolumeBinderController,
   pvcProtectionController,
   pvProtectionController,
   validatingAdmissionPolicyStatusController,

@@ -96,7 +96,7 @@ describe('storage.k8s.io/v1', () => {
 // What a full kube-apiserver and kube-controller-manager 1.32.13 cluster did with the same objects:
 // a claim a scheduled pod mounts stays Terminating until the pod goes, one only an unscheduled pod
 // names goes at once, and an Available volume is deleted while a Bound one waits until its claim
-// is gone. kubemock binds nothing, so the volume test writes the phases the volume binder wrote there.
+// is gone.
 describe('storage object in-use protection', () => {
   let cluster: TestCluster;
   let core: k8s.CoreV1Api;
@@ -150,15 +150,24 @@ describe('storage object in-use protection', () => {
   });
 
   it('deletes a volume that is not Bound, and keeps a Bound one until it is released', async () => {
-    const volume = (name: string): k8s.V1PersistentVolume => ({ metadata: { name }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/x' } } });
+    const volume = (name: string): k8s.V1PersistentVolume => ({
+      metadata: { name },
+      spec: { storageClassName: 'manual', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/x' } },
+    });
     for (const name of ['pv-free', 'pv-bound']) expect((await core.createPersistentVolume({ body: volume(name) })).metadata?.finalizers).to.deep.equal(['kubernetes.io/pv-protection']);
-    await cluster.kubectlOk(['patch', 'pv', 'pv-bound', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}']);
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: 'default',
+      body: { metadata: { name: 'holder' }, spec: { ...claim('holder').spec, storageClassName: 'manual', volumeName: 'pv-bound' } },
+    });
+    await cluster.server.controllers.settle();
+    expect((await core.readPersistentVolume({ name: 'pv-bound' })).status?.phase).to.equal('Bound');
     await cluster.kubectlOk(['delete', 'pv', 'pv-free', 'pv-bound', '--wait=false']);
     await cluster.server.controllers.settle();
     const status = async (name: string) => (await cluster.request(`/api/v1/persistentvolumes/${name}`)).status;
     expect(await status('pv-free')).to.equal(404);
     expect(await status('pv-bound')).to.equal(200);
-    await cluster.kubectlOk(['patch', 'pv', 'pv-bound', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Released"}}']);
+    // The claim goes, the volume is Released (Retain, a static volume's default) and nothing holds it.
+    await cluster.kubectlOk(['delete', 'pvc', 'holder']);
     await cluster.server.controllers.settle();
     expect(await status('pv-bound')).to.equal(404);
   });

@@ -80,7 +80,21 @@ export async function startCluster(options: ServerOptions = {}): Promise<TestClu
 }
 
 /**
- * Controllers for specs of the API surface itself: everything but the workload controllers, which
- * would scale, adopt and rewrite the status of the objects such specs write by hand.
+ * Controllers for specs of the API surface itself: everything but the workload controllers and the
+ * volume binder, which would scale, adopt, bind and rewrite the status of the objects such specs
+ * write by hand.
  */
-export const withoutWorkloadControllers: string[] = ['*', '-deployment', '-replicaset', '-replicationcontroller', '-statefulset', '-daemonset', '-job', '-cronjob', '-ttl-after-finished', '-disruption', '-resourcequota'];
+export const withoutWorkloadControllers: string[] = [
+  '*',
+  '-deployment',
+  '-replicaset',
+  '-replicationcontroller',
+  '-statefulset',
+  '-daemonset',
+  '-job',
+  '-cronjob',
+  '-ttl-after-finished',
+  '-disruption',
+  '-resourcequota',
+  '-persistentvolume-binder',
+];

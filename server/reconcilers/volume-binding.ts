@@ -150,10 +150,15 @@ export function findBestMatchForClaim(claim: KubeObject, volumes: readonly Store
 
 /** The claims a pod's volumes name: `persistentVolumeClaim` ones, and the claim of each generic ephemeral volume. */
 export function podClaimNames(pod: KubeObject): Array<{ name: string; ephemeral: boolean }> {
+  return claimNamesOf(pod.metadata.name ?? '', specOf(pod));
+}
+
+/** The same, from a pod's name and spec. */
+export function claimNamesOf(podName: string, spec: Json): Array<{ name: string; ephemeral: boolean }> {
   const out: Array<{ name: string; ephemeral: boolean }> = [];
-  for (const volume of (specOf(pod).volumes ?? []) as Json[]) {
+  for (const volume of (spec.volumes ?? []) as Json[]) {
     if (volume?.persistentVolumeClaim) out.push({ name: volume.persistentVolumeClaim.claimName, ephemeral: false });
-    else if (volume?.ephemeral) out.push({ name: `${pod.metadata.name}-${volume.name}`, ephemeral: true });
+    else if (volume?.ephemeral) out.push({ name: `${podName}-${volume.name}`, ephemeral: true });
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { Amounts } from './resources.js';
 import type { PodInfo } from './cache.js';
+import { claimNamesOf } from '../volume-binding.js';
 import { matchesNodeSelectors, portsConflict, spreadSelector, type FilterPlugin } from './plugins.js';
 
 type Json = Record<string, any>;
@@ -33,6 +34,12 @@ export type ClusterEvent =
   /** Which of UpdateNodeLabel, UpdateNodeTaint (a taint, or spec.unschedulable cleared) and UpdateNodeAllocatable happened. */
   | { kind: 'NodeUpdate'; labels: boolean; taints: boolean; allocatable: boolean; old: NodeView; node: NodeView }
   | { kind: 'NodeDelete'; old: NodeView }
+  /** A PersistentVolumeClaim added or updated. */
+  | { kind: 'ClaimChange'; namespace: string; name: string }
+  /** A PersistentVolume added or updated. */
+  | { kind: 'VolumeChange' }
+  /** A StorageClass added, or updated (with or without a change of its allowedTopologies). */
+  | { kind: 'StorageClassChange'; added: boolean; topologies: boolean }
   /** The unschedulable pod itself changed its labels or its tolerations (UpdatePodLabel, UpdatePodTolerations). */
   | { kind: 'OwnUpdate'; labels: boolean; tolerations: boolean; oldLabels: Record<string, string>; oldTolerations: Json[] };
 
@@ -173,6 +180,8 @@ const podTopologySpread: Hint = (pod, event) => {
       if (was !== is) return true;
       return is && (constraints.some((c) => event.old.labels[c.topologyKey] !== event.node.labels[c.topologyKey]) || !jsonEqual(event.old.taints, event.node.taints));
     }
+    default:
+      return false;
   }
 };
 
@@ -197,12 +206,30 @@ const interPodAffinity: Hint = (pod, event) => {
   }
 };
 
+/** VolumeBinding registers claims (its hint: one the pod names), volumes, classes (added, or new allowed topologies) and nodes added or relabeled. */
+const volumeBinding: Hint = (pod, event) => {
+  switch (event.kind) {
+    case 'ClaimChange':
+      return event.namespace === pod.info.namespace && claimNamesOf(pod.info.key.slice(pod.info.namespace.length + 1), pod.spec).some((c) => c.name === event.name);
+    case 'VolumeChange':
+    case 'NodeAdd':
+      return true;
+    case 'StorageClassChange':
+      return event.added || event.topologies;
+    case 'NodeUpdate':
+      return event.labels;
+    default:
+      return false;
+  }
+};
+
 const hints: Record<FilterPlugin, Hint> = {
   NodeUnschedulable: nodeUnschedulable,
   TaintToleration: taintToleration,
   NodeAffinity: nodeAffinity,
   NodePorts: nodePorts,
   NodeResourcesFit: nodeResourcesFit,
+  VolumeBinding: volumeBinding,
   PodTopologySpread: podTopologySpread,
   InterPodAffinity: interPodAffinity,
 };

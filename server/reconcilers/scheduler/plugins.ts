@@ -6,6 +6,7 @@ import { labelSelectorFromObject, withLabelKeys, type LabelSelector } from '../.
 import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
+import { findPodVolumes, type PodVolumeClaims } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -14,10 +15,12 @@ export interface Incoming {
   info: PodInfo;
   cache: SchedulerCache;
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** VolumeBinding's PreFilter state, for a pod with claims. */
+  volumes?: PodVolumeClaims;
 }
 
 /** The filter plugins of the default profile that kubemock runs, by kube-scheduler's names. */
-export type FilterPlugin = 'NodeUnschedulable' | 'TaintToleration' | 'NodeAffinity' | 'NodePorts' | 'NodeResourcesFit' | 'PodTopologySpread' | 'InterPodAffinity';
+export type FilterPlugin = 'NodeUnschedulable' | 'TaintToleration' | 'NodeAffinity' | 'NodePorts' | 'NodeResourcesFit' | 'VolumeBinding' | 'PodTopologySpread' | 'InterPodAffinity';
 
 export interface Rejection {
   /** The plugin that rejected the node: which cluster changes may undo it (hints.ts). */
@@ -173,6 +176,12 @@ const nodeResourcesFit: Filter = (pod, node) => {
   return reasons.length ? reject('NodeResourcesFit', false, ...reasons) : undefined;
 };
 
+/** VolumeBinding, for pods with claims (the others skip it: PreFilter found nothing to check). */
+const volumeBinding: Filter = (pod, node) => {
+  const { reasons } = findPodVolumes(pod.volumes!, node);
+  return reasons.length ? reject('VolumeBinding', true, ...reasons) : undefined;
+};
+
 /** A spread constraint's selector, narrowed by its matchLabelKeys to the values of the incoming pod's labels. */
 export function spreadSelector(constraint: Json, podLabels: Record<string, string>): LabelSelector {
   if (!constraint.labelSelector) return () => false;
@@ -257,9 +266,10 @@ const interPodAffinity: Filter = (pod, node) => {
 };
 
 export const filters: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
+const filtersWithVolumes: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, podTopologySpread, interPodAffinity];
 
 /** Runs the filters in order; the first that rejects decides, as the framework stops at the first failure. */
-export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = filters): Rejection | undefined {
+export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = pod.volumes ? filtersWithVolumes : filters): Rejection | undefined {
   for (const filter of from) {
     const rejection = filter(pod, node);
     if (rejection) return rejection;

@@ -9,14 +9,16 @@
 
 import { hostname } from 'node:os';
 import { timestamp } from '../../clock.js';
+import { jsonEqual } from '../../json.js';
 import type { StoredObject, StoreEvent } from '../../store/memory-store.js';
 import { schedulerIdentity, type ControllerDescriptor } from '../controller.js';
 import { referenceTo, SeriesRecorder } from '../events.js';
-import { podInfo, SchedulerCache, type NodeInfo } from './cache.js';
+import { podInfo, SchedulerCache, type NodeInfo, type PodInfo } from './cache.js';
 import { ownUpdate, sameLabels, worthRequeuing, type ClusterEvent, type WaitingPod } from './hints.js';
 import { Nominator } from './nominator.js';
 import { histogram, scoreNodes, type FilterPlugin, type Incoming, type Rejection } from './plugins.js';
 import { Preemption } from './preemption.js';
+import { checkPodVolumes, findPodVolumes, podHasClaims, preFilterVolumes, writePodVolumes, type PodVolumes, type VolumeLookup } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -29,6 +31,9 @@ const backoffFlushPeriodMs = 1000;
 /** podMaxInUnschedulablePodsDuration, and how often flushUnschedulablePodsLeftover looks for pods waiting longer. */
 const unschedulableMaxMs = 5 * 60_000;
 const leftoverFlushPeriodMs = 30_000;
+/** How often VolumeBinding's PreBind looks whether the volume binder is done, and how long it waits (bindTimeoutSeconds). */
+const volumeBindingPollMs = 1000;
+const volumeBindingTimeoutMs = 600_000;
 
 /** Whether a pod waits in this scheduler's queue (a deleted one too, until it is gone or finished). */
 function pending(pod: StoredObject | undefined): boolean {
@@ -61,6 +66,19 @@ interface Unschedulable extends WaitingPod {
   moved: boolean;
   /** When it is tried next. */
   due: number;
+}
+
+/** A pod in its binding cycle: assumed on its node while VolumeBinding's PreBind waits for its volumes. */
+interface BindingVolumes {
+  /** The pod as it was assigned. */
+  pod: StoredObject;
+  node: string;
+  /** The pod's scheduling attempts so far, this one included. */
+  attempts: number;
+  volumes: PodVolumes;
+  assumed: PodInfo;
+  nextPoll: number;
+  deadline: number;
 }
 
 function backoffMs(attempts: number): number {
@@ -127,6 +145,13 @@ export const scheduler: ControllerDescriptor = {
       if (change && !entry.moved && worthRequeuing(entry, change)) move(entry, clock.now().getTime());
     };
     const namespaceLabels = (namespace: string) => services.store.get('namespaces', namespace)?.object.metadata.labels;
+    const volumeLookup: VolumeLookup = {
+      claim: (namespace, name) => services.store.get('persistentvolumeclaims', `${namespace}/${name}`),
+      volume: (name) => services.store.get('persistentvolumes', name),
+      storageClass: (name) => services.store.get('storage.k8s.io/storageclasses', name),
+      volumes: () => services.store.list('persistentvolumes'),
+    };
+    const bindingVolumes = new Map<string, BindingVolumes>();
 
     const bind = (pod: StoredObject, node: string) => {
       client.post('pods', pod.namespace, pod.name, 'binding', {
@@ -139,19 +164,33 @@ export const scheduler: ControllerDescriptor = {
       nominator.remove(pod.key);
     };
 
+    /** Binds the pod to the node, first binding its volumes there (Reserve and PreBind) when it has any to bind. */
+    const assign = (pod: StoredObject, node: NodeInfo, incoming: Incoming): void => {
+      const volumes = incoming.volumes && findPodVolumes(incoming.volumes, node).volumes;
+      if (!volumes || (!volumes.bindings.length && !volumes.provisions.length)) {
+        bind(pod, node.name);
+        return;
+      }
+      const assumed = { ...incoming.info, node: node.name };
+      cache.assume(assumed);
+      writePodVolumes(client, volumes, node.name);
+      const now = clock.now().getTime();
+      bindingVolumes.set(pod.key, { pod, node: node.name, attempts: 0, volumes, assumed, nextPoll: now + volumeBindingPollMs, deadline: now + volumeBindingTimeoutMs });
+    };
+
     /** `nominate`: the node to put in status.nominatedNodeName, '' to empty it, undefined to leave it. */
-    const markUnschedulable = (pod: StoredObject, message: string, nominate?: string) => {
+    const markUnschedulable = (pod: StoredObject, message: string, nominate?: string, reason = 'Unschedulable') => {
       const status: Json = (pod.object.status as Json | undefined) ?? {};
       const current = ((status.conditions ?? []) as Json[]).find((c) => c.type === 'PodScheduled');
       const renominate = nominate !== undefined && (status.nominatedNodeName ?? '') !== nominate;
-      if (renominate || !(current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)) {
+      if (renominate || !(current?.status === 'False' && current.reason === reason && current.message === message)) {
         client.updateStatus(pod, (p) => {
           const status = (p.status ??= {}) as Json;
           if (nominate) status.nominatedNodeName = nominate;
           else if (nominate === '') delete status.nominatedNodeName;
           const list: Json[] = (status.conditions ??= []);
           const existing = list.find((c) => c.type === 'PodScheduled');
-          const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : timestamp(clock.now()), reason: 'Unschedulable', message };
+          const condition = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : timestamp(clock.now()), reason, message };
           if (existing) list[list.indexOf(existing)] = condition;
           else list.push(condition);
         });
@@ -160,16 +199,37 @@ export const scheduler: ControllerDescriptor = {
     };
 
     /** Binds the pod, or says which plugins rejected it (none when there is no node at all). */
+    /** No node fits: the PostFilter (preemption) may nominate one; either way the pod is marked with the filters' message. */
+    const noFit = (pod: StoredObject, incoming: Incoming, filterMessage: string, rejections: ReadonlyMap<NodeInfo, Rejection>, total: number) => {
+      const result = preemption.postFilter(pod, incoming, rejections, total);
+      if ('nominated' in result) {
+        nominator.nominate(incoming.info, result.nominated);
+        markUnschedulable(pod, filterMessage, result.nominated);
+      } else {
+        markUnschedulable(pod, `${filterMessage} preemption: ${result.message}`, result.clearNomination ? '' : undefined);
+      }
+    };
+
+    /** Binds the pod (or starts binding its volumes), or says which plugins rejected it (none when there is no node at all). */
     const schedule = (pod: StoredObject): Set<FilterPlugin> | undefined => {
       const spec = (pod.object.spec ?? {}) as Json;
       const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
+      const nodes = cache.nodeList();
+      // VolumeBinding's PreFilter: only pods with claims have one to pass.
+      if (nodes.length && podHasClaims(pod.object)) {
+        const volumes = preFilterVolumes(pod.object, volumeLookup);
+        if ('reason' in volumes) {
+          noFit(pod, incoming, `0/${nodes.length} nodes are available: ${volumes.reason}.`, new Map(), nodes.length);
+          return new Set(['VolumeBinding']);
+        }
+        incoming.volumes = volumes;
+      }
       // A pod nominated to a node goes there if it fits there now.
       const nominated = cache.nodes.get((pod.object.status as Json | undefined)?.nominatedNodeName ?? '');
       if (nominated && !nominator.runFilters(incoming, nominated)) {
-        bind(pod, nominated.name);
+        assign(pod, nominated, incoming);
         return undefined;
       }
-      const nodes = cache.nodeList();
       const wanted = feasibleNodesToFind(nodes.length);
       const feasible: NodeInfo[] = [];
       const rejections = new Map<NodeInfo, Rejection>();
@@ -185,21 +245,63 @@ export const scheduler: ControllerDescriptor = {
           markUnschedulable(pod, 'no nodes available to schedule pods');
           return new Set();
         }
-        const filterMessage = histogram([...rejections.values()].flatMap((r) => r.reasons), nodes.length);
-        const result = preemption.postFilter(pod, incoming, rejections, nodes.length);
-        if ('nominated' in result) {
-          nominator.nominate(incoming.info, result.nominated);
-          markUnschedulable(pod, filterMessage, result.nominated);
-        } else {
-          markUnschedulable(pod, `${filterMessage} preemption: ${result.message}`, result.clearNomination ? '' : undefined);
-        }
+        noFit(pod, incoming, histogram([...rejections.values()].flatMap((r) => r.reasons), nodes.length), rejections, nodes.length);
         return new Set([...rejections.values()].map((r) => r.plugin));
       }
       const totals = scoreNodes(incoming, feasible);
       const best = Math.max(...totals);
       const top = feasible.filter((_, i) => totals[i] === best);
-      bind(pod, top[Math.floor(Math.random() * top.length)].name);
+      assign(pod, top[Math.floor(Math.random() * top.length)], incoming);
       return undefined;
+    };
+
+    /** Queues a pod whose attempt failed: until a change the rejecting plugins' hints take, or its backoff when none rejected it. */
+    const wait = (pod: StoredObject, rejectors: Set<FilterPlugin>, attempts: number, now: number, seen: ClusterEvent[]) => {
+      const entry: Unschedulable = {
+        spec: (pod.object.spec ?? {}) as Json,
+        info: podInfo(pod),
+        rejectors,
+        attempts,
+        at: now,
+        moved: false,
+        // The first leftover flush that finds it waiting longer than the maximum.
+        due: nextTick(leftoverFlushPeriodMs, now + unschedulableMaxMs + 1),
+      };
+      if (!rejectors.size || seen.some((e) => worthRequeuing(entry, e))) move(entry, now);
+      unschedulable.set(pod.key, entry);
+      return { requeueAfterMs: entry.due - now };
+    };
+
+    /** VolumeBinding's PreBind, polled: the pod is bound once the volume binder has bound its claims; an error or the timeout sends it back to the queue. */
+    const finishBinding = (pod: StoredObject | undefined, binding: BindingVolumes) => {
+      const now = clock.now().getTime();
+      const done = () => {
+        bindingVolumes.delete(binding.assumed.key);
+        cache.forget(binding.assumed);
+      };
+      if (!pending(pod)) {
+        done();
+        if (!pod) {
+          const message = `running PreBind plugin "VolumeBinding": binding volumes: pod does not exist any more: pod "${binding.pod.name}" not found`;
+          recorder.eventf(referenceTo(binding.pod), undefined, 'Warning', 'FailedScheduling', 'Scheduling', message);
+        }
+        return undefined;
+      }
+      if (now < binding.nextPoll) return { requeueAfterMs: binding.nextPoll - now };
+      const node = cache.nodes.get(binding.node);
+      const result = node ? checkPodVolumes(volumeLookup, binding.volumes, node) : `failed to get node "${binding.node}": node "${binding.node}" not found`;
+      if (result === false && now < binding.deadline) {
+        binding.nextPoll += volumeBindingPollMs;
+        return { requeueAfterMs: binding.nextPoll - now };
+      }
+      done();
+      if (result === true) {
+        bind(pod!, binding.node);
+        return undefined;
+      }
+      const message = `running PreBind plugin "VolumeBinding": binding volumes: ${result === false ? 'context deadline exceeded' : result}`;
+      markUnschedulable(pod!, message, undefined, 'SchedulerError');
+      return wait(pod!, new Set(), binding.attempts, now, []);
     };
 
     return {
@@ -223,10 +325,29 @@ export const scheduler: ControllerDescriptor = {
           resource: 'nodes',
           map: (event: StoreEvent) => requeue(cache.onNode(event)),
         },
+        // VolumeBinding's events: claims and volumes added or updated, classes added or updated.
+        {
+          resource: 'persistentvolumeclaims',
+          map: (event: StoreEvent) => (event.type === 'DELETED' ? [] : requeue([{ kind: 'ClaimChange', namespace: event.object.namespace, name: event.object.name }])),
+        },
+        {
+          resource: 'persistentvolumes',
+          map: (event: StoreEvent) => (event.type === 'DELETED' ? [] : requeue([{ kind: 'VolumeChange' }])),
+        },
+        {
+          resource: 'storage.k8s.io/storageclasses',
+          map: (event: StoreEvent) => {
+            if (event.type === 'DELETED') return [];
+            const topologies = event.type === 'MODIFIED' && !jsonEqual(event.previous?.object.allowedTopologies, event.object.object.allowedTopologies);
+            return requeue([{ kind: 'StorageClassChange', added: event.type === 'ADDED', topologies }]);
+          },
+        },
       ],
       initialKeys: () => services.store.list('pods').filter(pending).map((pod) => pod.key),
       reconcile(key) {
         const pod = services.store.get('pods', key);
+        const binding = bindingVolumes.get(key);
+        if (binding) return finishBinding(pod, binding);
         if (!pending(pod)) {
           unschedulable.delete(key);
           return undefined;
@@ -248,20 +369,14 @@ export const scheduler: ControllerDescriptor = {
           seen = duringAttempt;
           duringAttempt = undefined;
         }
+        const attempts = (failed?.attempts ?? 0) + 1;
+        const inFlight = bindingVolumes.get(key);
+        if (inFlight) {
+          inFlight.attempts = attempts;
+          return { requeueAfterMs: inFlight.nextPoll - now };
+        }
         if (!rejectors) return undefined;
-        const entry: Unschedulable = {
-          spec: (pod!.object.spec ?? {}) as Json,
-          info: podInfo(pod!),
-          rejectors,
-          attempts: (failed?.attempts ?? 0) + 1,
-          at: now,
-          moved: false,
-          // The first leftover flush that finds it waiting longer than the maximum.
-          due: nextTick(leftoverFlushPeriodMs, now + unschedulableMaxMs + 1),
-        };
-        if (!rejectors.size || seen.some((e) => worthRequeuing(entry, e))) move(entry, now);
-        unschedulable.set(key, entry);
-        return { requeueAfterMs: entry.due - now };
+        return wait(pod!, rejectors, attempts, now, seen);
       },
     };
   },

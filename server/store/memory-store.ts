@@ -236,7 +236,10 @@ export class MemoryStore {
   private commitsSinceSweep = 0;
   private sweeps = 0;
   private readonly references = new SerializationReferences();
-  /** The version each of the last shareAfterCommits resourceVersions wrote, by resourceVersion modulo their number. */
+  /**
+   * The version each of the last shareAfterCommits resourceVersions wrote, by resourceVersion modulo
+   * their number, while it is current.
+   */
   private readonly aging: (StoredObject | undefined)[] = new Array(shareAfterCommits);
 
   constructor(private readonly options: StoreOptions) {
@@ -325,7 +328,8 @@ export class MemoryStore {
       event = { type: 'DELETED', resource, resourceVersion: revision, object: this.serialize(resource, key, lastState, revision), previous };
     }
     this.record(event);
-    this.age(event.object);
+    if (previous) this.leaveAging(previous);
+    this.age(revision, stored ? event.object : undefined);
     for (const listener of this.listeners) listener(event);
     if (++this.commitsSinceSweep >= sweepEveryCommits) this.sweepParsed();
     return event.object;
@@ -376,12 +380,21 @@ export class MemoryStore {
     return table;
   }
 
-  /** Ages the version written shareAfterCommits ago if it is still current, and starts `written` aging. */
-  private age(written: StoredObject): void {
-    const slot = written.resourceVersion % shareAfterCommits;
+  /**
+   * Ages the version written shareAfterCommits before `revision`, if it is still there (still
+   * current), and starts the version `revision` wrote aging (none for a deletion).
+   */
+  private age(revision: number, written: StoredObject | undefined): void {
+    const slot = revision % shareAfterCommits;
     const aged = this.aging[slot];
     this.aging[slot] = written;
-    if (aged && this.get(aged.resource, aged.key) === aged) aged.age(this.references);
+    aged?.age(this.references);
+  }
+
+  /** A version replaced or deleted is no longer current: it stops aging. */
+  private leaveAging(replaced: StoredObject): void {
+    const slot = replaced.resourceVersion % shareAfterCommits;
+    if (this.aging[slot] === replaced) this.aging[slot] = undefined;
   }
 
   private sweepParsed(): void {

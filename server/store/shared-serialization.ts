@@ -99,18 +99,47 @@ function union(a: readonly number[], b: readonly number[]): number[] {
   return merged;
 }
 
-/**
- * One serialization compared with a shape's reference, in place: the tokens the shape's objects
- * differ in one by one, the spans between them whole, and a span that differs halved down to its
- * differing tokens. Only own tokens are cut out of the serialization.
- */
-class Comparison {
-  private readonly indexes: number[] = [];
+/** The tokens in which a serialization differs from its reference, gathered in token order. */
+class OwnTokens {
+  readonly indexes: number[] = [];
   private readonly own: string[] = [];
   /** Where in `own` each token first came. */
   private readonly firstAt = new Map<string, number>();
-  private readonly ownLimit: number;
-  private ownLength = 0;
+  private readonly limit: number;
+  private length = 0;
+
+  constructor(json: string) {
+    this.limit = json.length * worthSharing;
+  }
+
+  /** Keeps the token at `index`; false when it cannot be held (it starts like a mark) or the own tokens pass their limit. */
+  keep(index: number, token: string): boolean {
+    if (token.charCodeAt(0) === repeatMark) return false;
+    this.indexes.push(index);
+    const earlier = token.length >= minRepeatedLength ? this.firstAt.get(token) : undefined;
+    if (earlier !== undefined) {
+      this.own.push(String.fromCharCode(repeatMark, firstRepeated + earlier));
+      this.length += 5;
+    } else {
+      if (this.own.length < maxRepeated && token.length >= minRepeatedLength) this.firstAt.set(token, this.own.length);
+      this.own.push(token);
+      this.length += token.length + 3;
+    }
+    return this.length <= this.limit;
+  }
+
+  held(reference: Reference): SharedSerialization {
+    return new SharedSerialization(reference, indexString(this.indexes), this.own.join('"'));
+  }
+}
+
+/**
+ * A serialization whose quotes are all found, compared with a shape's reference in place: the
+ * tokens the shape's objects differ in one by one, the spans between them whole, and a span that
+ * differs halved down to its differing tokens (which the shape then remembers).
+ */
+class Comparison {
+  private readonly own: OwnTokens;
   /** Whether a token outside the shape's `differing` ones differed. */
   private learned = false;
 
@@ -121,7 +150,7 @@ class Comparison {
     private readonly quotes: Uint32Array,
     private readonly quoteCount: number,
   ) {
-    this.ownLimit = json.length * worthSharing;
+    this.own = new OwnTokens(json);
   }
 
   /** The serialization held against the shape's reference, or undefined when that does not pay. */
@@ -132,17 +161,17 @@ class Comparison {
       next = index + 1;
     }
     if (!this.span(next, this.quoteCount + 1)) return undefined;
-    if (this.learned) this.shape.differing = union(this.shape.differing, this.indexes);
-    return new SharedSerialization(this.shape.reference, indexString(this.indexes), this.own.join('"'));
+    if (this.learned) this.shape.differing = union(this.shape.differing, this.own.indexes);
+    return this.own.held(this.shape.reference);
   }
 
   /** Compares tokens [from, to); false when an own token among them cannot be held. */
   private span(from: number, to: number): boolean {
     if (to === from) return true;
     if (to - from === 1) {
-      const owned = this.indexes.length;
+      const owned = this.own.indexes.length;
       if (!this.token(from)) return false;
-      if (this.indexes.length > owned) this.learned = true;
+      if (this.own.indexes.length > owned) this.learned = true;
       return true;
     }
     const { json, starts } = this.shape.reference;
@@ -156,19 +185,7 @@ class Comparison {
   /** Compares token `index`; false when it differs and cannot be held as an own token. */
   private token(index: number): boolean {
     const token = this.json.slice(this.start(index), this.end(index));
-    if (token === this.shape.tokens[index]) return true;
-    if (token.charCodeAt(0) === repeatMark) return false;
-    this.indexes.push(index);
-    const earlier = token.length >= minRepeatedLength ? this.firstAt.get(token) : undefined;
-    if (earlier !== undefined) {
-      this.own.push(String.fromCharCode(repeatMark, firstRepeated + earlier));
-      this.ownLength += 5;
-    } else {
-      if (this.own.length < maxRepeated && token.length >= minRepeatedLength) this.firstAt.set(token, this.own.length);
-      this.own.push(token);
-      this.ownLength += token.length + 3;
-    }
-    return this.ownLength <= this.ownLimit;
+    return token === this.shape.tokens[index] || this.own.keep(index, token);
   }
 
   private start(index: number): number {
@@ -180,6 +197,45 @@ class Comparison {
   }
 }
 
+/**
+ * Compares a serialization with a shape's reference along the tokens the shape's objects differ in,
+ * without finding its other quotes: the text around those tokens must be the reference's, span for
+ * span (then it has the shape's tokens, and is held as Comparison would hold it). Undefined when it
+ * is not (another shape, or a token the shape has not seen differ does) or that does not pay.
+ * `ends` is scratch space for where each of those tokens ends, at least as long as the list.
+ */
+function alongDiffering(shape: Shape, json: string, ends: Uint32Array): SharedSerialization | undefined {
+  const { json: reference, starts } = shape.reference;
+  const { differing, tokens } = shape;
+  const last = tokens.length - 1;
+  const after = (index: number) => (index === last ? reference.length : starts[index + 1] - 1);
+  // The text after the last differing token first: another shape's objects mostly end otherwise.
+  const tailAt = differing.length ? after(differing[differing.length - 1]) : 0;
+  const tailLength = reference.length - tailAt;
+  if (json.length < tailLength || json.slice(json.length - tailLength) !== reference.slice(tailAt)) return undefined;
+  // Every span before cutting out any token, so that another shape's object costs little.
+  let referenceAt = 0;
+  let at = 0;
+  for (let k = 0; k < differing.length; k++) {
+    const index = differing[k];
+    const start = at + starts[index] - referenceAt;
+    if (json.slice(at, start) !== reference.slice(referenceAt, starts[index])) return undefined;
+    const quote = json.indexOf('"', start);
+    if ((quote < 0) !== (index === last)) return undefined;
+    at = ends[k] = quote < 0 ? json.length : quote;
+    referenceAt = after(index);
+  }
+  if (at !== json.length - tailLength) return undefined;
+  const own = new OwnTokens(json);
+  for (let k = 0; k < differing.length; k++) {
+    const index = differing[k];
+    const start = k === 0 ? starts[index] : ends[k - 1] + starts[index] - after(differing[k - 1]);
+    const token = json.slice(start, ends[k]);
+    if (token !== tokens[index] && !own.keep(index, token)) return undefined;
+  }
+  return own.held(shape.reference);
+}
+
 /** One UTF-16 code unit per index. */
 function indexString(indexes: readonly number[]): string {
   let text = '';
@@ -187,29 +243,59 @@ function indexString(indexes: readonly number[]): string {
   return text;
 }
 
+/** How many shapes of a resource are tried, most recently used first, before its quotes are counted. */
+const recentShapes = 8;
+
 /** The references of one store, by resource and token count. */
 export class SerializationReferences {
   private readonly shapes = new Map<string, Shape>();
+  /** Shapes of each resource in `shapes`, the one last held against first. */
+  private readonly recent = new Map<string, Shape[]>();
   private referenceBytes = 0;
   /** Where each `"` of the serialization being shared is, reused from one share to the next. */
   private quotes = new Uint32Array(1024);
+  /** Where each differing token of the serialization being shared ends, for alongDiffering. */
+  private ends = new Uint32Array(256);
 
   /**
    * The serialization held against the reference of its shape, or undefined when it is better kept
    * whole (then it becomes the reference for objects of its shape that come after it).
    */
   share(resource: string, json: string): SharedSerialization | undefined {
+    const recent = this.recent.get(resource) ?? [];
+    for (const shape of recent) {
+      if (shape.differing.length > this.ends.length) this.ends = new Uint32Array(shape.differing.length * 2);
+      const shared = alongDiffering(shape, json, this.ends);
+      if (shared) {
+        this.used(resource, shape);
+        return shared;
+      }
+    }
     const quoteCount = this.findQuotes(json);
     if (quoteCount < 0) return undefined;
     const key = `${quoteCount + 1} ${resource}`;
     const shape = this.shapes.get(key);
     if (shape) {
       const shared = new Comparison(shape, json, this.quotes, quoteCount).shared();
-      if (shared) return shared;
+      if (shared) {
+        this.used(resource, shape);
+        return shared;
+      }
     }
     const tokens = json.split('"');
-    this.remember(key, { reference: new Reference(json, tokens), tokens, differing: [] });
+    this.remember(resource, key, { reference: new Reference(json, tokens), tokens, differing: [] });
     return undefined;
+  }
+
+  /** Puts a shape of `shapes` first among its resource's recent ones. */
+  private used(resource: string, shape: Shape): void {
+    const recent = this.recent.get(resource) ?? [];
+    const at = recent.indexOf(shape);
+    if (at === 0) return;
+    if (at > 0) recent.splice(at, 1);
+    else if (recent.length === recentShapes) recent.pop();
+    recent.unshift(shape);
+    this.recent.set(resource, recent);
   }
 
   /** Fills `quotes` with where each `"` of `json` is; the count, or -1 past maxTokens. */
@@ -227,14 +313,21 @@ export class SerializationReferences {
     return count;
   }
 
-  private remember(key: string, shape: Shape): void {
+  private remember(resource: string, key: string, shape: Shape): void {
     if (this.referenceBytes + shape.reference.json.length > referenceBytesLimit) {
       this.shapes.clear();
+      this.recent.clear();
       this.referenceBytes = 0;
     }
     const replaced = this.shapes.get(key);
-    if (replaced) this.referenceBytes -= replaced.reference.json.length;
+    if (replaced) {
+      this.referenceBytes -= replaced.reference.json.length;
+      const recent = this.recent.get(resource) ?? [];
+      const at = recent.indexOf(replaced);
+      if (at >= 0) recent.splice(at, 1);
+    }
     this.shapes.set(key, shape);
     this.referenceBytes += shape.reference.json.length;
+    this.used(resource, shape);
   }
 }

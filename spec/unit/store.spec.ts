@@ -164,6 +164,31 @@ describe('SerializationReferences', () => {
     for (const json of variants) expect(references.share('pods', json)?.text()).to.equal(json);
   });
 
+  it('rebuilds objects of several shapes that come interleaved, each held against its own', () => {
+    const references = new SerializationReferences();
+    // A reason's events have a number of quoted words of their own: as many tokens as each other, not as other reasons'.
+    const reasons = ['Pulling', 'Pulled', 'Created', 'Started', 'Killing'];
+    const event = (k: number, i: number, note = '', reason = reasons[k], source: Record<string, string> = {}) =>
+      JSON.stringify({ kind: 'Event', metadata: { name: `web-${i}.${k}`, uid: `u-${i}` }, reason, words: reasons.slice(0, k + 1), message: `${note}`, source: { host: `node-${i % 3}`, ...source }, pad: 'x'.repeat(300) });
+    for (let k = 0; k < reasons.length; k++) expect(references.share('events', event(k, 0))).to.equal(undefined);
+    for (let i = 1; i < 12; i++) {
+      for (let n = 0; n < reasons.length; n++) {
+        const json = event(i % 2 ? n : reasons.length - 1 - n, i);
+        const shared = references.share('events', json);
+        expect(shared, json).to.not.equal(undefined);
+        expect(shared!.text()).to.equal(json);
+      }
+    }
+    // A token none of its shape's objects differed in, as long as the reference's; more text after the last one that did.
+    for (const json of [event(0, 20, '', 'Pushing'), event(3, 21, '', undefined, { component: 'kubelet' }), event(3, 22, '', undefined, { component: 'kubelet' })]) {
+      expect(references.share('events', json)?.text() ?? json).to.equal(json);
+    }
+    // One that differs too much becomes its shape's reference; later ones are held against it.
+    expect(references.share('events', event(1, 1, 'y'.repeat(200)))).to.equal(undefined);
+    expect(references.share('events', event(1, 2, 'y'.repeat(200)))?.text()).to.equal(event(1, 2, 'y'.repeat(200)));
+    expect(references.share('events', event(2, 13))?.text()).to.equal(event(2, 13));
+  });
+
   it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
     const references = new SerializationReferences();
     const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));

@@ -204,6 +204,26 @@ describe('scheduling pods with claims (VolumeBinding)', () => {
     expect((await json(['get', 'pv', 'pvc-provisioned'])).status.phase).to.equal('Released');
   });
 
+  it("keeps a pod in the zones of its bound volumes (VolumeZone), a beta label matching the node's GA one", async () => {
+    const [a, b] = ((await json(['get', 'nodes'])).items as Json[]).map((n) => n.metadata.name as string);
+    await kubectl(['label', 'node', a, 'topology.kubernetes.io/zone=a']);
+    await kubectl(['label', 'node', b, 'topology.kubernetes.io/zone=b']);
+    const zoned = (name: string, labels: Json): Json[] => [
+      { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `pv-${name}`, labels }, spec: { storageClassName: 'zoned', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${name}` } } },
+      claim(`c-${name}`, { storageClassName: 'zoned', volumeName: `pv-${name}` }),
+    ];
+    await kubectl(['apply', '-f', '-'], list(...zoned('zone-c', { 'topology.kubernetes.io/zone': 'c' }), ...zoned('zone-b', { 'failure-domain.beta.kubernetes.io/zone': 'b__d' })));
+    await cluster.server.controllers.settle();
+    await kubectl(['apply', '-f', '-'], list(pod('p-zone-c', [{ name: 'd', persistentVolumeClaim: { claimName: 'c-zone-c' } }]), pod('p-zone-b', [{ name: 'd', persistentVolumeClaim: { claimName: 'c-zone-b' } }])));
+    await cluster.server.controllers.settle();
+    expect(await scheduled('p-zone-c')).to.deep.equal({ node: undefined, reason: 'Unschedulable', message: `0/2 nodes are available: 2 node(s) had no available volume zone. ${unhelpful}` });
+    expect((await scheduled('p-zone-b')).node).to.equal(b);
+    // A node joining the volume's zone moves the pod (VolumeZone's hint on node labels).
+    await kubectl(['label', 'node', a, 'topology.kubernetes.io/zone=c', '--overwrite']);
+    await advance(cluster.server, clock, 11_000);
+    expect((await scheduled('p-zone-c')).node).to.equal(a);
+  });
+
   it('records the end of a binding whose pod was deleted while it waited for its volumes', async () => {
     await kubectl(
       ['apply', '-f', '-'],

@@ -36,10 +36,10 @@ export type ClusterEvent =
   | { kind: 'NodeDelete'; old: NodeView }
   /** A PersistentVolumeClaim added or updated. */
   | { kind: 'ClaimChange'; namespace: string; name: string }
-  /** A PersistentVolume added or updated. */
-  | { kind: 'VolumeChange' }
-  /** A StorageClass added, or updated (with or without a change of its allowedTopologies). */
-  | { kind: 'StorageClassChange'; added: boolean; topologies: boolean }
+  /** A PersistentVolume added or updated (`zones`: added, or its zone or region labels changed). */
+  | { kind: 'VolumeChange'; added: boolean; zones: boolean }
+  /** A StorageClass added, or updated (`topologies`: its allowedTopologies changed). */
+  | { kind: 'StorageClassChange'; added: boolean; topologies: boolean; waitForFirstConsumer: boolean }
   /** The unschedulable pod itself changed its labels or its tolerations (UpdatePodLabel, UpdatePodTolerations). */
   | { kind: 'OwnUpdate'; labels: boolean; tolerations: boolean; oldLabels: Record<string, string>; oldTolerations: Json[] };
 
@@ -206,16 +206,38 @@ const interPodAffinity: Hint = (pod, event) => {
   }
 };
 
-/** VolumeBinding registers claims (its hint: one the pod names), volumes, classes (added, or new allowed topologies) and nodes added or relabeled. */
+/** Whether a claim is one the waiting pod names (VolumeBinding's and VolumeZone's claim hints). */
+const namesClaim = (pod: WaitingPod, namespace: string, name: string) =>
+  namespace === pod.info.namespace && claimNamesOf(pod.info.key.slice(pod.info.namespace.length + 1), pod.spec).some((c) => c.name === name);
+
+/** VolumeBinding registers claims the pod names, any volume, classes added or with new allowed topologies, and nodes added or relabeled. */
 const volumeBinding: Hint = (pod, event) => {
   switch (event.kind) {
     case 'ClaimChange':
-      return event.namespace === pod.info.namespace && claimNamesOf(pod.info.key.slice(pod.info.namespace.length + 1), pod.spec).some((c) => c.name === event.name);
+      return namesClaim(pod, event.namespace, event.name);
     case 'VolumeChange':
     case 'NodeAdd':
       return true;
     case 'StorageClassChange':
       return event.added || event.topologies;
+    case 'NodeUpdate':
+      return event.labels;
+    default:
+      return false;
+  }
+};
+
+/** VolumeZone registers claims the pod names, volumes added or with new zone labels, WaitForFirstConsumer classes added, and nodes added or relabeled. */
+const volumeZone: Hint = (pod, event) => {
+  switch (event.kind) {
+    case 'ClaimChange':
+      return namesClaim(pod, event.namespace, event.name);
+    case 'VolumeChange':
+      return event.zones;
+    case 'StorageClassChange':
+      return event.added && event.waitForFirstConsumer;
+    case 'NodeAdd':
+      return true;
     case 'NodeUpdate':
       return event.labels;
     default:
@@ -230,6 +252,7 @@ const hints: Record<FilterPlugin, Hint> = {
   NodePorts: nodePorts,
   NodeResourcesFit: nodeResourcesFit,
   VolumeBinding: volumeBinding,
+  VolumeZone: volumeZone,
   PodTopologySpread: podTopologySpread,
   InterPodAffinity: interPodAffinity,
 };

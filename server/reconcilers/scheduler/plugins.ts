@@ -6,7 +6,7 @@ import { labelSelectorFromObject, withLabelKeys, type LabelSelector } from '../.
 import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
-import { findPodVolumes, type PodVolumeClaims } from './volumes.js';
+import { findPodVolumes, reasonZoneConflict, zoneConflict, type PodVolumeClaims } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -20,7 +20,16 @@ export interface Incoming {
 }
 
 /** The filter plugins of the default profile that kubemock runs, by kube-scheduler's names. */
-export type FilterPlugin = 'NodeUnschedulable' | 'TaintToleration' | 'NodeAffinity' | 'NodePorts' | 'NodeResourcesFit' | 'VolumeBinding' | 'PodTopologySpread' | 'InterPodAffinity';
+export type FilterPlugin =
+  | 'NodeUnschedulable'
+  | 'TaintToleration'
+  | 'NodeAffinity'
+  | 'NodePorts'
+  | 'NodeResourcesFit'
+  | 'VolumeBinding'
+  | 'VolumeZone'
+  | 'PodTopologySpread'
+  | 'InterPodAffinity';
 
 export interface Rejection {
   /** The plugin that rejected the node: which cluster changes may undo it (hints.ts). */
@@ -182,6 +191,9 @@ const volumeBinding: Filter = (pod, node) => {
   return reasons.length ? reject('VolumeBinding', true, ...reasons) : undefined;
 };
 
+/** VolumeZone: a zoned node must be in the zones of the pod's bound volumes. */
+const volumeZone: Filter = (pod, node) => (zoneConflict(pod.volumes!.zones, node.labels) ? reject('VolumeZone', true, reasonZoneConflict) : undefined);
+
 /** A spread constraint's selector, narrowed by its matchLabelKeys to the values of the incoming pod's labels. */
 export function spreadSelector(constraint: Json, podLabels: Record<string, string>): LabelSelector {
   if (!constraint.labelSelector) return () => false;
@@ -266,7 +278,7 @@ const interPodAffinity: Filter = (pod, node) => {
 };
 
 export const filters: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
-const filtersWithVolumes: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, podTopologySpread, interPodAffinity];
+const filtersWithVolumes: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, volumeZone, podTopologySpread, interPodAffinity];
 
 /** Runs the filters in order; the first that rejects decides, as the framework stops at the first failure. */
 export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = pod.volumes ? filtersWithVolumes : filters): Rejection | undefined {

@@ -18,7 +18,7 @@ import { ownUpdate, sameLabels, worthRequeuing, type ClusterEvent, type WaitingP
 import { Nominator } from './nominator.js';
 import { histogram, scoreNodes, type FilterPlugin, type Incoming, type Rejection } from './plugins.js';
 import { Preemption } from './preemption.js';
-import { checkPodVolumes, findPodVolumes, podHasClaims, preFilterVolumes, writePodVolumes, type PodVolumes, type VolumeLookup } from './volumes.js';
+import { checkPodVolumes, findPodVolumes, podHasClaims, preFilterVolumes, preFilterZones, volumeZoneLabels, writePodVolumes, type PodVolumes, type VolumeLookup } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -217,11 +217,15 @@ export const scheduler: ControllerDescriptor = {
       const nodes = cache.nodeList();
       // VolumeBinding's PreFilter: only pods with claims have one to pass.
       if (nodes.length && podHasClaims(pod.object)) {
+        const rejectEverywhere = (plugin: FilterPlugin, reason: string) => {
+          noFit(pod, incoming, `0/${nodes.length} nodes are available: ${reason}.`, new Map(), nodes.length);
+          return new Set([plugin]);
+        };
         const volumes = preFilterVolumes(pod.object, volumeLookup);
-        if ('reason' in volumes) {
-          noFit(pod, incoming, `0/${nodes.length} nodes are available: ${volumes.reason}.`, new Map(), nodes.length);
-          return new Set(['VolumeBinding']);
-        }
+        if ('reason' in volumes) return rejectEverywhere('VolumeBinding', volumes.reason);
+        const zones = preFilterZones(volumes);
+        if ('reason' in zones) return rejectEverywhere('VolumeZone', zones.reason);
+        volumes.zones = zones;
         incoming.volumes = volumes;
       }
       // A pod nominated to a node goes there if it fits there now.
@@ -332,14 +336,19 @@ export const scheduler: ControllerDescriptor = {
         },
         {
           resource: 'persistentvolumes',
-          map: (event: StoreEvent) => (event.type === 'DELETED' ? [] : requeue([{ kind: 'VolumeChange' }])),
+          map: (event: StoreEvent) => {
+            if (event.type === 'DELETED') return [];
+            const zones = event.type === 'ADDED' || volumeZoneLabels(event.previous?.object) !== volumeZoneLabels(event.object.object);
+            return requeue([{ kind: 'VolumeChange', added: event.type === 'ADDED', zones }]);
+          },
         },
         {
           resource: 'storage.k8s.io/storageclasses',
           map: (event: StoreEvent) => {
             if (event.type === 'DELETED') return [];
-            const topologies = event.type === 'MODIFIED' && !jsonEqual(event.previous?.object.allowedTopologies, event.object.object.allowedTopologies);
-            return requeue([{ kind: 'StorageClassChange', added: event.type === 'ADDED', topologies }]);
+            const storageClass = event.object.object;
+            const topologies = event.type === 'MODIFIED' && !jsonEqual(event.previous?.object.allowedTopologies, storageClass.allowedTopologies);
+            return requeue([{ kind: 'StorageClassChange', added: event.type === 'ADDED', topologies, waitForFirstConsumer: storageClass.volumeBindingMode === 'WaitForFirstConsumer' }]);
           },
         },
       ],

@@ -38,6 +38,8 @@ export interface VolumeLookup {
 /** PreFilter's findings for a pod with claims (PodVolumeClaims). */
 export interface PodVolumeClaims {
   bound: StoredObject[];
+  /** VolumeZone's: the zone and region labels of the bound volumes. */
+  zones: VolumeTopology[];
   /** Unbound claims of WaitForFirstConsumer classes, smallest request first (byPVCSize). */
   delayed: StoredObject[];
   lookup: VolumeLookup;
@@ -93,7 +95,7 @@ export function preFilterVolumes(pod: KubeObject, lookup: VolumeLookup): { reaso
   }
   if (unboundImmediate) return { reason: 'pod has unbound immediate PersistentVolumeClaims' };
   delayed.sort((a, b) => requestedStorage(a.object).cmp(requestedStorage(b.object)));
-  return { bound, delayed, lookup };
+  return { bound, delayed, lookup, zones: [] };
 }
 
 /** MatchTopologySelectorTerms: no terms match every node; otherwise one term's expressions must all hold. */
@@ -219,4 +221,55 @@ export function checkPodVolumes(lookup: VolumeLookup, volumes: PodVolumes, node:
     if (!fullyBound(claim.object)) return false;
   }
   return true;
+}
+
+/** The zone and region labels VolumeZone compares, beta ones first; a beta label of a volume also matches the node's GA one. */
+const topologyLabels = ['failure-domain.beta.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.kubernetes.io/region'];
+const gaLabel: Record<string, string> = {
+  'failure-domain.beta.kubernetes.io/zone': 'topology.kubernetes.io/zone',
+  'failure-domain.beta.kubernetes.io/region': 'topology.kubernetes.io/region',
+};
+export const reasonZoneConflict = 'node(s) had no available volume zone';
+
+/** A bound volume's zone or region label: the values it allows (LabelZonesToSet, `__` between them). */
+export interface VolumeTopology {
+  key: string;
+  values: ReadonlySet<string>;
+}
+
+/**
+ * VolumeZone's PreFilter (getPVbyPod) for a pod that passed VolumeBinding's: the zone and region
+ * labels of its bound volumes, or the reason no node can take it (a bound volume that is gone).
+ */
+export function preFilterZones(state: PodVolumeClaims): { reason: string } | VolumeTopology[] {
+  const topologies: VolumeTopology[] = [];
+  for (const claim of state.bound) {
+    const name = specOf(claim.object).volumeName as string;
+    const volume = state.lookup.volume(name);
+    if (!volume) return { reason: `persistentvolume "${name}" not found` };
+    const labels = volume.object.metadata.labels ?? {};
+    for (const key of topologyLabels) {
+      if (!Object.hasOwn(labels, key)) continue;
+      const values = labels[key].split('__').map((zone) => zone.trim());
+      // A label with an empty zone cannot be read, and is ignored.
+      if (values.some((zone) => !zone)) continue;
+      topologies.push({ key, values: new Set(values) });
+    }
+  }
+  return topologies;
+}
+
+/** VolumeZone's Filter: a node with zone or region labels must be in each bound volume's. */
+export function zoneConflict(topologies: readonly VolumeTopology[], labels: Record<string, string>): boolean {
+  if (!topologyLabels.some((key) => Object.hasOwn(labels, key))) return false;
+  return topologies.some(({ key, values }) => {
+    const value = Object.hasOwn(labels, key) ? labels[key] : gaLabel[key] !== undefined && Object.hasOwn(labels, gaLabel[key]) ? labels[gaLabel[key]] : undefined;
+    return value === undefined || !values.has(value);
+  });
+}
+
+/** The zone and region labels of a volume, to tell whether an update changed them. */
+export function volumeZoneLabels(volume: KubeObject | undefined): string {
+  const labels = volume?.metadata.labels ?? {};
+  return topologyLabels.map((key) => labels[key] ?? '').join('\n');
 }

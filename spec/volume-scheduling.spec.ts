@@ -224,6 +224,46 @@ describe('scheduling pods with claims (VolumeBinding)', () => {
     expect((await scheduled('p-zone-c')).node).to.equal(a);
   });
 
+  it("makes a pod's ephemeral volume claims, owned by the pod, and refuses a claim of that name the pod does not own", async () => {
+    const node = (await json(['get', 'nodes'])).items[0].metadata.name as string;
+    const ephemeral = { name: 'd', ephemeral: { volumeClaimTemplate: { metadata: { labels: { a: 'b' } }, spec: { storageClassName: 'local-wait', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } };
+    await kubectl(
+      ['apply', '-f', '-'],
+      list(
+        storageClass('local-wait', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer'),
+        localVolume('local-e', '1Gi', node),
+        claim('p-taken-d', { storageClassName: 'local-wait' }),
+        pod('p-eph', [ephemeral]),
+        pod('p-taken', [ephemeral]),
+      ),
+    );
+    await advance(cluster.server, clock, 3_000);
+    const made = await json(['get', 'pvc', 'p-eph-d', '--show-managed-fields']);
+    const owner = await json(['get', 'pod', 'p-eph']);
+    expect(made.metadata.labels).to.deep.equal({ a: 'b' });
+    expect(made.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'v1', kind: 'Pod', name: 'p-eph', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect((made.metadata.managedFields as Json[]).map((m) => [m.manager, m.operation])).to.deep.include(['kube-controller-manager', 'Update']);
+    expect([made.spec.volumeName, owner.spec.nodeName]).to.deep.equal(['local-e', node]);
+    const events = async (name: string) => ((await json(['get', 'events', '--field-selector', `involvedObject.name=${name}`])).items as Json[]).map((e) => [e.type, e.reason, e.note ?? e.message, e.source?.component]);
+    expect(await events('p-eph')).to.deep.include([
+      'Warning',
+      'FailedScheduling',
+      `0/2 nodes are available: waiting for ephemeral volume controller to create the persistentvolumeclaim "p-eph-d". ${unhelpful}`,
+      undefined,
+    ]);
+    expect(await events('p-taken')).to.deep.include([
+      'Warning',
+      'FailedBinding',
+      'ephemeral volume d: PVC default/p-taken-d was not created for pod default/p-taken (pod is not owner)',
+      'ephemeral_volume',
+    ]);
+    expect((await scheduled('p-taken')).message).to.equal(`0/2 nodes are available: PVC default/p-taken-d was not created for pod default/p-taken (pod is not owner). ${unhelpful}`);
+    // The claim goes with its pod.
+    await kubectl(['delete', 'pod', 'p-eph', '--grace-period=0', '--force']);
+    await advance(cluster.server, clock, 1_000);
+    expect((await cluster.kubectl(['get', 'pvc', 'p-eph-d'])).code).to.equal(1);
+  });
+
   it('records the end of a binding whose pod was deleted while it waited for its volumes', async () => {
     await kubectl(
       ['apply', '-f', '-'],

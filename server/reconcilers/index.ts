@@ -30,6 +30,7 @@ import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
 import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
 import { persistentVolumeBinderController } from './volume-binder.js';
+import { ephemeralVolumeController } from './ephemeral-volumes.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
@@ -69,6 +70,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   csrSigningController,
   csrCleanerController,
   persistentVolumeBinderController,
+  ephemeralVolumeController,
   pvcProtectionController,
   pvProtectionController,
   validatingAdmissionPolicyStatusController,

@@ -117,6 +117,32 @@ describe('CertificateSigningRequest signing', () => {
     expect(expired.stderr).to.include(mustLogIn);
   });
 
+  // As kube-apiserver 1.32.13 keeps them: a write owns nothing of what its part of the request resets,
+  // and an object created with nothing owned stays untracked.
+  it('owns only what each write of a request may change in managedFields', async () => {
+    const managers = async (name: string) => {
+      const csr = (await (await cluster.request(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`)).json()) as Json;
+      return (csr.metadata.managedFields as Json[] | undefined)?.map((e) => ({ manager: e.manager, subresource: e.subresource, fieldsV1: e.fieldsV1 }));
+    };
+    const plain = await requestFor('CN=plain');
+    await submit('plain', plain, { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] });
+    expect(await managers('plain'), 'the spec is reset, nothing else was sent').to.equal(undefined);
+    expect((await approve('plain')).status.certificate).to.be.a('string');
+    expect(await managers('plain'), 'approval and signing of an untracked request').to.equal(undefined);
+
+    const labelled = await requestFor('CN=labelled');
+    await certificates.createCertificateSigningRequest({
+      body: { metadata: { name: 'labelled', labels: { team: 'a' } }, spec: { request: labelled.request, signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] } },
+    });
+    await approve('labelled');
+    const approvedCondition = { '.': {}, 'f:lastTransitionTime': {}, 'f:lastUpdateTime': {}, 'f:message': {}, 'f:reason': {}, 'f:status': {}, 'f:type': {} };
+    expect(await managers('labelled')).to.have.deep.members([
+      { manager: 'node-fetch', subresource: undefined, fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } } },
+      { manager: 'kubectl', subresource: 'approval', fieldsV1: { 'f:status': { 'f:conditions': { '.': {}, 'k:{"type":"Approved"}': approvedCondition } } } },
+      { manager: 'kube-controller-manager', subresource: 'status', fieldsV1: { 'f:status': { 'f:certificate': {} } } },
+    ]);
+  });
+
   it('refuses a certificate from another CA and one without client auth', async () => {
     const keys = await generateKeys();
     const now = clock.now().getTime();

@@ -158,6 +158,24 @@ describe('PATCH and apply', () => {
       expect(response.status).to.equal(200);
       expect(response.json().metadata).to.not.have.property('managedFields');
     });
+
+    // As kube-apiserver 1.32.13 tracks them: updates of an untracked object stay untracked, and the
+    // first apply gives what is there to before-first-apply.
+    it('tracks an object whose managedFields were cleared again only from its first apply', async () => {
+      await kubectl(['create', 'configmap', 'untracked', '--from-literal=a=1']);
+      expect((await patch('/api/v1/namespaces/default/configmaps/untracked', 'application/merge-patch+json', { metadata: { managedFields: [{}] } })).status).to.equal(200);
+      await kubectl(['label', 'configmap', 'untracked', 'x=y']);
+      const updated = (await patch('/api/v1/namespaces/default/configmaps/untracked', 'application/merge-patch+json', { data: { b: '2' } }, '?fieldManager=patcher')).json();
+      expect(updated.metadata).to.not.have.property('managedFields');
+      const applied = (await patch('/api/v1/namespaces/default/configmaps/untracked', 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: untracked}\ndata: {c: "3"}\n', '?fieldManager=applier')).json();
+      expect(applied.metadata.managedFields.map((e: { manager: string; operation: string; fieldsV1: unknown }) => [e.manager, e.operation, e.fieldsV1])).to.deep.equal([
+        ['applier', 'Apply', { 'f:data': { 'f:c': {} } }],
+        ['before-first-apply', 'Update', { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } }],
+      ]);
+      const conflict = await patch('/api/v1/namespaces/default/configmaps/untracked', 'application/apply-patch+yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: untracked}\ndata: {a: "9"}\n', '?fieldManager=other');
+      expect(conflict.status).to.equal(409);
+      expect(conflict.json().message).to.include('before-first-apply');
+    });
   });
 
   describe('strategic merge patch', () => {

@@ -6,7 +6,7 @@
 
 import type { SchemaNode } from '../../openapi/schema.js';
 import { errors, type StatusError } from '../errors.js';
-import { fieldsOf, fromTree, itemKey, listKeys, type ManagedFieldsEntry, type ManagedScope, nodeMarker, separator, toTree } from '../registry/managed-fields.js';
+import { fieldsOf, fromTree, itemKey, listKeys, managedFieldsEntry, type ManagedFieldsEntry, type ManagedScope, nodeMarker, separator, toTree } from '../registry/managed-fields.js';
 import type { KubeObject } from '../store/types.js';
 import { isJsonObject, jsonEqual, type JsonObject as Json } from '../json.js';
 
@@ -125,6 +125,7 @@ function appliedFieldsOf(applied: KubeObject, schema: SchemaNode, scope: Managed
 }
 
 const clientSideApplyManager = 'kubectl-client-side-apply';
+const beforeFirstApply = 'before-first-apply';
 const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The fields of the configuration kubectl last applied client-side, if the object records one. */
@@ -143,7 +144,10 @@ function lastAppliedFields(live: KubeObject | undefined, schema: SchemaNode, sco
 export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, request: ApplyRequest): ApplyResult {
   const scope = { subresource: request.subresource, statusIsSubresource: request.statusIsSubresource };
   const appliedFields = appliedFieldsOf(applied, request.schema, scope);
-  const entries = ((live?.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => e && e.manager !== undefined);
+  const recorded = ((live?.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => e && e.manager !== undefined);
+  // An object nobody's fields are tracked on has them owned by `before-first-apply` once applied to, as
+  // kube-apiserver's skip-non-applied manager writes them: applying a different value is then a conflict.
+  const entries = live && !recorded.length ? managedFieldsEntry(live, { metadata: {} }, request.schema, { manager: beforeFirstApply, apiVersion: request.apiVersion, time: request.time, ...scope }) : recorded;
   const isMine = (e: ManagedFieldsEntry) => e.manager === request.manager && e.operation === 'Apply' && (e.subresource ?? '') === (request.subresource ?? '');
   const mine = entries.find(isMine);
   const others = entries.filter((e) => !isMine(e));

@@ -268,6 +268,22 @@ function readInRequestVersion(view: ResourceDefinition, stored: StoredObject): v
 const emptyObjects = new WeakMap<ResourceDefinition, KubeObject>();
 
 /** A kind's empty object, as Go's zero value writes it: what a create's ownership is computed against. */
+/** The object without the fields at `paths` (copied along each path; the object itself is not changed). */
+function withoutPaths(object: KubeObject, paths: string[][]): KubeObject {
+  if (!paths.length) return object;
+  const out: Record<string, unknown> = { ...object };
+  for (const path of paths) {
+    let parent: Record<string, unknown> | undefined = out;
+    for (const key of path.slice(0, -1)) {
+      const child: unknown = parent[key];
+      parent = isJsonObject(child) ? (parent[key] = { ...child }) : undefined;
+      if (!parent) break;
+    }
+    if (parent) delete parent[path[path.length - 1]];
+  }
+  return out as KubeObject;
+}
+
 function emptyObject(def: ResourceDefinition): KubeObject {
   let empty = emptyObjects.get(def);
   if (!empty) {
@@ -389,19 +405,24 @@ export class GenericStore {
    * empty object: what Go's zero value holds (a Node's `spec: {}`) is nobody's.
    */
   private ownership(stored: KubeObject, storedOld: KubeObject | undefined, storage: ResourceDefinition, options: WriteOptions, view: ResourceDefinition = storage): ManagedFieldsEntry[] {
-    if (storage.strategy.untracked) return [];
     if (options.managedFields) return options.managedFields;
+    // An update of an object nobody's fields are tracked on stays untracked (kube-apiserver tracks from
+    // a create, or from the first apply).
+    if (storedOld && !storedOld.metadata.managedFields?.length) return [];
     // A write through another version is owned in that version, as its fields read there (autoscaling/v1).
     const converted = view !== storage && view.storedAs;
     const def = converted ? view : storage;
     const object = converted ? converted.fromStorage(stored) : stored;
     const old = converted && storedOld ? converted.fromStorage(storedOld) : storedOld;
     const node = schemaNode(def);
-    const scope = { subresource: options.subresource, statusIsSubresource: def.subresources.some((s) => s.name === 'status') };
+    // A write whose strategy names what it resets may own everything else; other writes own the part
+    // of the object their subresource writes.
+    const reset = def.strategy.resetFields?.[options.subresource ?? ''];
+    const scope = { subresource: options.subresource, statusIsSubresource: !reset && def.subresources.some((s) => s.name === 'status') };
     // Only the fields the writer can own are decoded: a status write decodes no spec. Parts equal to
     // the stored ones are taken from there, already decoded.
     const decoded = resourceSchema(def).goTypes ? decodedByGo(node, inScope(object, scope), old) : object;
-    return managedFieldsEntry(decoded, old ?? emptyObject(def), node, {
+    return managedFieldsEntry(withoutPaths(decoded, reset ?? []), withoutPaths(old ?? emptyObject(def), reset ?? []), node, {
       manager: options.fieldManager ?? 'unknown',
       apiVersion: groupVersion(def),
       time: timestamp(this.clock.now()),

@@ -48,8 +48,11 @@ export interface StrategyContext {
 export interface Strategy {
   /** Name rule for metadata.name. */
   nameCheck: NameCheck;
-  /** kube-apiserver keeps no managedFields for the kind's objects (CertificateSigningRequests). */
-  untracked?: boolean;
+  /**
+   * Fields the strategy resets on a write of the main resource ('') or of a subresource, beyond the
+   * status or spec a status write may not change: no manager owns them (GetResetFields).
+   */
+  resetFields?: Record<string, string[][]>;
   /** Whether metadata.generation is kept and bumped on spec change. */
   tracksGeneration: boolean;
   /** PUT of a missing object creates it (Leases, Endpoints, Events). */

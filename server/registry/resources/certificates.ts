@@ -258,8 +258,13 @@ export const certificatesigningrequests = define({
   subresources: [{ name: 'approval', verbs: ['get', 'patch', 'update'] }, statusSubresource],
   strategy: {
     table: csrColumns,
-    // kube-apiserver 1.32 answers every write of a request without managedFields.
-    untracked: true,
+    // A request's spec is its requester's and its status the signer's and approver's: a write owns only
+    // what its own part may change (metadata, the conditions, the certificate).
+    resetFields: {
+      '': [['spec'], ['status']],
+      status: [['spec'], ['status', 'conditions']],
+      approval: [['spec'], ['status', 'certificate']],
+    },
     // ValidateCertificateRequestName accepts any name a path can carry.
     nameCheck: () => [],
     fieldSelectors: ownFieldSelectors({ 'spec.signerName': (o) => o.spec?.signerName ?? '' }, false),

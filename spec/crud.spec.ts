@@ -317,6 +317,18 @@ describe('CRUD through @kubernetes/client-node', () => {
     });
   });
 
+  describe('PersistentVolumes', () => {
+    // As kube-apiserver 1.32.13 defaults them: a hostPath source gets the unset type, owned by its creator.
+    it('defaults the spec, the hostPath type included', async () => {
+      const pv = await cluster.core.createPersistentVolume({
+        body: { metadata: { name: 'host-data' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data' } } },
+      });
+      expect(pv.spec).to.deep.include({ hostPath: { path: '/data', type: '' }, persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' });
+      expect(pv.metadata?.managedFields?.[0].fieldsV1).to.have.nested.property('f:spec.f:hostPath.f:type');
+      await cluster.core.deletePersistentVolume({ name: 'host-data' });
+    });
+  });
+
   describe('KubernetesObjectApi', () => {
     it('creates, reads, replaces and deletes objects of several groups', async () => {
       const objects = cluster.objects;

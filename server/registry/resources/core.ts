@@ -17,7 +17,7 @@ import { timestamp } from '../../clock.js';
 import { formatLabelSelector } from '../../selectors/labels.js';
 import { validateWorkloadReplicas } from './workloads.js';
 import { defaultCoreEvent, eventFieldSelectors } from './event-versions.js';
-import { jsonEqual } from '../../json.js';
+import { isJsonObject, jsonEqual } from '../../json.js';
 import { configMapColumns, endpointsColumns, eventColumns, namespaceColumns, nodeColumns, persistentVolumeClaimColumns, persistentVolumeColumns, podColumns, podRowConditions, podTemplateColumns, replicationControllerColumns, resourceQuotaColumns, secretColumns, serviceAccountColumns, serviceColumns, componentStatusColumns } from './printers.js';
 
 type Json = Record<string, any>;
@@ -462,6 +462,7 @@ export const persistentvolumes = define({
       const spec = (pv.spec ??= {}) as Json;
       spec.persistentVolumeReclaimPolicy ||= 'Retain';
       spec.volumeMode ||= 'Filesystem';
+      if (isJsonObject(spec.hostPath)) spec.hostPath.type ??= '';
     },
     prepareForCreate(pv, context) {
       pv.status = { phase: 'Pending', lastPhaseTransitionTime: timestamp(context.now) };

@@ -327,6 +327,31 @@ describe('CRUD through @kubernetes/client-node', () => {
       expect(pv.metadata?.managedFields?.[0].fieldsV1).to.have.nested.property('f:spec.f:hostPath.f:type');
       await cluster.core.deletePersistentVolume({ name: 'host-data' });
     });
+
+    // Captured from kube-apiserver 1.32.13 with the same bodies (kubectl create and patch).
+    it('refuses a spec without access modes, capacity or source, two sources, and a changed source', async () => {
+      const create = async (spec: unknown) => {
+        const response = await cluster.request('/api/v1/persistentvolumes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'bad' }, spec }) });
+        expect(response.status).to.equal(422);
+        return response.json().message as string;
+      };
+      expect(await create({})).to.equal(
+        'PersistentVolume "bad" is invalid: [spec.accessModes: Required value, spec.capacity: Required value, spec.capacity: Unsupported value: core.ResourceList(nil): supported values: "storage", spec: Required value: must specify a volume type]',
+      );
+      expect(await create({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/a/../b' }, nfs: { server: 's', path: '/e' } })).to.equal(
+        `PersistentVolume "bad" is invalid: [spec.hostPath.path: Invalid value: "/a/../b": must not contain '..', spec.nfs: Forbidden: may not specify more than 1 volume type]`,
+      );
+      expect(await create({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], local: { path: '/x' } })).to.equal('PersistentVolume "bad" is invalid: spec.nodeAffinity: Required value: Local volume requires node affinity');
+      expect(await create({ capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], csi: { driver: 'example.com/fake' } })).to.equal(
+        `PersistentVolume "bad" is invalid: [spec.csi.driver: Invalid value: "example.com/fake": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), spec.csi.volumeHandle: Required value]`,
+      );
+      await cluster.core.createPersistentVolume({ body: { metadata: { name: 'fixed' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/x' } } } });
+      const moved = await cluster.kubectl(['patch', 'pv', 'fixed', '--type=merge', '-p', '{"spec":{"hostPath":{"path":"/y"},"volumeMode":"Block"}}']);
+      expect(moved.code).to.equal(1);
+      expect(moved.stderr).to.include('spec.persistentvolumesource: Forbidden: spec.persistentvolumesource is immutable after creation').and.include('volumeMode: Invalid value: "Block": field is immutable');
+      expect((await cluster.kubectl(['patch', 'pv', 'fixed', '--type=merge', '-p', '{"spec":{"capacity":{"storage":"2Gi"}}}'])).code, 'the capacity may change').to.equal(0);
+      await cluster.core.deletePersistentVolume({ name: 'fixed' });
+    });
   });
 
   describe('KubernetesObjectApi', () => {

@@ -174,6 +174,7 @@ const layouts: Record<string, Layout> = {
     ['PersistentVolumeName', 'persistentVolumeName', { pointer: 'string' }],
     ['InlineVolumeSpec', 'inlineVolumeSpec', { pointer: 'core.PersistentVolumeSpec' }],
   ],
+  'core.VolumeNodeAffinity': [['Required', 'required', { pointer: 'core.NodeSelector' }]],
   'core.Volume': [
     ['Name', 'name', 'string'],
     ['VolumeSource', '', { embedded: 'core.VolumeSource' }],
@@ -293,6 +294,17 @@ export function goPodTemplateSpec(template: unknown): GoLiteral {
 /** A core.Toleration as a field error quotes it. */
 export function goToleration(toleration: unknown): GoLiteral {
   return new GoLiteral(renderStruct('core.Toleration', toleration));
+}
+
+/** A core.ResourceList (a PersistentVolume's capacity) as a field error quotes it. */
+export function goResourceList(list: unknown): GoLiteral {
+  return new GoLiteral(renderField({ map: 'core.ResourceList', quantities: true }, list));
+}
+
+/** A *core.VolumeNodeAffinity as a field error quotes it. */
+export function goVolumeNodeAffinity(affinity: unknown): GoLiteral {
+  if (affinity === undefined || affinity === null) return new GoLiteral('null');
+  return new GoLiteral(renderStruct('core.VolumeNodeAffinity', affinity));
 }
 
 /** A policy.PodDisruptionBudgetSpec as a field error quotes it. */

@@ -10,6 +10,7 @@ import { mergeAffinityLabelKeys } from './pod-label-keys.js';
 import { defaultPodOnly, defaultPodSpec, podSpecWarnings, qosClass, validatePodSpec } from './pod-spec.js';
 import { readPodLog } from './pod-log.js';
 import { claimWarnings, prepareClaimSpec, validateClaimSpec, validateClaimUpdate } from './persistent-volume-claims.js';
+import { validatePersistentVolume, validatePersistentVolumeUpdate } from './persistent-volumes.js';
 import { ephemeralContainersSubresource, keepAllButEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainers } from './pod-ephemeral.js';
 import { evictPod, evictionSubresource } from './policy.js';
 import { nodeProxy, podAttach, podExec, podPortForward, podProxy, serviceProxy } from './connect.js';
@@ -467,6 +468,8 @@ export const persistentvolumes = define({
     prepareForCreate(pv, context) {
       pv.status = { phase: 'Pending', lastPhaseTransitionTime: timestamp(context.now) };
     },
+    validate: (pv) => validatePersistentVolume(pv),
+    validateUpdate: validatePersistentVolumeUpdate,
     subresourceUpdates: {
       status(pv, old, context) {
         keepAllButStatus(pv, old);

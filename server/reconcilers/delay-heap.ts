@@ -14,9 +14,14 @@ export interface DelayedKey {
   live: boolean;
 }
 
-/** A binary min-heap of entries by one of their times; entries no longer live are dropped as they surface. */
+/**
+ * A binary min-heap of entries by one of their times; entries no longer live are dropped as they
+ * surface. The times sit in an array of their own beside the entries, so a sift compares plain
+ * numbers, and it moves a hole rather than swapping (the same arrangement a swapping sift makes).
+ */
 class EntryHeap {
   readonly entries: DelayedKey[] = [];
+  private readonly times: number[] = [];
 
   constructor(private readonly time: 'due' | 'deadline') {}
 
@@ -28,44 +33,53 @@ class EntryHeap {
   }
 
   push(entry: DelayedKey): void {
-    const { entries, time } = this;
+    const { entries, times } = this;
+    const time = entry[this.time];
+    let i = entries.length;
     entries.push(entry);
-    let i = entries.length - 1;
+    times.push(time);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (entries[parent][time] <= entries[i][time]) break;
-      [entries[parent], entries[i]] = [entries[i], entries[parent]];
+      if (times[parent] <= time) break;
+      entries[i] = entries[parent];
+      times[i] = times[parent];
       i = parent;
     }
+    entries[i] = entry;
+    times[i] = time;
   }
 
   pop(): void {
-    const { entries, time } = this;
+    const { entries, times } = this;
     const last = entries.pop()!;
-    if (entries.length === 0) return;
-    entries[0] = last;
+    const time = times.pop()!;
+    const length = entries.length;
+    if (length === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
+      if (left >= length) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < entries.length && entries[left][time] < entries[smallest][time]) smallest = left;
-      if (right < entries.length && entries[right][time] < entries[smallest][time]) smallest = right;
-      if (smallest === i) return;
-      [entries[smallest], entries[i]] = [entries[i], entries[smallest]];
-      i = smallest;
+      const child = right < length && times[right] < times[left] ? right : left;
+      if (times[child] >= time) break;
+      entries[i] = entries[child];
+      times[i] = times[child];
+      i = child;
     }
+    entries[i] = last;
+    times[i] = time;
   }
 
   /** Rebuilds the heap from its live entries, so replaced ones cannot pile up. */
   compact(): void {
     const live = this.entries.filter((e) => e.live);
-    this.entries.length = 0;
+    this.clear();
     for (const entry of live) this.push(entry);
   }
 
   clear(): void {
     this.entries.length = 0;
+    this.times.length = 0;
   }
 }
 

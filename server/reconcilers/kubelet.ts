@@ -3,7 +3,7 @@
 // the node (kubelet-pods.ts). It acts as system:node:<name> with field manager `kubelet`. A node
 // whose heartbeat is stopped gets nothing from its kubelet: no Lease, no status, no pod changes.
 
-import { kubeletIdentity, type ControllerDescriptor } from './controller.js';
+import { kubeletIdentity, Requeue, type ControllerDescriptor } from './controller.js';
 import type { ControllerClient } from './client.js';
 import { EventRecorder } from './events.js';
 import { NodeAgent, nodeLeaseNamespace, nodeSyncSlackMs } from './kubelet-node.js';
@@ -134,13 +134,13 @@ export const kubelet: ControllerDescriptor = {
       reconcile(key) {
         if (key.startsWith('node/')) {
           const due = nodes.reconcile(key.slice('node/'.length));
-          return due === undefined ? undefined : { requeueAfterMs: due, slackMs: nodeSyncSlackMs };
+          return due === undefined ? undefined : new Requeue(due, nodeSyncSlackMs);
         }
         const pod = services.store.get('pods', key.slice('pod/'.length));
         const node = nodeOf(pod);
         if (!pod || !node || !world.heartbeating(node) || !services.store.get('nodes', node)) return undefined;
         const due = pods.reconcile(pod);
-        return due === undefined ? undefined : { requeueAfterMs: due };
+        return due === undefined ? undefined : new Requeue(due);
       },
       stop: detach,
     };

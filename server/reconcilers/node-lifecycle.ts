@@ -17,6 +17,8 @@ const monitorGraceMs = 50_000;
 const startupGraceMs = 60_000;
 /** --node-monitor-period: the controller looks at nodes this often, so a grace period may be found over this late. */
 const monitorPeriodMs = 5_000;
+/** The node lifecycle controller's key for its monitor pass: no node name holds a slash. */
+const monitorKey = '/monitor';
 
 const notReadyKey = 'node.kubernetes.io/not-ready';
 const unreachableKey = 'node.kubernetes.io/unreachable';
@@ -155,6 +157,28 @@ export const nodeLifecycleController: ControllerDescriptor = {
     const recorder = new EventRecorder(client, { component: 'node-controller' }, clock);
     /** Nodes seen, by name, with their UID (for the RemovingNode event). */
     const known = new Map<string, string>();
+    /**
+     * Nodes heard from within their grace period, with when it runs out and its length: Lease
+     * renewals move the time on here, and the monitor pass queues a node only once it has passed,
+     * so a thousand renewing nodes cost no reconcile of their own.
+     */
+    const healthy = new Map<string, { runsOut: number; grace: number }>();
+    const expectHeard = (name: string, runsOut: number, grace: number) => {
+      healthy.set(name, { runsOut, grace });
+      env.queue.enqueueAfter(monitorKey, runsOut - clock.now().getTime());
+    };
+    /** monitorNodeHealth: queues the nodes whose grace period ran out; looks again when the next one does. */
+    const monitor = () => {
+      const now = clock.now().getTime();
+      let next = Infinity;
+      for (const [name, { runsOut }] of healthy) {
+        if (runsOut <= now) {
+          healthy.delete(name);
+          env.queue.enqueue(name);
+        } else if (runsOut < next) next = runsOut;
+      }
+      return next === Infinity ? undefined : { requeueAfterMs: next - now, slackMs: monitorPeriodMs };
+    };
 
     const nodeEvent = (name: string, uid: string, type: 'Normal', reason: string, message: string) =>
       recorder.event({ kind: 'Node', name, uid, apiVersion: 'v1' }, type, reason, message);
@@ -277,7 +301,24 @@ export const nodeLifecycleController: ControllerDescriptor = {
 
     return {
       for: 'nodes',
+      watches: [
+        {
+          resource: 'coordination.k8s.io/leases',
+          map(event) {
+            if (event.object.namespace !== nodeLeaseNamespace) return [];
+            const name = event.object.name;
+            const heard = healthy.get(name);
+            if (!heard || event.type === 'DELETED') return [];
+            // Only a later renewTime moves the time on; a Lease gone or set back is looked at when the time runs out.
+            const renewed = Date.parse((event.object.object.spec as Json | undefined)?.renewTime ?? '') || 0;
+            if (renewed + heard.grace > heard.runsOut) heard.runsOut = renewed + heard.grace;
+            return [];
+          },
+        },
+      ],
       reconcile(name) {
+        if (name === monitorKey) return monitor();
+        healthy.delete(name);
         let node = client.get('nodes', '', name);
         if (!node) {
           const uid = known.get(name);
@@ -297,7 +338,6 @@ export const nodeLifecycleController: ControllerDescriptor = {
         const heard = lastHeard(node);
         const grace = ready ? monitorGraceMs : startupGraceMs;
         const since = heard ?? (Date.parse(node.object.metadata.creationTimestamp ?? '') || now);
-        let requeue: number | undefined;
         if (now - since >= grace) {
           const wasReady = ready?.status === 'True';
           const allUnknown = monitoredConditions.every((type) => conditionOf(node!, type)?.status === 'Unknown');
@@ -307,13 +347,12 @@ export const nodeLifecycleController: ControllerDescriptor = {
             markPodsNotReady(name);
           }
         } else {
-          requeue = since + grace - now;
+          expectHeard(name, since + grace, grace);
           if (ready && ready.status !== 'True') markPodsNotReady(name);
         }
         node = noScheduleTaints(node);
         const taintAgain = noExecuteTaint(node);
-        if (taintAgain !== undefined && taintAgain <= (requeue ?? Infinity)) return { requeueAfterMs: taintAgain };
-        return requeue === undefined ? undefined : { requeueAfterMs: requeue, slackMs: monitorPeriodMs };
+        return taintAgain === undefined ? undefined : { requeueAfterMs: taintAgain };
       },
     };
   },

@@ -91,6 +91,9 @@ describe('persistentvolume-binder controller', () => {
       uid: small.metadata.uid,
     });
     expect(bound.status.phase).to.equal('Bound');
+    // A host path volume's type defaults to "", as kube-apiserver defaults it, in the manager's fields too.
+    expect(bound.spec.hostPath).to.deep.equal({ path: '/tmp/retain', type: '' });
+    expect(bound.metadata.managedFields.find((m: Json) => m.manager === 'kubectl-client-side-apply').fieldsV1['f:spec']['f:hostPath']).to.deep.equal({ '.': {}, 'f:path': {}, 'f:type': {} });
     expect(ownAnnotations(small)).to.deep.equal({ 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' });
     expect(small.spec.volumeName).to.equal('pv-retain');
     expect(small.status).to.deep.equal({ accessModes: ['ReadWriteOnce'], capacity: { storage: '2Gi' }, phase: 'Bound' });

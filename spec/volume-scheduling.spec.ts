@@ -264,6 +264,30 @@ describe('scheduling pods with claims (VolumeBinding)', () => {
     expect((await cluster.kubectl(['get', 'pvc', 'p-eph-d'])).code).to.equal(1);
   });
 
+  it('lets one pod at a time use a ReadWriteOncePod claim (VolumeRestrictions), and the next once it is gone', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      list(
+        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-once' }, spec: { storageClassName: 'once', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOncePod'], hostPath: { path: '/tmp/once' } } },
+        claim('c-once', { storageClassName: 'once', accessModes: ['ReadWriteOncePod'] }),
+        pod('p-once-a', [{ name: 'd', persistentVolumeClaim: { claimName: 'c-once' } }]),
+      ),
+    );
+    await cluster.server.controllers.settle();
+    expect((await scheduled('p-once-a')).node).to.be.a('string');
+    await kubectl(['apply', '-f', '-'], list(pod('p-once-b', [{ name: 'd', persistentVolumeClaim: { claimName: 'c-once' } }])));
+    await cluster.server.controllers.settle();
+    expect(await scheduled('p-once-b')).to.deep.equal({
+      node: undefined,
+      reason: 'Unschedulable',
+      message:
+        '0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    });
+    await kubectl(['delete', 'pod', 'p-once-a', '--grace-period=0', '--force']);
+    await advance(cluster.server, clock, 2_000);
+    expect((await scheduled('p-once-b')).node).to.be.a('string');
+  });
+
   it('records the end of a binding whose pod was deleted while it waited for its volumes', async () => {
     await kubectl(
       ['apply', '-f', '-'],

@@ -35,7 +35,7 @@ export type ClusterEvent =
   | { kind: 'NodeUpdate'; labels: boolean; taints: boolean; allocatable: boolean; old: NodeView; node: NodeView }
   | { kind: 'NodeDelete'; old: NodeView }
   /** A PersistentVolumeClaim added or updated. */
-  | { kind: 'ClaimChange'; namespace: string; name: string }
+  | { kind: 'ClaimChange'; added: boolean; namespace: string; name: string }
   /** A PersistentVolume added or updated (`zones`: added, or its zone or region labels changed). */
   | { kind: 'VolumeChange'; added: boolean; zones: boolean }
   /** A StorageClass added, or updated (`topologies`: its allowedTopologies changed). */
@@ -49,6 +49,8 @@ export interface WaitingPod {
   info: PodInfo;
   /** Empty when no plugin did (no nodes at all): then any change is worth a try. */
   rejectors: ReadonlySet<FilterPlugin>;
+  /** The pods that used its ReadWriteOncePod claims when it was tried. */
+  onceClaimUsers?: ReadonlySet<string>;
 }
 
 const unschedulableTaint: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
@@ -210,6 +212,20 @@ const interPodAffinity: Hint = (pod, event) => {
 const namesClaim = (pod: WaitingPod, namespace: string, name: string) =>
   namespace === pod.info.namespace && claimNamesOf(pod.info.key.slice(pod.info.namespace.length + 1), pod.spec).some((c) => c.name === name);
 
+/** VolumeRestrictions registers deleted pods (one that used the pod's ReadWriteOncePod claims), nodes added and claims the pod names added. */
+const volumeRestrictions: Hint = (pod, event) => {
+  switch (event.kind) {
+    case 'AssignedPodDelete':
+      return pod.onceClaimUsers?.has(event.old.key) ?? false;
+    case 'NodeAdd':
+      return true;
+    case 'ClaimChange':
+      return event.added && namesClaim(pod, event.namespace, event.name);
+    default:
+      return false;
+  }
+};
+
 /** VolumeBinding registers claims the pod names, any volume, classes added or with new allowed topologies, and nodes added or relabeled. */
 const volumeBinding: Hint = (pod, event) => {
   switch (event.kind) {
@@ -251,6 +267,7 @@ const hints: Record<FilterPlugin, Hint> = {
   NodeAffinity: nodeAffinity,
   NodePorts: nodePorts,
   NodeResourcesFit: nodeResourcesFit,
+  VolumeRestrictions: volumeRestrictions,
   VolumeBinding: volumeBinding,
   VolumeZone: volumeZone,
   PodTopologySpread: podTopologySpread,

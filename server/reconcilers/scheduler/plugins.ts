@@ -6,7 +6,7 @@ import { labelSelectorFromObject, withLabelKeys, type LabelSelector } from '../.
 import { tolerates } from '../node-lifecycle.js';
 import type { Taint } from '../world.js';
 import type { NodeInfo, PodInfo, SchedulerCache } from './cache.js';
-import { findPodVolumes, reasonZoneConflict, zoneConflict, type PodVolumeClaims } from './volumes.js';
+import { findPodVolumes, reasonReadWriteOncePodConflict, reasonZoneConflict, zoneConflict, type PodVolumeClaims } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -26,6 +26,7 @@ export type FilterPlugin =
   | 'NodeAffinity'
   | 'NodePorts'
   | 'NodeResourcesFit'
+  | 'VolumeRestrictions'
   | 'VolumeBinding'
   | 'VolumeZone'
   | 'PodTopologySpread'
@@ -185,6 +186,12 @@ const nodeResourcesFit: Filter = (pod, node) => {
   return reasons.length ? reject('NodeResourcesFit', false, ...reasons) : undefined;
 };
 
+/** VolumeRestrictions' ReadWriteOncePod check: no bound pod may use the pod's ReadWriteOncePod claims. */
+const volumeRestrictions: Filter = (pod) => {
+  for (const user of pod.volumes!.onceClaimUsers) if (pod.cache.pods.has(user)) return reject('VolumeRestrictions', false, reasonReadWriteOncePodConflict);
+  return undefined;
+};
+
 /** VolumeBinding, for pods with claims (the others skip it: PreFilter found nothing to check). */
 const volumeBinding: Filter = (pod, node) => {
   const { reasons } = findPodVolumes(pod.volumes!, node);
@@ -278,7 +285,7 @@ const interPodAffinity: Filter = (pod, node) => {
 };
 
 export const filters: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, podTopologySpread, interPodAffinity];
-const filtersWithVolumes: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeBinding, volumeZone, podTopologySpread, interPodAffinity];
+const filtersWithVolumes: Filter[] = [nodeUnschedulable, taintToleration, nodeAffinity, nodePorts, nodeResourcesFit, volumeRestrictions, volumeBinding, volumeZone, podTopologySpread, interPodAffinity];
 
 /** Runs the filters in order; the first that rejects decides, as the framework stops at the first failure. */
 export function runFilters(pod: Incoming, node: NodeInfo, from: Filter[] = pod.volumes ? filtersWithVolumes : filters): Rejection | undefined {

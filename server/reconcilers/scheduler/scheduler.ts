@@ -18,7 +18,7 @@ import { ownUpdate, sameLabels, worthRequeuing, type ClusterEvent, type WaitingP
 import { Nominator } from './nominator.js';
 import { histogram, scoreNodes, type FilterPlugin, type Incoming, type Rejection } from './plugins.js';
 import { Preemption } from './preemption.js';
-import { checkPodVolumes, findPodVolumes, podHasClaims, preFilterVolumes, preFilterZones, volumeZoneLabels, writePodVolumes, type PodVolumes, type VolumeLookup } from './volumes.js';
+import { checkPodVolumes, findPodVolumes, podHasClaims, preFilterRestrictions, preFilterVolumes, preFilterZones, volumeZoneLabels, writePodVolumes, type PodVolumes, type VolumeLookup } from './volumes.js';
 
 type Json = Record<string, any>;
 
@@ -210,8 +210,12 @@ export const scheduler: ControllerDescriptor = {
       }
     };
 
+    /** The pods using the ReadWriteOncePod claims of the pod being tried, for VolumeRestrictions' hint once it fails. */
+    let attemptOnceClaimUsers: ReadonlySet<string> | undefined;
+
     /** Binds the pod (or starts binding its volumes), or says which plugins rejected it (none when there is no node at all). */
     const schedule = (pod: StoredObject): Set<FilterPlugin> | undefined => {
+      attemptOnceClaimUsers = undefined;
       const spec = (pod.object.spec ?? {}) as Json;
       const incoming: Incoming = { spec, info: podInfo(pod), cache, namespaceLabels };
       const nodes = cache.nodeList();
@@ -221,8 +225,12 @@ export const scheduler: ControllerDescriptor = {
           noFit(pod, incoming, `0/${nodes.length} nodes are available: ${reason}.`, new Map(), nodes.length);
           return new Set([plugin]);
         };
+        const onceClaimUsers = preFilterRestrictions(pod.object, volumeLookup, () => client.list('pods', pod.namespace));
+        attemptOnceClaimUsers = 'reason' in onceClaimUsers ? undefined : onceClaimUsers;
+        if ('reason' in onceClaimUsers) return rejectEverywhere('VolumeRestrictions', onceClaimUsers.reason);
         const volumes = preFilterVolumes(pod.object, volumeLookup);
         if ('reason' in volumes) return rejectEverywhere('VolumeBinding', volumes.reason);
+        volumes.onceClaimUsers = onceClaimUsers;
         const zones = preFilterZones(volumes);
         if ('reason' in zones) return rejectEverywhere('VolumeZone', zones.reason);
         volumes.zones = zones;
@@ -265,6 +273,7 @@ export const scheduler: ControllerDescriptor = {
         spec: (pod.object.spec ?? {}) as Json,
         info: podInfo(pod),
         rejectors,
+        onceClaimUsers: attemptOnceClaimUsers,
         attempts,
         at: now,
         moved: false,
@@ -332,7 +341,8 @@ export const scheduler: ControllerDescriptor = {
         // VolumeBinding's events: claims and volumes added or updated, classes added or updated.
         {
           resource: 'persistentvolumeclaims',
-          map: (event: StoreEvent) => (event.type === 'DELETED' ? [] : requeue([{ kind: 'ClaimChange', namespace: event.object.namespace, name: event.object.name }])),
+          map: (event: StoreEvent) =>
+            event.type === 'DELETED' ? [] : requeue([{ kind: 'ClaimChange', added: event.type === 'ADDED', namespace: event.object.namespace, name: event.object.name }]),
         },
         {
           resource: 'persistentvolumes',

@@ -40,6 +40,8 @@ export interface PodVolumeClaims {
   bound: StoredObject[];
   /** VolumeZone's: the zone and region labels of the bound volumes. */
   zones: VolumeTopology[];
+  /** VolumeRestrictions': the other pods using the pod's ReadWriteOncePod claims. */
+  onceClaimUsers: ReadonlySet<string>;
   /** Unbound claims of WaitForFirstConsumer classes, smallest request first (byPVCSize). */
   delayed: StoredObject[];
   lookup: VolumeLookup;
@@ -95,7 +97,7 @@ export function preFilterVolumes(pod: KubeObject, lookup: VolumeLookup): { reaso
   }
   if (unboundImmediate) return { reason: 'pod has unbound immediate PersistentVolumeClaims' };
   delayed.sort((a, b) => requestedStorage(a.object).cmp(requestedStorage(b.object)));
-  return { bound, delayed, lookup, zones: [] };
+  return { bound, delayed, lookup, zones: [], onceClaimUsers: new Set() };
 }
 
 /** MatchTopologySelectorTerms: no terms match every node; otherwise one term's expressions must all hold. */
@@ -272,4 +274,30 @@ export function zoneConflict(topologies: readonly VolumeTopology[], labels: Reco
 export function volumeZoneLabels(volume: KubeObject | undefined): string {
   const labels = volume?.metadata.labels ?? {};
   return topologyLabels.map((key) => labels[key] ?? '').join('\n');
+}
+
+export const reasonReadWriteOncePodConflict = 'node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode';
+
+/**
+ * VolumeRestrictions' PreFilter (readWriteOncePodPVCsForPod), which runs before VolumeBinding's: every
+ * claim the pod names by persistentVolumeClaim must exist; the pods that use its ReadWriteOncePod
+ * claims are what its filter looks for among the bound pods (so preemption taking one away counts).
+ */
+export function preFilterRestrictions(pod: KubeObject, lookup: VolumeLookup, podsInNamespace: () => readonly StoredObject[]): { reason: string } | ReadonlySet<string> {
+  const namespace = pod.metadata.namespace ?? '';
+  const onceClaims = new Set<string>();
+  for (const volume of (specOf(pod).volumes ?? []) as Json[]) {
+    const name = volume?.persistentVolumeClaim?.claimName;
+    if (name === undefined) continue;
+    const claim = lookup.claim(namespace, name);
+    if (!claim) return { reason: `persistentvolumeclaim "${name}" not found` };
+    if (((specOf(claim.object).accessModes ?? []) as string[]).includes('ReadWriteOncePod')) onceClaims.add(name);
+  }
+  const users = new Set<string>();
+  if (!onceClaims.size) return users;
+  for (const other of podsInNamespace()) {
+    if (other.object.metadata.uid === pod.metadata.uid) continue;
+    if (((specOf(other.object).volumes ?? []) as Json[]).some((v) => onceClaims.has(v?.persistentVolumeClaim?.claimName))) users.add(other.key);
+  }
+  return users;
 }

@@ -55,6 +55,10 @@ interface IdentityKey {
 
 const identityPlans = new WeakMap<string[], Map<SchemaNode | undefined, IdentityKey[]>>();
 
+/** Segments of identities by one string key, by that string: a kubelet's condition types, a container's name. */
+const oneKeySegments = new WeakMap<IdentityKey[], Map<string, string>>();
+const oneKeySegmentsHeld = 1024;
+
 function identityPlan(keys: string[], itemSchema: SchemaNode | undefined): IdentityKey[] {
   let bySchema = identityPlans.get(keys);
   if (!bySchema) identityPlans.set(keys, (bySchema = new Map()));
@@ -72,8 +76,23 @@ function identityPlan(keys: string[], itemSchema: SchemaNode | undefined): Ident
  * cannot write is left out).
  */
 export function itemKey(item: Json, keys: string[], itemSchema: SchemaNode | undefined): string {
+  const plan = identityPlan(keys, itemSchema);
+  if (plan.length === 1) {
+    const value = item[plan[0].name] ?? plan[0].default;
+    if (typeof value === 'string') {
+      let segments = oneKeySegments.get(plan);
+      if (!segments) oneKeySegments.set(plan, (segments = new Map()));
+      let segment = segments.get(value);
+      if (segment === undefined) {
+        segment = `k:{${plan[0].quoted}:${JSON.stringify(value)}}`;
+        if (segments.size >= oneKeySegmentsHeld) segments.clear();
+        segments.set(value, segment);
+      }
+      return segment;
+    }
+  }
   let members = '';
-  for (const key of identityPlan(keys, itemSchema)) {
+  for (const key of plan) {
     const value = item[key.name] ?? key.default;
     const written = value === undefined ? undefined : (JSON.stringify(value) as string | undefined);
     if (written !== undefined) members = members ? `${members},${key.quoted}:${written}` : `${key.quoted}:${written}`;
@@ -342,12 +361,22 @@ function changedTree(object: KubeObject, old: KubeObject, schema: SchemaNode | u
 /** A FieldsV1 leaf; frozen, as every tree shares it. */
 const leaf: Json = Object.freeze({});
 
-/** Nodes whose members are all leaves, as FieldsV1, by their segments in collected order: objects of one shape share them (frozen). */
-const flatNodes = new Map<string, Json>();
-const flatNodesHeld = 512;
+/** Trees that are shared, so never changed (frozen): the leaf, flat nodes and nodes made only of shared trees. */
+const sharedTrees = new WeakSet<Json>([leaf]);
+
+/**
+ * Nodes whose members are all leaves, as FieldsV1, by their segments in collected order (one level
+ * per segment: the segments are mostly the shared f: ones): objects of one shape share them (frozen).
+ */
+interface FlatNodes {
+  node?: Json;
+  next?: Map<string, FlatNodes>;
+}
+let flatNodes: FlatNodes = {};
+let flatNodesHeld = 0;
+const flatNodesMax = 512;
 /** Segments longer than this (joined) are not remembered, so the table stays small whatever clients send. */
 const flatKeyChars = 8192;
-
 /** A set as a FieldsV1 tree, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
 function fieldsV1Of(set: FieldSet): Json {
   const children = set.children;
@@ -366,16 +395,29 @@ function fieldsV1Of(set: FieldSet): Json {
 
 /** The FieldsV1 node whose members are the given leaves (segments in collected order), shared. */
 function flatNode(segments: string[]): Json {
-  const key = segments.join(separator);
-  let node = flatNodes.get(key);
-  if (!node) {
-    node = {};
-    for (const segment of segments.sort()) node[segment] = leaf;
-    Object.freeze(node);
-    if (key.length <= flatKeyChars) {
-      if (flatNodes.size >= flatNodesHeld) flatNodes.clear();
-      flatNodes.set(key, node);
+  let found: FlatNodes | undefined = flatNodes;
+  for (let i = 0; found && i < segments.length; i++) found = found.next?.get(segments[i]);
+  if (found?.node) return found.node;
+  const node: Json = {};
+  for (const segment of [...segments].sort()) node[segment] = leaf;
+  Object.freeze(node);
+  sharedTrees.add(node);
+  let chars = segments.length - 1;
+  for (const segment of segments) chars += segment.length;
+  if (chars <= flatKeyChars) {
+    if (flatNodesHeld >= flatNodesMax) {
+      flatNodes = {};
+      flatNodesHeld = 0;
     }
+    let at = flatNodes;
+    for (const segment of segments) {
+      at.next ??= new Map();
+      let next = at.next.get(segment);
+      if (!next) at.next.set(segment, (next = {}));
+      at = next;
+    }
+    at.node = node;
+    flatNodesHeld++;
   }
   return node;
 }
@@ -391,11 +433,54 @@ function nodeOf(segments: string[], trees: Json[]): Json {
     if (i > 0 && segments[i - 1] > segments[i]) sorted = false;
   }
   if (flat) return flatNode(segments);
+  let shared = true;
+  for (const tree of trees) if (!sharedTrees.has(tree)) shared = false;
+  return shared ? sharedNode(segments, trees, sorted) : sortedNode(segments, trees, sorted);
+}
+
+function sortedNode(segments: string[], trees: Json[], sorted: boolean): Json {
   const order = segments.map((_, i) => i);
   if (!sorted) order.sort((a, b) => (segments[a] < segments[b] ? -1 : 1));
   const out: Json = {};
   for (const i of order) out[segments[i]] = trees[i];
   return out;
+}
+
+/** Nodes made only of shared trees, by each member's segment (in collected order) and tree: a status write's conditions share theirs. */
+interface SharedNodes {
+  node?: Json;
+  next?: Map<string, Map<Json, SharedNodes>>;
+}
+let sharedNodes: SharedNodes = {};
+let sharedNodesHeld = 0;
+const sharedNodesMax = 1024;
+
+function sharedNode(segments: string[], trees: Json[], sorted: boolean): Json {
+  let found: SharedNodes | undefined = sharedNodes;
+  for (let i = 0; found && i < segments.length; i++) found = found.next?.get(segments[i])?.get(trees[i]);
+  if (found?.node) return found.node;
+  const node = Object.freeze(sortedNode(segments, trees, sorted));
+  sharedTrees.add(node);
+  let chars = segments.length - 1;
+  for (const segment of segments) chars += segment.length;
+  if (chars <= flatKeyChars) {
+    if (sharedNodesHeld >= sharedNodesMax) {
+      sharedNodes = {};
+      sharedNodesHeld = 0;
+    }
+    let at = sharedNodes;
+    for (let i = 0; i < segments.length; i++) {
+      at.next ??= new Map();
+      let byTree = at.next.get(segments[i]);
+      if (!byTree) at.next.set(segments[i], (byTree = new Map()));
+      let next = byTree.get(trees[i]);
+      if (!next) byTree.set(trees[i], (next = {}));
+      at = next;
+    }
+    at.node = node;
+    sharedNodesHeld++;
+  }
+  return node;
 }
 
 /** Two items of a list have one identity: their fields merge, which only a FieldSet follows. */

@@ -20,15 +20,16 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  // Keys holding undefined are absent, as they are once serialized.
+  // Keys holding undefined are absent, as they are once serialized. (for-in: decoded objects have
+  // no enumerable inherited keys, and it makes no array of keys, as jsonCopy.)
   let defined = 0;
-  for (const key of Object.keys(left)) {
+  for (const key in left) {
     const value = left[key];
     if (value === undefined) continue;
     defined++;
     if (!jsonEqual(value, right[key])) return false;
   }
-  for (const key of Object.keys(right)) if (right[key] !== undefined) defined--;
+  for (const key in right) if (right[key] !== undefined) defined--;
   return defined === 0;
 }
 

@@ -51,24 +51,35 @@ function written(value: unknown, roundToMilli: boolean): unknown {
   return form;
 }
 
+// Values already in canonical form (nearly all) are left in place, not written again.
 function walk(value: unknown, node: SchemaNode, rounding: boolean): unknown {
   if (isQuantity(node)) return written(value, false);
   if (!mayHoldQuantity(node)) return value;
   if (Array.isArray(value)) {
     const items = node.items;
-    if (items) for (let i = 0; i < value.length; i++) value[i] = walk(value[i], items, rounding);
+    if (items) {
+      for (let i = 0; i < value.length; i++) {
+        const next = walk(value[i], items, rounding);
+        if (next !== value[i]) value[i] = next;
+      }
+    }
     return value;
   }
   if (!isJsonObject(value)) return value;
   if (node.isMap) {
     const values = node.values!;
     const resourceList = rounding && isQuantity(values);
-    for (const key of Object.keys(value)) value[key] = resourceList ? written(value[key], true) : walk(value[key], values, rounding);
+    for (const key of Object.keys(value)) {
+      const next = resourceList ? written(value[key], true) : walk(value[key], values, rounding);
+      if (next !== value[key]) value[key] = next;
+    }
     return value;
   }
   for (const key of Object.keys(value)) {
     const child = node.property(key);
-    if (child) value[key] = walk(value[key], child, rounding);
+    if (!child) continue;
+    const next = walk(value[key], child, rounding);
+    if (next !== value[key]) value[key] = next;
   }
   return value;
 }

@@ -7,7 +7,7 @@
 import { StatusError } from '../errors.js';
 import { jsonEqual } from '../json.js';
 import { labelSelectorFromObject } from '../selectors/labels.js';
-import type { StoreEvent, StoredObject } from '../store/memory-store.js';
+import type { MemoryStore, StoreEvent, StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { controllerManagerIdentity, type ControllerDescriptor, type ControllerEnv } from './controller.js';
 import { controllerRef } from './controller-refs.js';
@@ -106,7 +106,23 @@ function servicesSelecting(list: readonly StoredObject[], namespace: string, lab
   return keys;
 }
 
-/** Whether a pod change can change endpoints (podEndpointsChanged, or its labels moved). */
+/** The last pod event both endpoints controllers mapped, and the Services it concerns. */
+let lastPodEvent: { event: StoreEvent; keys: string[] } | undefined;
+
+/**
+ * The Services a pod event concerns: those selecting the pod before or after, when it changed in a
+ * way their endpoints show. Both controllers ask of every pod event, in turn: the second gets the
+ * first one's answer. A namespace without a selecting Service needs no look at the pod.
+ */
+function servicesForPodEvent(store: MemoryStore, event: StoreEvent): string[] {
+  if (lastPodEvent?.event === event) return lastPodEvent.keys;
+  const prefix = `${event.object.namespace}/`;
+  const services = store.list('services').filter((service) => service.key.startsWith(prefix) && serviceSelector(service.object));
+  const keys = services.length && podChangeMatters(event) ? servicesSelecting(services, event.object.namespace, [event.object.object.metadata.labels, event.previous?.object.metadata.labels]) : [];
+  lastPodEvent = { event, keys };
+  return keys;
+}
+
 function podChangeMatters(event: StoreEvent): boolean {
   if (event.type !== 'MODIFIED' || !event.previous) return true;
   const now = event.object.object;
@@ -265,8 +281,7 @@ export const endpointsController: ControllerDescriptor = {
         {
           resource: 'pods',
           map: (event) => {
-            if (!podChangeMatters(event)) return [];
-            return servicesSelecting(store.list('services'), event.object.namespace, [event.object.object.metadata.labels, event.previous?.object.metadata.labels]);
+            return servicesForPodEvent(store, event);
           },
         },
         // An Endpoints object changed or removed by someone else is put back.
@@ -440,8 +455,7 @@ export const endpointSliceController: ControllerDescriptor = {
         {
           resource: 'pods',
           map: (event) => {
-            if (!podChangeMatters(event)) return [];
-            return servicesSelecting(store.list('services'), event.object.namespace, [event.object.object.metadata.labels, event.previous?.object.metadata.labels]);
+            return servicesForPodEvent(store, event);
           },
         },
       ],

@@ -198,7 +198,6 @@ export const scheduler: ControllerDescriptor = {
       recorder.eventf(referenceTo(pod), undefined, 'Warning', 'FailedScheduling', 'Scheduling', message);
     };
 
-    /** Binds the pod, or says which plugins rejected it (none when there is no node at all). */
     /** No node fits: the PostFilter (preemption) may nominate one; either way the pod is marked with the filters' message. */
     const noFit = (pod: StoredObject, incoming: Incoming, filterMessage: string, rejections: ReadonlyMap<NodeInfo, Rejection>, total: number) => {
       const result = preemption.postFilter(pod, incoming, rejections, total);

@@ -26,8 +26,8 @@ const recent: Array<{ stored: StoredObject; refs: OwnerReference[] }> = [];
 export function ownerReferences(stored: StoredObject | undefined): OwnerReference[] {
   if (!stored) return [];
   for (const entry of recent) if (entry.stored === stored) return entry.refs;
-  // Most objects have none: asking the stored version first spares parsing objects nothing has read yet.
-  const refs = stored.hasOwnerReferences ? stored.object.metadata.ownerReferences : undefined;
+  // Most objects have none: asking the serialization first spares parsing objects nothing has read yet.
+  const refs = stored.json.includes('"ownerReferences"') ? stored.object.metadata.ownerReferences : undefined;
   const found = Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
   if (recent.unshift({ stored, refs: found }) > 2) recent.pop();
   return found;
@@ -76,7 +76,7 @@ export class OwnerIndex {
   apply(event: StoreEvent): void {
     const before = event.previous;
     const after = event.type === 'DELETED' ? undefined : event.object;
-    if (before && after && jsonEqual(ownerReferences(before), ownerReferences(after))) return;
+    if (before && after && jsonEqual(before.object.metadata.ownerReferences, after.object.metadata.ownerReferences)) return;
     if (before) this.remove(before);
     if (after) this.add(after);
   }

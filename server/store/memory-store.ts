@@ -25,10 +25,10 @@ export class StoredObject {
   readonly size: number;
   /**
    * The sweep that last looked at this version (it can be both current and in the history), times
-   * sweepUnit, plus the bits below it (readSinceSweep, shareTried and what the metadata holds): one
-   * field rather than several, as the store holds every object of the cluster.
+   * 4, plus readSinceSweep and shareTried: one field rather than three, as the store holds every
+   * object of the cluster.
    */
-  private state = 0;
+  private sweepState = 0;
 
   constructor(
     readonly resource: string,
@@ -41,10 +41,6 @@ export class StoredObject {
     this.parsed = object;
     this.body = json;
     this.size = json.length;
-    if (object) {
-      const { ownerReferences, deletionTimestamp } = object.metadata;
-      this.state = metadataKnown | (ownerReferences !== undefined ? withOwnerReferences : 0) | (deletionTimestamp !== undefined ? withDeletionTimestamp : 0);
-    }
   }
 
   /** The object serialized with kind and apiVersion, as GET and watch send it. */
@@ -53,7 +49,7 @@ export class StoredObject {
   }
 
   get object(): KubeObject {
-    this.state |= readSinceSweep;
+    this.sweepState |= readSinceSweep;
     this.parsed ??= JSON.parse(this.json) as KubeObject;
     return this.parsed;
   }
@@ -68,30 +64,6 @@ export class StoredObject {
     return this.key.slice(this.key.indexOf('/') + 1);
   }
 
-  /**
-   * Whether metadata.ownerReferences is set, and metadata.deletionTimestamp: asked of every event by
-   * the owner index and the garbage collector, so known from the object at commit rather than looked
-   * for in the serialization (or the object parsed) each time.
-   */
-  get hasOwnerReferences(): boolean {
-    return (this.metadataFacts() & withOwnerReferences) !== 0;
-  }
-
-  get hasDeletionTimestamp(): boolean {
-    return (this.metadataFacts() & withDeletionTimestamp) !== 0;
-  }
-
-  private metadataFacts(): number {
-    if (!(this.state & metadataKnown)) {
-      // Committed as JSON only: the serialization says which fields may be there, the object tells.
-      const json = this.json;
-      const owned = json.includes('"ownerReferences"') && this.object.metadata.ownerReferences !== undefined;
-      const deleted = json.includes('"deletionTimestamp"') && this.object.metadata.deletionTimestamp !== undefined;
-      this.state |= metadataKnown | (owned ? withOwnerReferences : 0) | (deleted ? withDeletionTimestamp : 0);
-    }
-    return this.state;
-  }
-
   /** The object as an item of a typed list: no kind or apiVersion (they lead the serialization). */
   get itemJson(): string {
     return withoutTypeMeta(this.json);
@@ -102,9 +74,9 @@ export class StoredObject {
    * then, given references, shares the serialization too.
    */
   sweep(sweep: number, references?: SerializationReferences): void {
-    if (Math.floor(this.state / sweepUnit) === sweep) return;
-    const read = (this.state & readSinceSweep) !== 0;
-    this.state = sweep * sweepUnit + (this.state & (sweepUnit - 1) & ~readSinceSweep);
+    if (this.sweepState >>> 2 === sweep) return;
+    const read = (this.sweepState & readSinceSweep) !== 0;
+    this.sweepState = sweep * 4 + (this.sweepState & shareTried);
     if (!read) {
       this.parsed = undefined;
       if (references) this.share(references);
@@ -113,24 +85,20 @@ export class StoredObject {
 
   /** Shares the serialization unless the parsed object was read since the last sweep (it is in use). */
   age(references: SerializationReferences): void {
-    if (!(this.state & readSinceSweep)) this.share(references);
+    if (!(this.sweepState & readSinceSweep)) this.share(references);
   }
 
   /** Holds the serialization against a similar object's, when that takes much less (tried once). */
   private share(references: SerializationReferences): void {
-    if (this.state & shareTried || typeof this.body !== 'string') return;
-    this.state |= shareTried;
+    if (this.sweepState & shareTried || typeof this.body !== 'string') return;
+    this.sweepState |= shareTried;
     this.body = references.share(this.resource, this.body) ?? this.body;
   }
 }
 
-/** Bits of StoredObject.state, below the sweep number. */
+/** Bits of StoredObject.sweepState. */
 const readSinceSweep = 1;
 const shareTried = 2;
-const metadataKnown = 4;
-const withOwnerReferences = 8;
-const withDeletionTimestamp = 16;
-const sweepUnit = 32;
 
 export interface StoreEvent {
   readonly type: EventType;

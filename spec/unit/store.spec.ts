@@ -86,22 +86,6 @@ describe('MemoryStore', () => {
     expect([cold.namespace, cold.name, store.get('configmaps', 'ns/cold')]).to.deep.equal(['ns', 'cold', cold]);
   });
 
-  it('tells whether metadata has ownerReferences and a deletionTimestamp, committed parsed or as JSON', () => {
-    const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
-    const owned = { ...object('owned'), metadata: { name: 'owned', namespace: 'ns', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u' }] } };
-    const deleting = { ...object('deleting'), metadata: { name: 'deleting', namespace: 'ns', deletionTimestamp: '2026-12-03T16:00:00Z' } };
-    // Only the names of labels: neither field is set.
-    const lookalike = { ...object('lookalike'), metadata: { name: 'lookalike', namespace: 'ns', labels: { ownerReferences: 'x', deletionTimestamp: 'y' } } };
-    const facts = (stored: { hasOwnerReferences: boolean; hasDeletionTimestamp: boolean }) => [stored.hasOwnerReferences, stored.hasDeletionTimestamp];
-    const expected = [[true, false], [false, true], [false, false], [false, false]];
-    const parsed = [owned, deleting, lookalike, object('plain')].map((o) => store.commit('configmaps', `ns/${o.metadata.name}`, structuredClone(o)));
-    expect(parsed.map(facts)).to.deep.equal(expected);
-    const asJson = [owned, deleting, lookalike, object('plain')].map((o) => store.commitJson('configmaps', `ns/json-${o.metadata.name}`, (rv) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: rv } })));
-    expect(asJson.map(facts)).to.deep.equal(expected);
-    const removed = store.commit('configmaps', 'ns/owned', null);
-    expect(facts(removed)).to.deep.equal([true, false]);
-  });
-
   it('gives back the exact serialization of cold objects held against a similar one', () => {
     const store = new MemoryStore({ historySize: 10, historyBytes: 1 << 20 });
     const data = (i: number) => ({ quoted: `say "${i}"\\`, text: `zürich ☃ ${i}`, same: 'x'.repeat(200) });

@@ -32,6 +32,8 @@ Options:
   --nodes N           nodes the kubelets register (default 1)
   --kubelet-stages FILE  how containers behave (pull, start, readiness, exit, logs):
                       a YAML or JSON list of kubelet stages
+  --storage-provisioner  a default StorageClass "standard" and a provisioner that
+                      makes volumes for its claims, as on kind or k3s
   --log               print one line per request to stderr
   --help              show this help
   --version           print the version
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
         controllers: { type: 'string' },
         nodes: { type: 'string' },
         'kubelet-stages': { type: 'string' },
+        'storage-provisioner': { type: 'boolean' },
         log: { type: 'boolean' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
       controllers,
       nodes: integerFlag('nodes', values.nodes, 0, 10_000),
       kubeletStages,
+      storageProvisioner: values['storage-provisioner'],
       port,
       host,
       token: values.token,

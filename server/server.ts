@@ -18,6 +18,7 @@ import type { ControllerRunner } from './reconcilers/runner.js';
 import type { ControllerSelection } from './reconcilers/selection.js';
 import type { KubeletStage } from './reconcilers/kubelet-stages.js';
 import { World, type NodeShape } from './reconcilers/world.js';
+import { installDefaultStorageClass } from './reconcilers/storage-provisioner.js';
 import { GenericStore } from './registry/generic-store.js';
 import { builtinRegistry } from './registry/registry.js';
 import { FaultInjector } from './requests/faults.js';
@@ -63,6 +64,8 @@ export interface ServerOptions {
   nodes?: number | NodeShape[];
   /** How the fake kubelet's containers behave (pull, start, readiness, exit, logs), after the built-in stages. */
   kubeletStages?: KubeletStage[];
+  /** A default StorageClass `standard` (WaitForFirstConsumer, reclaim Delete) and a provisioner making its volumes, as on kind or k3s. */
+  storageProvisioner?: boolean;
 }
 
 /** The simulated machines of a running server, for tests to act on. */
@@ -186,10 +189,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
+  if (options.storageProvisioner) installDefaultStorageClass(services);
   // Cut into templates on the first reset: a server that is never reset (the command's) never pays for it.
   let startObjects = services.store.snapshot();
   let startState: StartState | undefined;
-  const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages });
+  const newWorld = () => new World({ nodes: options.nodes, kubeletStages: options.kubeletStages, storageProvisioner: options.storageProvisioner });
   let world = newWorld();
   services.nodes = { containerLogs: (pod, container, previous) => world.logs(pod, container, previous) };
   const reconcilers: ControllerRunner = startReconcilers(services, { controllers: options.controllers, ca: certificates && { cert: certificates.caCert, key: certificates.caKey }, world, reportError });

@@ -134,6 +134,21 @@ describe('kubemock command line', () => {
     }
   });
 
+  it('brings a default StorageClass with --storage-provisioner, and none without', async () => {
+    for (const [flags, expected] of [[['--storage-provisioner'], 'storageclass.storage.k8s.io/standard\n'], [[], '']] as const) {
+      const kubeconfig = join(dir, 'kubeconfig');
+      const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig, ...flags]);
+      try {
+        const classes = kubectl(kubeconfig, ['get', 'storageclasses', '-o', 'name']);
+        expect(classes.status).to.equal(0);
+        expect(classes.stdout, flags.join(' ')).to.equal(expected);
+      } finally {
+        child.kill('SIGTERM');
+        await stopped(child);
+      }
+    }
+  });
+
   it('refuses a wrong token with 401 through kubectl', async () => {
     const kubeconfig = join(dir, 'kubeconfig');
     const { child } = await startCli(['--port', '0', '--kubeconfig', kubeconfig]);

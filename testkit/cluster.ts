@@ -32,6 +32,8 @@ export interface KubemockOptions {
   controllers?: 'all' | 'none' | string[];
   /** What the fake kubelet's containers do (pull, start, readiness, exit, logs), matched by labels, annotations or image. */
   kubeletStages?: KubeletStage[];
+  /** A default StorageClass `standard` (WaitForFirstConsumer, reclaim Delete) with a provisioner making volumes for its claims, as on kind or k3s. Default off, as on a bare control plane. */
+  storageProvisioner?: boolean;
   /** `'token'` (the default): HTTPS with a bearer token. `'none'`: plain HTTP where a request without credentials acts as the administrator. */
   auth?: 'token' | 'none';
   /** The bearer token; random when absent. */
@@ -392,6 +394,7 @@ export async function startKubemock(options: KubemockOptions = {}): Promise<Kube
     nodes: options.nodes,
     controllers: options.controllers,
     kubeletStages: options.kubeletStages,
+    storageProvisioner: options.storageProvisioner,
   });
   const cluster = new Kubemock(server, clock);
   if (options.objects !== undefined) {

@@ -31,6 +31,7 @@ import { statefulSetController } from './statefulset.js';
 import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
 import { persistentVolumeBinderController } from './volume-binder.js';
 import { ephemeralVolumeController } from './ephemeral-volumes.js';
+import { storageProvisioner } from './storage-provisioner.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 import { ControllerRunner } from './runner.js';
 import { scheduler } from './scheduler/scheduler.js';
@@ -71,6 +72,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   csrCleanerController,
   persistentVolumeBinderController,
   ephemeralVolumeController,
+  storageProvisioner,
   pvcProtectionController,
   pvProtectionController,
   validatingAdmissionPolicyStatusController,

@@ -77,6 +77,8 @@ export interface WorldOptions {
   /** How many nodes to register (default 1), or their shapes. */
   nodes?: number | NodeShape[];
   kubeletStages?: KubeletStage[];
+  /** Whether a dynamic provisioner serves the default StorageClass `standard` (off: none, as on a bare control plane). */
+  storageProvisioner?: boolean;
 }
 
 type LogSource = (pod: KubeObject, container: string, previous: boolean) => LogLine[] | undefined;
@@ -85,6 +87,7 @@ type LogSource = (pod: KubeObject, container: string, previous: boolean) => LogL
 export class World {
   readonly nodes: ResolvedNode[];
   readonly stages: KubeletStages;
+  readonly storageProvisioner: boolean;
   private readonly silent = new Set<string>();
   private readonly listeners = new Set<(node: string) => void>();
   private readonly logLines = new Map<string, string[]>();
@@ -93,6 +96,7 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.nodes = resolveNodes(options.nodes);
     this.stages = new KubeletStages(options.kubeletStages);
+    this.storageProvisioner = options.storageProvisioner ?? false;
   }
 
   /** Replaces the kubelet stages; pods the kubelet admits from now on follow them. */

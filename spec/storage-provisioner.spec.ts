@@ -109,7 +109,8 @@ describe('storage provisioner', () => {
         const seen = await events(name);
         const component = seen.find((e) => e.reason === 'Provisioning')?.source as string;
         expect(component).to.match(/^local\.csi\.kubemock\.io_/);
-        expect(seen.filter((e) => e.source !== 'persistentvolume-controller' || e.reason === 'ExternalProvisioning')).to.deep.equal([
+        expect(seen).to.deep.equal([
+          { reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding', source: 'persistentvolume-controller' },
           {
             reason: 'ExternalProvisioning',
             message: `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,

@@ -182,6 +182,45 @@ describe('persistentvolume-binder controller', () => {
     expect(await seen()).to.deep.equal(expected(3));
   });
 
+  it("names the pods a delayed claim waits for as its first sync sees them: none yet for a StatefulSet's, the pod for an ephemeral volume's", async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      list(
+        storageClass('local-wait', 'kubernetes.io/no-provisioner', 'WaitForFirstConsumer'),
+        {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'db' },
+          spec: {
+            serviceName: 'db',
+            selector: { matchLabels: { app: 'db' } },
+            template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
+            volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'local-wait', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p-eph' },
+          spec: {
+            containers: [{ name: 'c', image: 'busybox' }],
+            volumes: [{ name: 'd', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'local-wait', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } }],
+          },
+        },
+      ),
+    );
+    await settle();
+    const waitingForPod = (pod: string) => ({ type: 'Normal', reason: 'WaitForPodScheduled', message: `waiting for pod ${pod} to be scheduled`, count: 1, source: 'persistentvolume-controller' });
+    // The StatefulSet makes the claim, then the pod: the binder's first look comes before the pod.
+    expect(await events('PersistentVolumeClaim', 'data-db-0')).to.deep.equal([
+      { type: 'Normal', reason: 'WaitForFirstConsumer', message: 'waiting for first consumer to be created before binding', count: 1, source: 'persistentvolume-controller' },
+    ]);
+    expect(await events('PersistentVolumeClaim', 'p-eph-d')).to.deep.equal([waitingForPod('p-eph')]);
+    // The resync sees the StatefulSet's pod.
+    await advance(cluster.server, clock, 15_000);
+    expect((await events('PersistentVolumeClaim', 'data-db-0')).map((e) => e.message)).to.deep.equal(['waiting for first consumer to be created before binding', 'waiting for pod db-0 to be scheduled']);
+  });
+
   it('binds a claim that names its volume, and a volume reserved for a claim, or says why not', async () => {
     await kubectl(
       ['apply', '-f', '-'],

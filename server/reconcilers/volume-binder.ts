@@ -75,8 +75,10 @@ class VolumeBinder {
     }
     const [namespace, name] = key.split('/');
     const claim = this.client.get(claims, namespace, name);
+    const waitingAtCreation = this.waitingAtCreation.get(key);
+    this.waitingAtCreation.delete(key);
     if (!claim) return undefined;
-    const after = this.syncClaim(claim);
+    const after = this.syncClaim(claim, waitingAtCreation);
     // The periodic resync: only a claim still waiting has anything to do then.
     if (after && !hasAnnotation(after.object, annBindCompleted)) {
       const now = this.clock.now().getTime();
@@ -113,9 +115,17 @@ class VolumeBinder {
     return event.type !== 'DELETED' && event.object.key === this.writing;
   }
 
+  /**
+   * The pods waiting for each new claim of a delayed-binding class as it was created: what the real
+   * controller's first sync of it sees, a moment after the claim was made, before its informer has
+   * seen a pod made just after it (a StatefulSet makes the claim, then the pod).
+   */
+  private readonly waitingAtCreation = new Map<string, string[]>();
+
   /** A claim's own key; a deleted claim's volume too, as it may be released now (deleteClaim). */
   claimEventKeys(event: StoreEvent): string[] {
     if (this.ownWrite(event)) return [];
+    if (event.type === 'ADDED' && this.delayBinding(event.object.object)) this.waitingAtCreation.set(event.object.key, this.waitingPods(event.object));
     const volumeName = specOf(event.object.object).volumeName;
     return event.type === 'DELETED' ? (volumeName ? [volumeName] : []) : [event.object.key];
   }
@@ -129,8 +139,8 @@ class VolumeBinder {
   }
 
   /** syncClaim; returns the claim as it is afterwards (undefined once gone). */
-  private syncClaim(claim: StoredObject): StoredObject | undefined {
-    return hasAnnotation(claim.object, annBindCompleted) ? this.syncBoundClaim(claim) : this.syncUnboundClaim(claim);
+  private syncClaim(claim: StoredObject, waitingAtCreation?: string[]): StoredObject | undefined {
+    return hasAnnotation(claim.object, annBindCompleted) ? this.syncBoundClaim(claim) : this.syncUnboundClaim(claim, waitingAtCreation);
   }
 
   private classOf(claim: KubeObject): StoredObject | undefined {
@@ -143,7 +153,7 @@ class VolumeBinder {
     return (this.classOf(claim)?.object.volumeBindingMode as string | undefined) === 'WaitForFirstConsumer';
   }
 
-  private syncUnboundClaim(claim: StoredObject): StoredObject | undefined {
+  private syncUnboundClaim(claim: StoredObject, waitingAtCreation?: string[]): StoredObject | undefined {
     const spec = specOf(claim.object);
     if (!spec.volumeName) {
       const delayBinding = this.delayBinding(claim.object);
@@ -159,7 +169,7 @@ class VolumeBinder {
         }
       }
       if (delayBinding && !hasAnnotation(claim.object, annSelectedNode)) {
-        this.emitWaitingForConsumer(claim);
+        this.emitWaitingForConsumer(claim, waitingAtCreation ?? this.waitingPods(claim));
       } else if (claimClass(claim.object)) {
         return this.provisionClaim(claim);
       } else {
@@ -197,12 +207,16 @@ class VolumeBinder {
     return undefined;
   }
 
-  /** emitEventForUnboundDelayBindingClaim: which pods, not yet scheduled, wait for the claim. */
-  private emitWaitingForConsumer(claim: StoredObject): void {
-    const waiting = this.client
+  /** The pods, not yet scheduled, that use the claim. */
+  private waitingPods(claim: StoredObject): string[] {
+    return this.client
       .list('pods', claim.namespace)
       .filter((pod) => !specOf(pod.object).nodeName && podClaimNames(pod.object).some((c) => c.name === claim.name))
       .map((pod) => pod.name);
+  }
+
+  /** emitEventForUnboundDelayBindingClaim: which pods wait for the claim. */
+  private emitWaitingForConsumer(claim: StoredObject, waiting: string[]): void {
     if (!waiting.length) this.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
     else if (waiting.length === 1) this.event(claim, 'Normal', 'WaitForPodScheduled', `waiting for pod ${waiting[0]} to be scheduled`);
     else this.event(claim, 'Normal', 'WaitForPodScheduled', `waiting for pods ${waiting.join(',')} to be scheduled`);

@@ -18,7 +18,7 @@ import type { ControllerRunner } from './reconcilers/runner.js';
 import type { ControllerSelection } from './reconcilers/selection.js';
 import type { KubeletStage } from './reconcilers/kubelet-stages.js';
 import { World, type NodeShape } from './reconcilers/world.js';
-import { installDefaultStorageClass } from './reconcilers/storage-provisioner.js';
+import { installStorageProvisioner } from './reconcilers/storage-provisioner.js';
 import { GenericStore } from './registry/generic-store.js';
 import { builtinRegistry } from './registry/registry.js';
 import { FaultInjector } from './requests/faults.js';
@@ -189,7 +189,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Seeded once the port is known (the `kubernetes` Service targets it), before any request is read.
   const identity = { port, caCert: certificates?.caCert };
   seedCluster(services, identity);
-  if (options.storageProvisioner) installDefaultStorageClass(services);
+  if (options.storageProvisioner) installStorageProvisioner(services);
   // Cut into templates on the first reset: a server that is never reset (the command's) never pays for it.
   let startObjects = services.store.snapshot();
   let startState: StartState | undefined;

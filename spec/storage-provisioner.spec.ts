@@ -57,6 +57,9 @@ describe('storage provisioner', () => {
       expect(classes.map((c) => [c.metadata.name, c.metadata.annotations, c.provisioner, c.reclaimPolicy, c.volumeBindingMode])).to.deep.equal([
         ['standard', { 'storageclass.kubernetes.io/is-default-class': 'true' }, provisioner, 'Delete', 'WaitForFirstConsumer'],
       ]);
+      // Its volumes are attached by nothing, which the driver's CSIDriver declares.
+      const drivers = (await json(['get', 'csidrivers'])).items as Json[];
+      expect(drivers.map((d) => [d.metadata.name, d.spec.attachRequired, d.spec.volumeLifecycleModes])).to.deep.equal([[provisioner, false, ['Persistent']]]);
       expect(await kubectl(['get', 'storageclass'])).to.match(/^standard \(default\)\s+local\.csi\.kubemock\.io\s+Delete\s+WaitForFirstConsumer\s+false\s+/m);
     });
 
@@ -209,6 +212,7 @@ describe('storage provisioner', () => {
 
     it('has no StorageClass, and a StatefulSet with claim templates waits for volumes', async () => {
       expect((await json(['get', 'storageclasses'])).items).to.deep.equal([]);
+      expect((await json(['get', 'csidrivers'])).items).to.deep.equal([]);
       await kubectl(['apply', '-f', '-'], JSON.stringify(statefulSet('db', 1)));
       for (let i = 0; i < 3; i++) await step(1000);
       const pod = await json(['get', 'pod', 'db-0']);

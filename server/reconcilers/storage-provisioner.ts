@@ -44,9 +44,18 @@ export function defaultStorageClass(): KubeObject {
   };
 }
 
-/** Creates the default StorageClass, as the cluster's administrator installing the provisioner would (`kubectl create -f`). */
-export function installDefaultStorageClass(services: Services): void {
+/**
+ * The driver's CSIDriver: its volumes need no attaching (a CSI driver without one is attached
+ * through VolumeAttachments, which nothing here would make).
+ */
+export function storageDriver(): KubeObject {
+  return { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: storageProvisionerName }, spec: { attachRequired: false } };
+}
+
+/** Creates the CSIDriver and the default StorageClass, as the cluster's administrator installing the provisioner would (`kubectl create -f`). */
+export function installStorageProvisioner(services: Services): void {
   const admin = new ControllerClient(services, { user: adminUser, fieldManager: 'kubectl-create' });
+  admin.create('storage.k8s.io/csidrivers', '', storageDriver());
   admin.create(storageClasses, '', defaultStorageClass());
 }
 
@@ -61,6 +70,12 @@ const provisionerIdentity: Identity = {
 };
 
 const hasFinalizer = (object: KubeObject) => (object.metadata.finalizers ?? []).includes(provisionerFinalizer);
+
+function dropFinalizer(volume: KubeObject): void {
+  const finalizers = (volume.metadata.finalizers ?? []).filter((f) => f !== provisionerFinalizer);
+  if (finalizers.length) volume.metadata.finalizers = finalizers;
+  else delete volume.metadata.finalizers;
+}
 
 class StorageProvisioner {
   /** storage.kubernetes.io/csiProvisionerIdentity: the provisioner's start in milliseconds, a random number and the driver. */
@@ -149,13 +164,7 @@ class StorageProvisioner {
     // The driver's DeleteVolume has nothing to remove; then the object goes, and the finalizer with it.
     this.client.delete(volumes, '', volume.name);
     const deleting = this.client.get(volumes, '', volume.name);
-    if (deleting && hasFinalizer(deleting.object)) {
-      this.client.update(deleting, (v) => {
-        const finalizers = (v.metadata.finalizers ?? []).filter((f) => f !== provisionerFinalizer);
-        if (finalizers.length) v.metadata.finalizers = finalizers;
-        else delete v.metadata.finalizers;
-      });
-    }
+    if (deleting && hasFinalizer(deleting.object)) this.client.update(deleting, dropFinalizer);
   }
 
   /** handleProtectionFinalizer: a Bound volume to be deleted carries the finalizer; one to be kept does not. */
@@ -167,11 +176,7 @@ class StorageProvisioner {
     if (!add && !remove) return volume;
     this.client.update(volume, (v) => {
       if (add) v.metadata.finalizers = [...(v.metadata.finalizers ?? []), provisionerFinalizer];
-      else {
-        const finalizers = (v.metadata.finalizers ?? []).filter((f) => f !== provisionerFinalizer);
-        if (finalizers.length) v.metadata.finalizers = finalizers;
-        else delete v.metadata.finalizers;
-      }
+      else dropFinalizer(v);
     });
     return this.client.get(volumes, '', volume.name) ?? volume;
   }

@@ -285,24 +285,27 @@ function removedFields(before: FieldSet, now: FieldSet | undefined): FieldSet | 
   return out;
 }
 
+/** What a write changed, as owned fields: `changed` set or given a new value, `removed` gone. */
+interface FieldChanges {
+  changed?: FieldSet;
+  removed?: FieldSet;
+}
+
 /**
- * What a write changed, as owned fields: `changed` set or given a new value, `removed` gone. Parts
- * equal on both sides are skipped without collecting their fields (a Lease renewal changes one).
+ * What a write changed. Parts equal on both sides are skipped without collecting their fields, and
+ * objects on both sides are compared field by field, so only the fields that differ are collected
+ * (a Lease renewal collects its renewTime, nothing else).
  */
-function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): { changed?: FieldSet; removed?: FieldSet } {
-  const now = new FieldSet();
-  const before = new FieldSet();
-  // The parts of forEachPart, each side looked up by key; segments are made only for parts that differ.
+function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, scope: ManagedScope): FieldChanges {
+  const changes: FieldChanges = {};
+  // The parts of forEachPart, each side looked up by key.
   const compare = (parts: Json | undefined, oldParts: Json | undefined, key: string, node: SchemaNode | undefined, inMetadata: boolean) => {
     const has = parts !== undefined && Object.hasOwn(parts, key);
     const had = oldParts !== undefined && Object.hasOwn(oldParts, key);
-    const value = has ? parts[key] : undefined;
-    const previous = had ? oldParts[key] : undefined;
-    if (has && previous !== undefined && jsonEqual(value, previous)) return;
     const segments = inMetadata ? ['f:metadata', fieldSegment(key)] : [fieldSegment(key)];
-    if (has) collect(value, node, now.at(segments));
-    // A part only the old object has is collected whatever it holds.
-    if (previous !== undefined || (had && !has)) collect(previous, node, before.at(segments));
+    const previous = had ? oldParts[key] : undefined;
+    // A part only the old object has is collected whatever it holds; otherwise an undefined one is not.
+    compareValues(has ? parts[key] : undefined, has, previous, previous !== undefined || (had && !has), node, segments, changes);
   };
   for (const key in object) if (key !== 'metadata' && ownable(key, scope)) compare(object, old, key, schema?.property(key), false);
   for (const key in old) if (key !== 'metadata' && ownable(key, scope) && !Object.hasOwn(object, key)) compare(object, old, key, schema?.property(key), false);
@@ -313,7 +316,51 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
     for (const key in metadata) if (!serverMetadata.has(key)) compare(metadata, oldMetadata, key, meta?.property(key), true);
     for (const key in oldMetadata) if (!serverMetadata.has(key) && !(metadata && Object.hasOwn(metadata, key))) compare(metadata, oldMetadata, key, meta?.property(key), true);
   }
-  return { changed: changedFields(now, before, false), removed: removedFields(before, now) };
+  return changes;
+}
+
+/** What collect keeps as a leaf's own value, compared as it is (not as JSON). */
+const isScalar = (value: unknown) => value === null || typeof value !== 'object';
+
+/** Whether collect owns an object field by field (and its "."): a non-empty one that is not atomic. */
+const ownedFieldByField = (value: unknown, node: SchemaNode | undefined): value is Json => isJsonObject(value) && !node?.atomicObject && hasKeys(value);
+
+/**
+ * The changes at `segments` (a value the new object `has`, one the old one's fields hold when
+ * `previousHeld`), added to `changes` as collecting both sides whole and comparing them would find them. Two objects owned
+ * field by field both own "." and differ only in their fields, so each field is compared on its own;
+ * two scalars differ in their leaf; anything else (lists, a leaf becoming an object) is collected.
+ */
+function compareValues(value: unknown, has: boolean, previous: unknown, previousHeld: boolean, node: SchemaNode | undefined, segments: string[], changes: FieldChanges): void {
+  if (has && previousHeld && jsonEqual(value, previous)) return;
+  if (has && ownedFieldByField(value, node) && ownedFieldByField(previous, node)) {
+    for (const key in value) {
+      const kept = Object.hasOwn(previous, key);
+      compareValues(value[key], true, kept ? previous[key] : undefined, kept, node?.child(key), [...segments, fieldSegment(key)], changes);
+    }
+    for (const key in previous) if (!Object.hasOwn(value, key)) compareValues(undefined, false, previous[key], true, node?.child(key), [...segments, fieldSegment(key)], changes);
+    return;
+  }
+  if (has && previousHeld && isScalar(value) && isScalar(previous)) {
+    if (!(unwritable(value) && unwritable(previous))) (changes.changed ??= new FieldSet()).at(segments).add(present);
+    return;
+  }
+  let now: FieldSet | undefined;
+  let before: FieldSet | undefined;
+  if (has) collect(value, node, (now = new FieldSet()));
+  if (previousHeld) collect(previous, node, (before = new FieldSet()));
+  const changed = now && changedFields(now, before, false);
+  if (changed) changes.changed = placed(changes.changed, segments, changed);
+  const removed = before && removedFields(before, now);
+  if (removed) changes.removed = placed(changes.removed, segments, removed);
+}
+
+/** `set` placed at `segments` below `root` (made when absent), which holds nothing there yet. */
+function placed(root: FieldSet | undefined, segments: string[], set: FieldSet): FieldSet {
+  const out = root ?? new FieldSet();
+  const parent = out.at(segments.slice(0, -1));
+  (parent.children ??= new Map()).set(segments[segments.length - 1], set);
+  return out;
 }
 
 /**

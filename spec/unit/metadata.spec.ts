@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decodedByGo } from '../../openapi/go-encoding.js';
 import { kubernetesComponents } from '../../openapi/kubernetes.js';
-import { managedFieldsEntry } from '../../server/registry/managed-fields.js';
+import { fieldsOf, managedFieldsEntry, toTree } from '../../server/registry/managed-fields.js';
 import type { KubeObject } from '../../server/store/types.js';
 import { humanDuration } from '../../server/registry/printing.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../server/registry/validation.js';
@@ -55,12 +55,9 @@ describe('managedFields', () => {
     expect(statusEntries[2]).to.deep.include({ manager: 'controller', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } });
   });
 
-  // A write to a scope nobody owns anything of (a create, a first status write) is computed in a walk of its
-  // own; with a bystander owning a field of that scope, the same write takes the general path. Both must give
-  // the writer the same fields, in the same order, for objects of every shape: duplicate list identities,
-  // unwritable and empty values.
-  it('gives a write to a scope nobody owns the same fields as the general computation (randomized)', () => {
-    let seed = 20261202;
+  // Random objects of a few kinds, and random changes of them: duplicate list identities, unwritable and empty values.
+  const randomObjects = (initialSeed: number) => {
+    let seed = initialSeed;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
     type Value = unknown;
@@ -93,7 +90,7 @@ describe('managedFields', () => {
           if (r < 0.08) continue;
           out[k] = r < 0.35 ? mutate(x, depth + 1) : r < 0.4 ? scalar() : copy(x);
         }
-        if (random() < 0.2) out[pick(['extra', 'name', 'key', 'a'])] = anything(depth + 1);
+        if (random() < 0.2) out[pick(['extra', 'name', 'key', 'a', 'constructor'])] = anything(depth + 1);
         return out;
       }
       return random() < 0.3 ? scalar() : v;
@@ -111,6 +108,7 @@ describe('managedFields', () => {
       },
       'io.k8s.api.events.v1.Event': { metadata: {}, eventTime: 't', reportingController: 'c', action: 'Binding', reason: 'Scheduled', regarding: { kind: 'Pod', name: 'p' }, note: 'n', series: { count: 2 } },
       'io.k8s.api.core.v1.Node': { metadata: { labels: { a: 'b' } }, spec: { podCIDRs: ['10.0.0.0/24'], taints: [{ key: 'k', effect: 'NoSchedule' }] }, status: { addresses: [{ type: 'InternalIP', address: '1.2.3.4' }], images: [{ names: ['a', 'b'] }] } },
+      'io.k8s.api.coordination.v1.Lease': { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n', uid: 'u' }] }, spec: { holderIdentity: 'n', leaseDurationSeconds: 40, renewTime: 't' } },
       'io.k8s.api.core.v1.Service': { metadata: {}, spec: { ports: [{ port: 80, protocol: 'TCP' }, { port: 80, protocol: 'UDP' }], selector: { a: 'b' }, ipFamilies: ['IPv4'] } },
     };
     const asObject = (v: Value) => {
@@ -119,6 +117,15 @@ describe('managedFields', () => {
       delete object.metadata.managedFields;
       return object;
     };
+    return { random, pick, mutate, samples, asObject };
+  };
+
+  // A write to a scope nobody owns anything of (a create, a first status write) is computed in a walk of its
+  // own; with a bystander owning a field of that scope, the same write takes the general path. Both must give
+  // the writer the same fields, in the same order, for objects of every shape: duplicate list identities,
+  // unwritable and empty values.
+  it('gives a write to a scope nobody owns the same fields as the general computation (randomized)', () => {
+    const { random, pick, mutate, samples, asObject } = randomObjects(20261202);
     for (let i = 0; i < 3000; i++) {
       const kind = pick(Object.keys(samples));
       const kindSchema = kubernetesComponents.node(kind)!;
@@ -133,6 +140,31 @@ describe('managedFields', () => {
       const general = managedFieldsEntry(object, { ...old, metadata: { ...old.metadata, managedFields: [bystander] } }, kindSchema, writer);
       expect(JSON.stringify(general), JSON.stringify(object)).to.equal(JSON.stringify([bystander, ...alone]));
     }
+  });
+
+  // A manager that owned every field of the old object keeps those the write leaves as they were: the same
+  // path with the same value. Changes are found by comparing objects field by field, which must lose no
+  // change (a value gone, a leaf become an object, an empty map filled, an undefined field) and invent none.
+  it('keeps a bystander the fields a write leaves as they were (randomized)', () => {
+    const { random, pick, mutate, samples, asObject } = randomObjects(20261203);
+    let lostSome = 0;
+    for (let i = 0; i < 3000; i++) {
+      const kind = pick(Object.keys(samples));
+      const kindSchema = kubernetesComponents.node(kind)!;
+      const old = asObject(mutate(samples[kind], 0));
+      const object = asObject(mutate(old, 0));
+      const scope = { subresource: random() < 0.3 ? 'status' : undefined, statusIsSubresource: random() < 0.7 };
+      const oldFields = fieldsOf(old, kindSchema, scope);
+      if (oldFields.size === 0) continue;
+      const newFields = fieldsOf(object, kindSchema, scope);
+      const bystander = { manager: 'bystander', operation: 'Update' as const, apiVersion: 'v1', time: 't0', fieldsType: 'FieldsV1' as const, fieldsV1: toTree(oldFields.keys()) };
+      const entries = managedFieldsEntry(object, { ...old, metadata: { ...old.metadata, managedFields: [bystander] } }, kindSchema, { manager: 'writer', apiVersion: 'v1', time: 't', ...scope });
+      const kept = [...oldFields].filter(([path, value]) => newFields.has(path) && newFields.get(path) === value).map(([path]) => path);
+      if (kept.length < oldFields.size) lostSome++;
+      const left = entries.find((e) => e.manager === 'bystander');
+      expect(left && JSON.stringify(left.fieldsV1), `${JSON.stringify(old)} -> ${JSON.stringify(object)}`).to.equal(kept.length ? JSON.stringify(toTree(kept)) : undefined);
+    }
+    expect(lostSome).to.be.greaterThan(1000);
   });
 });
 

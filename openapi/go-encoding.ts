@@ -38,16 +38,22 @@ function planOf(node: SchemaNode): StructPlan | undefined {
   return plan ?? undefined;
 }
 
+/** Whether an object has no keys of its own, found without listing them. */
+function hasNoKeys(value: JsonObject): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
 function isEmpty(value: unknown): boolean {
   if (value === '' || value === 0 || value === false) return true;
   if (Array.isArray(value)) return value.length === 0;
-  return isJsonObject(value) && Object.keys(value).length === 0;
+  return isJsonObject(value) && hasNoKeys(value);
 }
 
 /** An empty list or map, which storage turns into an unset one. */
 function isEmptyCollection(value: unknown, node: SchemaNode | undefined): boolean {
   if (Array.isArray(value)) return value.length === 0;
-  return isJsonObject(value) && Object.keys(value).length === 0 && !!node?.isMap;
+  return isJsonObject(value) && hasNoKeys(value) && !!node?.isMap;
 }
 
 const byIndex = (a: FieldPlan, b: FieldPlan) => a.index - b.index;
@@ -66,8 +72,22 @@ function writeOrKeep(value: unknown, node: SchemaNode | undefined, stored: boole
  * or convert, every part written as it is) is its own answer; otherwise a copy is made from the
  * first field that differs.
  */
+/** The fields of the structs being written, one list per depth of nesting, reused from write to write. */
+const fieldsAtDepth: FieldPlan[][] = [];
+let structDepth = 0;
+
 function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, before?: JsonObject): JsonObject {
-  const present: FieldPlan[] = [];
+  const depth = structDepth++;
+  try {
+    return writeStructFields(value, plan, stored, before, (fieldsAtDepth[depth] ??= []));
+  } finally {
+    structDepth--;
+  }
+}
+
+/** writeStruct, its fields gathered in `fields` (its first entries; what it held before is written over). */
+function writeStructFields(value: JsonObject, plan: StructPlan, stored: boolean, before: JsonObject | undefined, fields: FieldPlan[]): JsonObject {
+  let count = 0;
   let unknown: string[] | undefined;
   let last = -1;
   let inOrder = true;
@@ -80,20 +100,20 @@ function writeStruct(value: JsonObject, plan: StructPlan, stored: boolean, befor
     }
     if (field.index < last) inOrder = false;
     last = field.index;
-    present.push(field);
+    fields[count++] = field;
   }
   for (const field of plan.always) {
     if (value[field.field.name] !== undefined) continue;
     if (field.index < last) inOrder = false;
     last = field.index;
-    present.push(field);
+    fields[count++] = field;
     filled = true;
   }
-  if (!inOrder) present.sort(byIndex);
+  const present = inOrder ? fields : fields.slice(0, count).sort(byIndex);
 
   // Undefined while every field so far is the value's own, in its place.
   let out: JsonObject | undefined = inOrder && !filled && !unknown ? undefined : {};
-  for (let i = 0; i < present.length; i++) {
+  for (let i = 0; i < count; i++) {
     const { field, node } = present[i];
     const own = value[field.name];
     let given = own;

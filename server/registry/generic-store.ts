@@ -22,6 +22,9 @@ import type { AdmissionChain, AdmissionContext, AdmissionOperation, AdmissionReq
 /** Who kube-apiserver's own writes come from (its loopback client). */
 const apiserverLoopback: UserInfo = { username: 'system:apiserver', uid: '', groups: ['system:authenticated', 'system:masters'] };
 
+/** The warnings of a write nobody is told about (no client sent it). */
+const dropWarning = () => {};
+
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
@@ -233,9 +236,23 @@ function setManagedFields(def: ResourceDefinition, object: KubeObject, entries: 
   else delete object.metadata.managedFields;
 }
 
+/** Whether two versions hold the same, their resourceVersion and managedFields aside. */
 function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
-  return jsonEqual(strip(a), strip(b));
+  return sameMembers(a, b, 'metadata') && sameMembers(a.metadata ?? {}, b.metadata ?? {}, 'resourceVersion', 'managedFields');
+}
+
+/** jsonEqual of two objects without their `skipped` members (undefined ones count as absent, as in jsonEqual). */
+function sameMembers(a: object, b: object, skipped: string, alsoSkipped?: string): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let defined = 0;
+  for (const key in left) {
+    if (key === skipped || key === alsoSkipped || left[key] === undefined) continue;
+    defined++;
+    if (!jsonEqual(left[key], right[key])) return false;
+  }
+  for (const key in right) if (key !== skipped && key !== alsoSkipped && right[key] !== undefined) defined--;
+  return defined === 0;
 }
 
 /**
@@ -313,28 +330,28 @@ export class GenericStore {
 
   /** What strategies see of the cluster: the time, reads of other stored objects, the write's warnings and who asks. */
   context(options: WriteOptions = {}): AdmissionContext {
-    return {
-      now: this.clock.now(),
-      warn: options.warn ?? (() => {}),
-      user: options.user,
-      lookup: (resource, namespace, name) => {
-        const def = this.findDefinition(resource);
-        return def && this.find(def, namespace, name)?.object;
-      },
-      list: (resource) => {
-        const def = this.findDefinition(resource);
-        return def ? this.store.list(resourceKey(def)).map((s) => s.object) : [];
-      },
-      writeStatus: (resource, namespace, name, change) => {
-        const def = this.findDefinition(resource);
-        const existing = def && this.find(def, namespace, name);
-        if (!def || !existing) return;
-        const next = JSON.parse(existing.json) as KubeObject;
-        change(next);
-        this.replace(def, existing, next, { subresource: 'status', user: apiserverLoopback, fieldManager: 'kube-apiserver' });
-      },
-    };
+    return { now: this.clock.now(), warn: options.warn ?? dropWarning, user: options.user, lookup: this.lookup, list: this.list, writeStatus: this.writeStatus };
   }
+
+  // The parts of every write's context that do not depend on the write, made once.
+  private readonly lookup: AdmissionContext['lookup'] = (resource, namespace, name) => {
+    const def = this.findDefinition(resource);
+    return def && this.find(def, namespace, name)?.object;
+  };
+
+  private readonly list: AdmissionContext['list'] = (resource) => {
+    const def = this.findDefinition(resource);
+    return def ? this.store.list(resourceKey(def)).map((s) => s.object) : [];
+  };
+
+  private readonly writeStatus: AdmissionContext['writeStatus'] = (resource, namespace, name, change) => {
+    const def = this.findDefinition(resource);
+    const existing = def && this.find(def, namespace, name);
+    if (!def || !existing) return;
+    const next = JSON.parse(existing.json) as KubeObject;
+    change(next);
+    this.replace(def, existing, next, { subresource: 'status', user: apiserverLoopback, fieldManager: 'kube-apiserver' });
+  };
 
   private checkBody(def: ResourceDefinition, body: unknown): KubeObject {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {

@@ -244,8 +244,17 @@ const claimEvaluator: Evaluator = {
 const dedicated = new Map([podEvaluator, serviceEvaluator, claimEvaluator].map((e) => [e.resource, e]));
 const storeResource = (def: ResourceDefinition) => (def.group ? `${def.group}/${def.plural}` : def.plural);
 
+/** Evaluators by definition, made once: every write of a namespaced resource asks admission for one. */
+const evaluators = new WeakMap<ResourceDefinition, Evaluator | null>();
+
 /** The evaluator of a namespaced resource: its own for pods, services and claims, else an object count; none for ignored resources. */
 export function evaluatorFor(def: ResourceDefinition): Evaluator | undefined {
+  let evaluator = evaluators.get(def);
+  if (evaluator === undefined) evaluators.set(def, (evaluator = evaluatorOf(def) ?? null));
+  return evaluator ?? undefined;
+}
+
+function evaluatorOf(def: ResourceDefinition): Evaluator | undefined {
   const resource = storeResource(def);
   if (!def.namespaced || ignored.has(resource)) return undefined;
   const own = dedicated.get(resource);

@@ -412,18 +412,68 @@ const leaf: Json = Object.freeze({});
 const sharedTrees = new WeakSet<Json>([leaf]);
 
 /**
- * Nodes whose members are all leaves, as FieldsV1, by their segments in collected order (one level
- * per segment: the segments are mostly the shared f: ones): objects of one shape share them (frozen).
+ * Shared FieldsV1 nodes found by their members: each member's segment, in collected order, and
+ * (unless every member is a leaf) its tree, one level of the table each. Bounded: emptied when full.
  */
-interface FlatNodes {
-  node?: Json;
-  next?: Map<string, FlatNodes>;
+class SharedNodes {
+  private root: SharedNodesLevel = {};
+  private held = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** The node remembered for these members (`trees` absent: all leaves). */
+  find(segments: string[], trees?: Json[]): Json | undefined {
+    let found: SharedNodesLevel | undefined = this.root;
+    for (let i = 0; found && i < segments.length; i++) {
+      found = found.next?.get(segments[i]);
+      if (trees) found = found?.next?.get(trees[i]);
+    }
+    return found?.node;
+  }
+
+  /** Shares `node` (frozen from now on) and remembers it for these members, unless their segments are too long. */
+  share(segments: string[], trees: Json[] | undefined, node: Json): Json {
+    Object.freeze(node);
+    sharedTrees.add(node);
+    let chars = segments.length - 1;
+    for (const segment of segments) chars += segment.length;
+    if (chars > sharedKeyChars) return node;
+    if (this.held >= this.max) {
+      this.root = {};
+      this.held = 0;
+    }
+    let at = this.root;
+    for (let i = 0; i < segments.length; i++) {
+      at = levelBelow(at, segments[i]);
+      if (trees) at = levelBelow(at, trees[i]);
+    }
+    at.node = node;
+    this.held++;
+    return node;
+  }
 }
-let flatNodes: FlatNodes = {};
-let flatNodesHeld = 0;
-const flatNodesMax = 512;
-/** Segments longer than this (joined) are not remembered, so the table stays small whatever clients send. */
-const flatKeyChars = 8192;
+
+interface SharedNodesLevel {
+  node?: Json;
+  next?: Map<unknown, SharedNodesLevel>;
+}
+
+function levelBelow(level: SharedNodesLevel, key: unknown): SharedNodesLevel {
+  level.next ??= new Map();
+  let next = level.next.get(key);
+  if (!next) level.next.set(key, (next = {}));
+  return next;
+}
+
+/** Segments longer than this (joined) are not remembered, so the tables stay small whatever clients send. */
+const sharedKeyChars = 8192;
+
+/** Nodes whose members are all leaves (the segments are mostly the shared f: ones): objects of one shape share them. */
+const flatNodes = new SharedNodes(512);
+
+/** Nodes made only of shared trees: a status write's conditions share theirs. */
+const sharedNodes = new SharedNodes(1024);
+
 /** A set as a FieldsV1 tree, members in the order kube-apiserver writes them: ".", then f:, k: and v: entries, each sorted. */
 function fieldsV1Of(set: FieldSet): Json {
   const children = set.children;
@@ -442,31 +492,11 @@ function fieldsV1Of(set: FieldSet): Json {
 
 /** The FieldsV1 node whose members are the given leaves (segments in collected order), shared. */
 function flatNode(segments: string[]): Json {
-  let found: FlatNodes | undefined = flatNodes;
-  for (let i = 0; found && i < segments.length; i++) found = found.next?.get(segments[i]);
-  if (found?.node) return found.node;
+  const found = flatNodes.find(segments);
+  if (found) return found;
   const node: Json = {};
   for (const segment of [...segments].sort()) node[segment] = leaf;
-  Object.freeze(node);
-  sharedTrees.add(node);
-  let chars = segments.length - 1;
-  for (const segment of segments) chars += segment.length;
-  if (chars <= flatKeyChars) {
-    if (flatNodesHeld >= flatNodesMax) {
-      flatNodes = {};
-      flatNodesHeld = 0;
-    }
-    let at = flatNodes;
-    for (const segment of segments) {
-      at.next ??= new Map();
-      let next = at.next.get(segment);
-      if (!next) at.next.set(segment, (next = {}));
-      at = next;
-    }
-    at.node = node;
-    flatNodesHeld++;
-  }
-  return node;
+  return flatNodes.share(segments, undefined, node);
 }
 
 /** A FieldsV1 node of the given members (segments in collected order), as fieldsV1Of writes it. */
@@ -493,41 +523,8 @@ function sortedNode(segments: string[], trees: Json[], sorted: boolean): Json {
   return out;
 }
 
-/** Nodes made only of shared trees, by each member's segment (in collected order) and tree: a status write's conditions share theirs. */
-interface SharedNodes {
-  node?: Json;
-  next?: Map<string, Map<Json, SharedNodes>>;
-}
-let sharedNodes: SharedNodes = {};
-let sharedNodesHeld = 0;
-const sharedNodesMax = 1024;
-
 function sharedNode(segments: string[], trees: Json[], sorted: boolean): Json {
-  let found: SharedNodes | undefined = sharedNodes;
-  for (let i = 0; found && i < segments.length; i++) found = found.next?.get(segments[i])?.get(trees[i]);
-  if (found?.node) return found.node;
-  const node = Object.freeze(sortedNode(segments, trees, sorted));
-  sharedTrees.add(node);
-  let chars = segments.length - 1;
-  for (const segment of segments) chars += segment.length;
-  if (chars <= flatKeyChars) {
-    if (sharedNodesHeld >= sharedNodesMax) {
-      sharedNodes = {};
-      sharedNodesHeld = 0;
-    }
-    let at = sharedNodes;
-    for (let i = 0; i < segments.length; i++) {
-      at.next ??= new Map();
-      let byTree = at.next.get(segments[i]);
-      if (!byTree) at.next.set(segments[i], (byTree = new Map()));
-      let next = byTree.get(trees[i]);
-      if (!next) byTree.set(trees[i], (next = {}));
-      at = next;
-    }
-    at.node = node;
-    sharedNodesHeld++;
-  }
-  return node;
+  return sharedNodes.find(segments, trees) ?? sharedNodes.share(segments, trees, sortedNode(segments, trees, sorted));
 }
 
 /** Two items of a list have one identity: their fields merge, which only a FieldSet follows. */

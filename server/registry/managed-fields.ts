@@ -302,10 +302,12 @@ function fieldChanges(object: KubeObject, old: KubeObject, schema: SchemaNode | 
   const compare = (parts: Json | undefined, oldParts: Json | undefined, key: string, node: SchemaNode | undefined, inMetadata: boolean) => {
     const has = parts !== undefined && Object.hasOwn(parts, key);
     const had = oldParts !== undefined && Object.hasOwn(oldParts, key);
-    const segments = inMetadata ? ['f:metadata', fieldSegment(key)] : [fieldSegment(key)];
+    const value = has ? parts[key] : undefined;
     const previous = had ? oldParts[key] : undefined;
     // A part only the old object has is collected whatever it holds; otherwise an undefined one is not.
-    compareValues(has ? parts[key] : undefined, has, previous, previous !== undefined || (had && !has), node, segments, changes);
+    const previousHeld = previous !== undefined || (had && !has);
+    if (has && previousHeld && jsonEqual(value, previous)) return;
+    compareValues(value, has, previous, previousHeld, node, inMetadata ? ['f:metadata', fieldSegment(key)] : [fieldSegment(key)], changes);
   };
   for (const key in object) if (key !== 'metadata' && ownable(key, scope)) compare(object, old, key, schema?.property(key), false);
   for (const key in old) if (key !== 'metadata' && ownable(key, scope) && !Object.hasOwn(object, key)) compare(object, old, key, schema?.property(key), false);
@@ -326,17 +328,19 @@ const isScalar = (value: unknown) => value === null || typeof value !== 'object'
 const ownedFieldByField = (value: unknown, node: SchemaNode | undefined): value is Json => isJsonObject(value) && !node?.atomicObject && hasKeys(value);
 
 /**
- * The changes at `segments` (a value the new object `has`, one the old one's fields hold when
- * `previousHeld`), added to `changes` as collecting both sides whole and comparing them would find them. Two objects owned
+ * The changes at `segments` between two values that differ (one the new object `has`, one the old
+ * one's fields hold when `previousHeld`), added to `changes` as collecting both sides whole and
+ * comparing them would find them. Two objects owned
  * field by field both own "." and differ only in their fields, so each field is compared on its own;
  * two scalars differ in their leaf; anything else (lists, a leaf becoming an object) is collected.
  */
 function compareValues(value: unknown, has: boolean, previous: unknown, previousHeld: boolean, node: SchemaNode | undefined, segments: string[], changes: FieldChanges): void {
-  if (has && previousHeld && jsonEqual(value, previous)) return;
   if (has && ownedFieldByField(value, node) && ownedFieldByField(previous, node)) {
     for (const key in value) {
       const kept = Object.hasOwn(previous, key);
-      compareValues(value[key], true, kept ? previous[key] : undefined, kept, node?.child(key), [...segments, fieldSegment(key)], changes);
+      const was = kept ? previous[key] : undefined;
+      if (kept && jsonEqual(value[key], was)) continue;
+      compareValues(value[key], true, was, kept, node?.child(key), [...segments, fieldSegment(key)], changes);
     }
     for (const key in previous) if (!Object.hasOwn(value, key)) compareValues(undefined, false, previous[key], true, node?.child(key), [...segments, fieldSegment(key)], changes);
     return;

@@ -100,6 +100,9 @@ export interface DeleteResult {
 
 const maxGenerateNameAttempts = 8;
 
+/** The metadata an update cannot change: kept as stored, whatever the body says. */
+const keptMetadata = ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const;
+
 const metadataOrder = [
   'name',
   'generateName',
@@ -615,7 +618,7 @@ export class GenericStore {
     const given = this.clientOwnership(def, input, old);
     const object: KubeObject = input;
     strategy.decode?.(object);
-    for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'namespace', 'generateName'] as const) {
+    for (const key of keptMetadata) {
       if (old.metadata[key] === undefined) delete object.metadata[key];
       else (object.metadata as Record<string, unknown>)[key] = old.metadata[key];
     }

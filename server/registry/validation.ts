@@ -278,6 +278,11 @@ function validateFinalizers(finalizers: string[]): FieldError[] {
   return out;
 }
 
+/** Adds each problem of a value as an invalid field error at `path`. */
+function addInvalid(out: FieldError[], path: string, value: unknown, problems: string[]): void {
+  for (const problem of problems) out.push(field.invalid(path, value, problem));
+}
+
 /**
  * ObjectMeta checks shared by every resource (apimachinery's ValidateObjectMeta); with `core`,
  * Kubernetes' core ones too (most built-in kinds): a finalizer name without a domain must be a
@@ -287,18 +292,18 @@ export function validateObjectMeta(meta: ObjectMeta, namespaced: boolean, checkN
   const out: FieldError[] = [];
   if (meta.generateName && !meta.name) {
     const prefix = meta.generateName.replace(/-$/, 'a');
-    out.push(...checkName(prefix).map((p) => field.invalid('metadata.generateName', meta.generateName, p)));
+    addInvalid(out, 'metadata.generateName', meta.generateName, checkName(prefix));
   }
   if (!meta.name) out.push(field.required('metadata.name', 'name or generateName is required'));
-  else out.push(...checkName(meta.name).map((p) => field.invalid('metadata.name', meta.name, p)));
+  else addInvalid(out, 'metadata.name', meta.name, checkName(meta.name));
   if (namespaced) {
     if (!meta.namespace) out.push(field.required('metadata.namespace', ''));
-    else out.push(...isDNS1123Label(meta.namespace).map((p) => field.invalid('metadata.namespace', meta.namespace, p)));
+    else addInvalid(out, 'metadata.namespace', meta.namespace, isDNS1123Label(meta.namespace));
   } else if (meta.namespace) {
     out.push(field.forbidden('metadata.namespace', 'not allowed on this type'));
   }
-  out.push(...validateLabels(meta.labels, 'metadata.labels'));
-  out.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  if (meta.labels !== undefined && meta.labels !== null) out.push(...validateLabels(meta.labels, 'metadata.labels'));
+  if (meta.annotations !== undefined && meta.annotations !== null) out.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
   if (meta.finalizers !== undefined && meta.finalizers !== null) {
     out.push(...validateFinalizers(meta.finalizers));
     if (core) {

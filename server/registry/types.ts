@@ -334,8 +334,13 @@ export function groupVersion(def: { group: string; version: string }): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
 }
 
+/** Store keys by definition (or storage version): they do not change, and every write asks for them several times. */
+const resourceKeys = new WeakMap<object, string>();
+
 /** The key the store files a resource's objects under (its storage's, when it is stored as another). */
 export function resourceKey(def: { group: string; plural: string; storedAs?: StorageVersion }): string {
   const stored = def.storedAs ?? def;
-  return stored.group ? `${stored.group}/${stored.plural}` : stored.plural;
+  let key = resourceKeys.get(stored);
+  if (key === undefined) resourceKeys.set(stored, (key = stored.group ? `${stored.group}/${stored.plural}` : stored.plural));
+  return key;
 }

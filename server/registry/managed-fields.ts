@@ -705,9 +705,12 @@ function ownedAfter(tree: Json, drop: FieldSet | undefined, alsoDrop: FieldSet |
 
 /** Whether an entry owns any field of the scope a write touches (status alone, or all but a status subresource). */
 function ownsInScope(entry: ManagedFieldsEntry, scope: ManagedScope): boolean {
-  const tops = Object.keys(entry.fieldsV1 ?? {});
-  if (scope.subresource === 'status') return tops.includes('f:status');
-  return scope.statusIsSubresource ? tops.some((t) => t !== 'f:status') : tops.length > 0;
+  const fields = entry.fieldsV1 ?? {};
+  for (const top in fields) {
+    if (!Object.hasOwn(fields, top)) continue;
+    if (scope.subresource === 'status' ? top === 'f:status' : !scope.statusIsSubresource || top !== 'f:status') return true;
+  }
+  return false;
 }
 
 /**
@@ -715,10 +718,14 @@ function ownsInScope(entry: ManagedFieldsEntry, scope: ManagedScope): boolean {
  * lose the fields it changed; fields that no longer exist are owned by nobody. A create compares
  * with `old` as the empty object of its kind (what Go's zero value holds is owned by nobody).
  */
+/** Whether an entry is the one an Update by this manager, of this subresource, writes. */
+function writes(entry: ManagedFieldsEntry, info: ManagerInfo): boolean {
+  return entry.manager === info.manager && entry.operation === 'Update' && (entry.subresource ?? '') === (info.subresource ?? '');
+}
+
 export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: SchemaNode | undefined, info: ManagerInfo): ManagedFieldsEntry[] {
   const previous = (old.metadata.managedFields ?? []) as unknown as ManagedFieldsEntry[];
-  const writers = (entry: ManagedFieldsEntry) => entry.manager === info.manager && entry.operation === 'Update' && (entry.subresource ?? '') === (info.subresource ?? '');
-  if (previous.every((entry) => !writers(entry) && !ownsInScope(entry, info))) {
+  if (!previous.some((entry) => writes(entry, info) || ownsInScope(entry, info))) {
     // Nobody owns anything in the written scope yet (a create, a first status write): the entries stay
     // as they are, the writer owns what changed, and nothing else is computed.
     const fieldsV1 = changedTree(object, old, schema, info);
@@ -728,7 +735,7 @@ export function managedFieldsEntry(object: KubeObject, old: KubeObject, schema: 
   const entries: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
   for (const entry of previous) {
-    const sameManager = writers(entry);
+    const sameManager = writes(entry, info);
     // An entry that owns nothing in the written scope (a creator's spec, on a status write) stays as it is.
     if (!sameManager && !ownsInScope(entry, info)) {
       entries.push(entry);

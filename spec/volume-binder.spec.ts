@@ -4,7 +4,7 @@
 // binding, the events, the reclaim policies, and the periodic resync that repeats the events of a
 // claim still waiting.
 
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { ManualClock } from '../testkit/index.js';
 import { startCluster, type TestCluster } from './support/cluster.js';
@@ -219,6 +219,27 @@ describe('persistentvolume-binder controller', () => {
     // The resync sees the StatefulSet's pod.
     await advance(cluster.server, clock, 15_000);
     expect((await events('PersistentVolumeClaim', 'data-db-0')).map((e) => e.message)).to.deep.equal(['waiting for first consumer to be created before binding', 'waiting for pod db-0 to be scheduled']);
+  });
+
+  it('leaves a bound claim asking for more storage to an external resizer, saying so at each increase (persistentvolume-expander)', async () => {
+    await kubectl(
+      ['apply', '-f', '-'],
+      list(
+        { ...storageClass('grow', 'example.com/fake'), allowVolumeExpansion: true },
+        volume('hp-grow', { storageClassName: 'grow', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/hp-grow' }, claimRef: { namespace: 'default', name: 'hp-claim' } }),
+        claim('hp-claim', { storageClassName: 'grow', volumeName: 'hp-grow' }),
+      ),
+    );
+    await settle();
+    expect(await events('PersistentVolumeClaim', 'hp-claim')).to.deep.equal([]);
+    const expanding = (count: number) => [{ type: 'Normal', reason: 'ExternalExpanding', message: 'waiting for an external controller to expand this PVC', count, source: 'volume_expand' }];
+    await cluster.core.patchNamespacedPersistentVolumeClaim({ namespace: 'default', name: 'hp-claim', body: { spec: { resources: { requests: { storage: '2Gi' } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await settle();
+    expect(await events('PersistentVolumeClaim', 'hp-claim')).to.deep.equal(expanding(1));
+    await kubectl(['patch', 'pvc', 'hp-claim', '-p', '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}']);
+    await settle();
+    expect(await events('PersistentVolumeClaim', 'hp-claim')).to.deep.equal(expanding(2));
+    expect((await json(['get', 'pvc', 'hp-claim'])).status.capacity).to.deep.equal({ storage: '1Gi' });
   });
 
   it('binds a claim that names its volume, and a volume reserved for a claim, or says why not', async () => {

@@ -30,6 +30,7 @@ import { resourceQuotaController } from './resourcequota.js';
 import { statefulSetController } from './statefulset.js';
 import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
 import { persistentVolumeBinderController } from './volume-binder.js';
+import { persistentVolumeExpanderController } from './volume-expander.js';
 import { ephemeralVolumeController } from './ephemeral-volumes.js';
 import { storageProvisioner } from './storage-provisioner.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
@@ -71,6 +72,7 @@ export const controllerCatalog: ControllerDescriptor[] = [
   csrSigningController,
   csrCleanerController,
   persistentVolumeBinderController,
+  persistentVolumeExpanderController,
   ephemeralVolumeController,
   storageProvisioner,
   pvcProtectionController,

@@ -188,6 +188,31 @@ describe('storage provisioner', () => {
       expect(released.metadata?.deletionTimestamp).to.equal(undefined);
     });
 
+    it("grows a bound claim's volume when the claim asks for more, as external-resizer does for a driver that expands on the controller", async () => {
+      await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'grow' }, provisioner, allowVolumeExpansion: true }));
+      await cluster.core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: claim('big', { storageClassName: 'grow' }) });
+      await step(0);
+      const statuses: Json[] = [];
+      const unsubscribe = cluster.server.services.store.subscribe((event) => {
+        if (event.resource === 'persistentvolumeclaims' && event.object.name === 'big') statuses.push(event.object.object.status as Json);
+      });
+      await kubectl(['patch', 'pvc', 'big', '-p', '{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}']);
+      await step(0);
+      unsubscribe();
+      const pvc = await json(['get', 'pvc', 'big']);
+      expect(pvc.status).to.deep.equal({ phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '5Gi' }, allocatedResources: { storage: '5Gi' } });
+      const resizing = statuses.find((s) => s.conditions);
+      expect(resizing?.conditions.map((c: Json) => [c.type, c.status])).to.deep.equal([['Resizing', 'True']]);
+      expect(resizing?.allocatedResourceStatuses).to.deep.equal({ storage: 'ControllerResizeInProgress' });
+      expect((await json(['get', 'pv', pvc.spec.volumeName])).spec.capacity).to.deep.equal({ storage: '5Gi' });
+      const seen = (await events('big')).filter((e) => e.reason !== 'ExternalProvisioning' && !e.reason.startsWith('Provisioning'));
+      expect(seen).to.deep.equal([
+        { reason: 'ExternalExpanding', message: 'waiting for an external controller to expand this PVC', source: 'volume_expand' },
+        { reason: 'Resizing', message: `External resizer is resizing volume ${pvc.spec.volumeName}`, source: `external-resizer ${provisioner}` },
+        { reason: 'VolumeResizeSuccessful', message: 'Resize volume succeeded', source: `external-resizer ${provisioner}` },
+      ]);
+    });
+
     it('provisions nothing while switched off by --controllers: the claim waits for it', async () => {
       await cluster.stop();
       cluster = await startCluster({ clock, storageProvisioner: true, controllers: ['*', '-storage-provisioner'] });

@@ -4,11 +4,12 @@
 // serving it. A claim the persistentvolume-binder hands to this provisioner (its
 // storage-provisioner annotation; for WaitForFirstConsumer classes once the scheduler has set the
 // selected node) gets a volume `pvc-<claim uid>`, pre-bound to it for the binder to finish; a
-// Released volume of its own with reclaim policy Delete is deleted, and its finalizer taken off.
-// No driver pod runs: the provisioner acts from the control plane, like the other controllers.
+// Released volume of its own with reclaim policy Delete is deleted, and its finalizer taken off;
+// external-resizer beside it grows the volumes of bound claims asking for more.
+// No driver pod runs: the sidecars act from the control plane, like the other controllers.
 
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import { timestamp, type Clock } from '../clock.js';
 import type { Services } from '../services.js';
 import type { StoredObject, StoreEvent } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
@@ -16,7 +17,17 @@ import { adminUser } from '../auth/credentials.js';
 import { ControllerClient } from './client.js';
 import type { ControllerDescriptor, Identity } from './controller.js';
 import { EventRecorder, referenceTo } from './events.js';
-import { annBetaStorageProvisioner, annDynamicallyProvisioned, annSelectedNode, annStorageProvisioner, claimClass, specOf, statusOf } from './volume-binding.js';
+import {
+  annBetaStorageProvisioner,
+  annDynamicallyProvisioned,
+  annSelectedNode,
+  annStorageProvisioner,
+  claimClass,
+  requestedStorage,
+  specOf,
+  statusOf,
+  storageOf,
+} from './volume-binding.js';
 
 type Json = Record<string, any>;
 
@@ -69,6 +80,77 @@ const provisionerIdentity: Identity = {
   fieldManager: 'csi-provisioner',
 };
 
+/** external-resizer's, beside it in the driver's controller pod. */
+const resizerIdentity: Identity = {
+  user: {
+    username: 'system:serviceaccount:kube-system:csi-resizer',
+    uid: '',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  },
+  fieldManager: 'csi-resizer',
+};
+
+/** The claim conditions external-resizer keeps; the others are left as they are. */
+const resizeConditions = new Set(['Resizing', 'FileSystemResizePending', 'ControllerResizeError', 'NodeResizeError']);
+
+/**
+ * external-resizer (with RecoverVolumeExpansionFailure, as in 1.32) for the driver's volumes: a bound
+ * claim asking for more is marked Resizing with the size allocated, its volume grown, and the claim's
+ * capacity set. The driver expands on the controller alone (it needs no node expansion), so that is
+ * the whole resize.
+ */
+class VolumeResizer {
+  constructor(
+    private readonly client: ControllerClient,
+    private readonly recorder: EventRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  sync(claim: StoredObject): void {
+    const spec = specOf(claim.object);
+    const status = statusOf(claim.object);
+    if (status.phase !== 'Bound' || !spec.volumeName) return;
+    if (requestedStorage(claim.object).cmp(storageOf(status.capacity?.storage)) <= 0) return;
+    const volume = this.client.get(volumes, '', spec.volumeName);
+    if (!volume) return;
+    const volumeSpec = specOf(volume.object);
+    const ref = volumeSpec.claimRef as Json | undefined;
+    if ((volumeSpec.csi as Json | undefined)?.driver !== storageProvisionerName || ref?.namespace !== claim.namespace || ref?.uid !== claim.object.metadata.uid) return;
+    const size = spec.resources.requests.storage as string;
+    // markControllerResizeInProgress
+    const now = timestamp(this.clock.now());
+    const resizing = this.writeStatus(claim, (s) => {
+      s.conditions = [...otherConditions(s.conditions), { type: 'Resizing', status: 'True', lastTransitionTime: now }];
+      s.allocatedResourceStatuses = { ...s.allocatedResourceStatuses, storage: 'ControllerResizeInProgress' };
+      s.allocatedResources = { ...s.allocatedResources, storage: size };
+    });
+    this.recorder.event(referenceTo(resizing), 'Normal', 'Resizing', `External resizer is resizing volume ${volume.name}`);
+    // ControllerExpandVolume has nothing to move; then updatePVCapacity and markOverallExpansionAsFinished.
+    this.client.update(volume, (v) => {
+      specOf(v).capacity = { ...specOf(v).capacity, storage: size };
+    });
+    const finished = this.writeStatus(resizing, (s) => {
+      s.capacity = { ...s.capacity, storage: size };
+      const conditions = otherConditions(s.conditions);
+      if (conditions.length) s.conditions = conditions;
+      else delete s.conditions;
+      const { storage: _, ...statuses } = (s.allocatedResourceStatuses ?? {}) as Json;
+      if (Object.keys(statuses).length) s.allocatedResourceStatuses = statuses;
+      else delete s.allocatedResourceStatuses;
+    });
+    this.recorder.event(referenceTo(finished), 'Normal', 'VolumeResizeSuccessful', 'Resize volume succeeded');
+  }
+
+  private writeStatus(claim: StoredObject, change: (status: Json) => void): StoredObject {
+    this.client.updateStatus(claim, (c) => change((c.status ??= {}) as Json));
+    return this.client.get(claims, claim.namespace, claim.name)!;
+  }
+}
+
+function otherConditions(conditions: unknown): Json[] {
+  return ((conditions ?? []) as Json[]).filter((c) => !resizeConditions.has(c.type));
+}
+
 const hasFinalizer = (object: KubeObject) => (object.metadata.finalizers ?? []).includes(provisionerFinalizer);
 
 function dropFinalizer(volume: KubeObject): void {
@@ -85,6 +167,7 @@ class StorageProvisioner {
     private readonly client: ControllerClient,
     private readonly recorder: EventRecorder,
     clock: Clock,
+    private readonly resizer: VolumeResizer,
   ) {
     this.identity = `${clock.now().getTime()}-${Math.floor(Math.random() * 10_000)}-${storageProvisionerName}`;
   }
@@ -93,7 +176,9 @@ class StorageProvisioner {
     if (key.includes('/')) {
       const [namespace, name] = key.split('/');
       const claim = this.client.get(claims, namespace, name);
-      if (claim && this.shouldProvision(claim.object)) this.provision(claim);
+      if (!claim) return;
+      if (this.shouldProvision(claim.object)) this.provision(claim);
+      else this.resizer.sync(claim);
       return;
     }
     const volume = this.client.get(volumes, '', key);
@@ -202,7 +287,9 @@ export const storageProvisioner: ControllerDescriptor = {
     const client = env.client(provisionerIdentity);
     // client-go's recorder for the library's controller: component `<provisioner>_<host>_<uuid>`.
     const recorder = new EventRecorder(client, { component: `${storageProvisionerName}_kubemock-csi-controller_${randomUUID()}` }, clock);
-    const provisioner = new StorageProvisioner(client, recorder, clock);
+    const resizerClient = env.client(resizerIdentity);
+    const resizer = new VolumeResizer(resizerClient, new EventRecorder(resizerClient, { component: `external-resizer ${storageProvisionerName}` }, clock), clock);
+    const provisioner = new StorageProvisioner(client, recorder, clock, resizer);
     return {
       watches: [
         { resource: claims, map: keysOf },

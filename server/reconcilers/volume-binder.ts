@@ -78,6 +78,8 @@ class VolumeBinder {
     const waitingAtCreation = this.waitingAtCreation.get(key);
     this.waitingAtCreation.delete(key);
     if (!claim) return undefined;
+    // The scheduler chose a node before this first look: the real one looked first, at the claim as made.
+    if (waitingAtCreation && hasAnnotation(claim.object, annSelectedNode) && !hasAnnotation(claim.object, annBindCompleted)) this.emitWaitingForConsumer(claim, waitingAtCreation);
     const after = this.syncClaim(claim, waitingAtCreation);
     // The periodic resync: only a claim still waiting has anything to do then.
     if (after && !hasAnnotation(after.object, annBindCompleted)) {
@@ -125,7 +127,10 @@ class VolumeBinder {
   /** A claim's own key; a deleted claim's volume too, as it may be released now (deleteClaim). */
   claimEventKeys(event: StoreEvent): string[] {
     if (this.ownWrite(event)) return [];
-    if (event.type === 'ADDED' && this.delayBinding(event.object.object)) this.waitingAtCreation.set(event.object.key, this.waitingPods(event.object));
+    const added = event.object.object;
+    if (event.type === 'ADDED' && !hasAnnotation(added, annSelectedNode) && !specOf(added).volumeName && this.delayBinding(added)) {
+      this.waitingAtCreation.set(event.object.key, this.waitingPods(event.object));
+    }
     const volumeName = specOf(event.object.object).volumeName;
     return event.type === 'DELETED' ? (volumeName ? [volumeName] : []) : [event.object.key];
   }

@@ -90,7 +90,7 @@ const resizerIdentity: Identity = {
   fieldManager: 'csi-resizer',
 };
 
-/** The claim conditions external-resizer keeps; the others are left as they are. */
+/** The claim conditions external-resizer manages; it leaves the others as they are. */
 const resizeConditions = new Set(['Resizing', 'FileSystemResizePending', 'ControllerResizeError', 'NodeResizeError']);
 
 /**

@@ -775,6 +775,9 @@ export class GenericStore {
    * that version read it), managedFields, removal once nothing holds a deleted object.
    */
   private commitUpdate(written: ResourceDefinition, existing: StoredObject, given: KubeObject, oldWritten: KubeObject, options: WriteOptions, managedFields: ManagedFieldsEntry[] | undefined): ObjectResult {
+    // managedFields are set from this write's ownership below; until then the stored ones stand in for
+    // them, so metadata the write leaves as it was is found to be the stored version's own at once.
+    given.metadata.managedFields ??= oldWritten.metadata.managedFields;
     const goWritten = this.asGoWrites(written, given, oldWritten);
     // Unchanged metadata is the stored version's own, which is never changed in place.
     if (goWritten.metadata === oldWritten.metadata) goWritten.metadata = { ...oldWritten.metadata };

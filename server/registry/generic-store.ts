@@ -165,6 +165,26 @@ function inOrder(value: Record<string, unknown>, order: string[]): Record<string
   return out;
 }
 
+const metadataIndex = new Map(metadataOrder.map((key, i) => [key, i]));
+
+/** Whether inOrder(meta, metadataOrder) would give the same members in the same order: known fields in order, others after them, none undefined. */
+function inMetadataOrder(meta: ObjectMeta): boolean {
+  let last = -1;
+  for (const key in meta) {
+    const value = (meta as Record<string, unknown>)[key];
+    if (value === undefined || !Object.hasOwn(meta, key)) return false;
+    const index = metadataIndex.get(key);
+    // inOrder leaves out other fields whose names an empty object has (constructor, __proto__).
+    if (index === undefined && key in emptyRecord) return false;
+    const at = index ?? metadataOrder.length;
+    if (at < last) return false;
+    last = at;
+  }
+  return true;
+}
+
+const emptyRecord = {};
+
 /** ObjectMeta in its Go field order, managedFields entries included (an unstructured object keeps its keys sorted). */
 export function typedObjectMeta(meta: ObjectMeta): ObjectMeta {
   const metadata = inOrder(meta, metadataOrder) as ObjectMeta;
@@ -184,7 +204,8 @@ export function canonical(def: ResourceDefinition, object: KubeObject): KubeObje
     out.metadata = metadata;
     return out;
   }
-  const metadata = inOrder(object.metadata, metadataOrder) as ObjectMeta;
+  // A write's metadata is its own (never a stored version's): kept when already in order.
+  const metadata = inMetadataOrder(object.metadata) ? object.metadata : (inOrder(object.metadata, metadataOrder) as ObjectMeta);
   const out: KubeObject = { kind: def.kind, apiVersion: groupVersion(def), metadata };
   for (const key of Object.keys(object)) {
     if (key !== 'kind' && key !== 'apiVersion' && key !== 'metadata' && key !== 'status' && object[key] !== undefined) out[key] = object[key];

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { compareKubeAwareVersions } from '../../server/registry/priorities.js';
 import { builtinRegistry, Registry } from '../../server/registry/registry.js';
 import { define } from '../../server/registry/resources/common.js';
+import { canonical, typedObjectMeta } from '../../server/registry/generic-store.js';
+import type { KubeObject } from '../../server/store/types.js';
 
 const crd = (group: string, version: string, plural = 'widgets') => define({ group, version, kind: 'Widget', plural, namespaced: true });
 
@@ -55,5 +57,30 @@ describe('Registry', () => {
   it('finds the stored definition of a resource served in several versions', () => {
     const registry = new Registry([crd('example.com', 'v1'), crd('example.com', 'v2')]);
     expect(registry.findByResource('example.com/widgets')?.version).to.equal('v2');
+  });
+});
+
+// canonical keeps a write's metadata when it is in ObjectMeta's order already, and rebuilds it otherwise;
+// both must give what rebuilding always gives, whatever the order, unknown fields and undefined values.
+describe('canonical', () => {
+  it('writes metadata in ObjectMeta order, kept or rebuilt alike (randomized)', () => {
+    let seed = 20261203;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const names = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'extra', 'zzz', 'constructor'];
+    const def = builtinRegistry().findByResource('pods')!;
+    let kept = 0;
+    for (let i = 0; i < 2000; i++) {
+      const picked = names.filter(() => random() < 0.5);
+      // Mostly in order, sometimes shuffled.
+      if (random() < 0.3) picked.sort(() => random() - 0.5);
+      const metadata: Record<string, unknown> = {};
+      for (const name of picked) metadata[name] = random() < 0.1 ? undefined : name === 'generation' ? 1 : name === 'labels' ? { a: 'b' } : `v-${name}`;
+      const expected = JSON.stringify(typedObjectMeta({ ...metadata }));
+      const object = { kind: 'Pod', apiVersion: 'v1', metadata, spec: {} } as KubeObject;
+      const written = canonical(def, object);
+      if (written.metadata === metadata) kept++;
+      expect(JSON.stringify(written.metadata), JSON.stringify(picked)).to.equal(expected);
+    }
+    expect(kept).to.be.greaterThan(200);
   });
 });

@@ -1,7 +1,7 @@
 // The versioned object store: one global resourceVersion, every commit serialized once,
 // a bounded event history that serves watch resumption and consistent list snapshots.
 
-import { SerializationReferences, type SharedSerialization } from './shared-serialization.js';
+import { rebuild, SerializationReferences, type Reference } from './shared-serialization.js';
 import type { EventType, KubeObject } from './types.js';
 
 /** A serialized object as an item of a typed list: without the kind and apiVersion that lead it. */
@@ -14,13 +14,14 @@ export function withoutTypeMeta(json: string): string {
  * One stored version of an object. Never mutated after commit. Its serialization is what the store
  * keeps; the parsed object is a cache, dropped by the store's sweep when nothing read it for a while.
  * A version still current `shareAfterCommits` commits after it was written, and not in use, has its
- * serialization held as its differences from a similar object's (SharedSerialization), rebuilt byte
- * for byte when read.
+ * serialization held as its differences from a similar object's (SharedSerialization, its two parts
+ * kept here rather than in an object of their own), rebuilt byte for byte when read.
  */
 export class StoredObject {
   private parsed?: KubeObject;
-  /** The serialization, whole or shared. */
-  private body: string | SharedSerialization;
+  /** The serialization whole, or, with a reference, packed as its differences from the reference's. */
+  private body: string;
+  private reference?: Reference;
   /** The length of the serialization. */
   readonly size: number;
   /**
@@ -45,7 +46,7 @@ export class StoredObject {
 
   /** The object serialized with kind and apiVersion, as GET and watch send it. */
   get json(): string {
-    return typeof this.body === 'string' ? this.body : this.body.text();
+    return this.reference ? rebuild(this.reference, this.body) : this.body;
   }
 
   get object(): KubeObject {
@@ -90,9 +91,13 @@ export class StoredObject {
 
   /** Holds the serialization against a similar object's, when that takes much less (tried once). */
   private share(references: SerializationReferences): void {
-    if (this.sweepState & shareTried || typeof this.body !== 'string') return;
+    if (this.sweepState & shareTried || this.reference) return;
     this.sweepState |= shareTried;
-    this.body = references.share(this.resource, this.body) ?? this.body;
+    const shared = references.share(this.resource, this.body);
+    if (shared) {
+      this.reference = shared.reference;
+      this.body = shared.packed;
+    }
   }
 }
 

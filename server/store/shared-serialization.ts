@@ -8,7 +8,7 @@
 // same time in creationTimestamp, managedFields and conditions) is kept as a mark pointing to it.
 
 /** A serialization other objects of the same shape are held against. */
-class Reference {
+export class Reference {
   /** Where each token starts in `json`; the last entry is one past the end. */
   readonly starts: Uint32Array;
 
@@ -26,31 +26,73 @@ class Reference {
   }
 }
 
-/** A serialization held as the tokens in which it differs from its reference. */
+/**
+ * A serialization held as the tokens in which it differs from its reference, packed in one string
+ * (the store keeps the reference and that string in the stored version, with no object of their
+ * own): two code units counting the differing tokens, the gaps between their indexes (gapEscape
+ * leads a gap written in two code units), then the object's own tokens at those indexes joined by
+ * `"` (no token contains one), repeats as marks.
+ */
 export class SharedSerialization {
   constructor(
-    private readonly reference: Reference,
-    /** The indexes of the differing tokens, one char code each, ascending. */
-    private readonly indexes: string,
-    /** The object's own tokens at those indexes, joined by `"` (no token contains one), repeats as marks. */
-    private readonly own: string,
+    readonly reference: Reference,
+    readonly packed: string,
   ) {}
 
   /** The serialization, byte for byte as it was committed. */
   text(): string {
-    const { json, starts } = this.reference;
-    const own = this.own.split('"');
-    const parts: string[] = [];
-    let from = 0;
-    for (let k = 0; k < this.indexes.length; k++) {
-      const token = this.indexes.charCodeAt(k);
-      const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1) - firstRepeated] : own[k];
-      parts.push(json.slice(from, starts[token]), text);
-      from = starts[token + 1] - 1;
-    }
-    parts.push(json.slice(from));
-    return parts.join('');
+    return rebuild(this.reference, this.packed);
   }
+}
+
+/** A gap between two differing tokens' indexes this large or larger is written in the two code units after this one. */
+const gapEscape = 0xff;
+
+/** The indexes of the differing tokens, ascending, as the head of a packed serialization. */
+function packIndexes(indexes: readonly number[]): string {
+  const units: number[] = [indexes.length >> 8, indexes.length & 0xff];
+  let previous = -1;
+  for (const index of indexes) {
+    const gap = index - previous - 1;
+    if (gap < gapEscape) units.push(gap);
+    else units.push(gapEscape, gap >> 8, gap & 0xff);
+    previous = index;
+  }
+  let text = '';
+  for (let at = 0; at < units.length; at += 4096) text += String.fromCharCode(...units.slice(at, at + 4096));
+  return text;
+}
+
+/** The indexes read back from the head of a packed serialization, reused from one rebuild to the next. */
+let unpacked = new Uint32Array(256);
+
+/** The serialization a reference and a packed string stand for, byte for byte as it was committed. */
+export function rebuild(reference: Reference, packed: string): string {
+  const { json, starts } = reference;
+  const count = (packed.charCodeAt(0) << 8) | packed.charCodeAt(1);
+  if (count > unpacked.length) unpacked = new Uint32Array(count * 2);
+  let at = 2;
+  let index = -1;
+  for (let k = 0; k < count; k++) {
+    let gap = packed.charCodeAt(at++);
+    if (gap === gapEscape) {
+      gap = (packed.charCodeAt(at) << 8) | packed.charCodeAt(at + 1);
+      at += 2;
+    }
+    index += gap + 1;
+    unpacked[k] = index;
+  }
+  const own = packed.slice(at).split('"');
+  const parts: string[] = [];
+  let from = 0;
+  for (let k = 0; k < count; k++) {
+    const token = unpacked[k];
+    const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1) - firstRepeated] : own[k];
+    parts.push(json.slice(from, starts[token]), text);
+    from = starts[token + 1] - 1;
+  }
+  parts.push(json.slice(from));
+  return parts.join('');
 }
 
 /**
@@ -129,7 +171,11 @@ class OwnTokens {
   }
 
   held(reference: Reference): SharedSerialization {
-    return new SharedSerialization(reference, indexString(this.indexes), this.own.join('"'));
+    const head = packIndexes(this.indexes);
+    if (this.own.length === 0) return new SharedSerialization(reference, head);
+    // The head joins the first own token, so that joining makes the packed string flat in one go.
+    this.own[0] = head + this.own[0];
+    return new SharedSerialization(reference, this.own.join('"'));
   }
 }
 
@@ -234,13 +280,6 @@ function alongDiffering(shape: Shape, json: string, ends: Uint32Array): SharedSe
     if (token !== tokens[index] && !own.keep(index, token)) return undefined;
   }
   return own.held(shape.reference);
-}
-
-/** One UTF-16 code unit per index. */
-function indexString(indexes: readonly number[]): string {
-  let text = '';
-  for (let at = 0; at < indexes.length; at += 4096) text += String.fromCharCode(...indexes.slice(at, at + 4096));
-  return text;
 }
 
 /** How many shapes of a resource are tried, most recently used first, before its quotes are counted. */

@@ -132,6 +132,19 @@ describe('SerializationReferences', () => {
     expect(shared!.text()).to.equal(many('second'));
   });
 
+  it('rebuilds objects whose differing tokens lie hundreds of tokens apart', () => {
+    const references = new SerializationReferences();
+    // Between the name and the uid, 700 tokens alike (gaps past what one code unit says), then 300 that all differ.
+    const wide = (prefix: string) =>
+      JSON.stringify({ kind: 'Pod', metadata: { name: `${prefix}-name`, labels: Object.fromEntries(Array.from({ length: 175 }, (_, i) => [`k${i}`, `v${i}`])), uid: `${prefix}-uid` }, items: Array.from({ length: 300 }, (_, i) => `${prefix}-${i}`), note: 'x'.repeat(20_000) });
+    references.share('pods', wide('first'));
+    for (const prefix of ['second', 'third']) {
+      const shared = references.share('pods', wide(prefix));
+      expect(shared, `${prefix} held against the first`).to.not.equal(undefined);
+      expect(shared!.text()).to.equal(wide(prefix));
+    }
+  });
+
   it('rebuilds objects that differ from the reference in other tokens than the objects before them', () => {
     const references = new SerializationReferences();
     const labelled = (name: string, labels: string[]) =>

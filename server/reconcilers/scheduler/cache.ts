@@ -16,8 +16,9 @@ export interface PodInfo {
   namespace: string;
   labels: Record<string, string>;
   node: string;
-  requests: Amounts;
-  nonZero: { cpu: bigint; memory: bigint };
+  /** Shared by pods that ask alike (podAmounts): never changed. */
+  requests: ReadonlyMap<string, bigint>;
+  nonZero: { readonly cpu: bigint; readonly memory: bigint };
   /** `protocol/hostIP/port` of every host port. */
   hostPorts: readonly string[];
   /** Required anti-affinity terms, which constrain pods that come later. */
@@ -148,16 +149,42 @@ export function hostPortsOf(spec: Json | undefined): string[] {
 /** What most pods have of host ports and anti-affinity terms: one array for all, as the cache holds every bound pod. */
 const none: readonly never[] = Object.freeze([]);
 
+/** Requests and their non-zero counts, never changed once worked out. */
+type PodAmounts = Pick<PodInfo, 'requests' | 'nonZero'>;
+
+/**
+ * The amounts pods ask for, by what they are: the pods of one template ask alike, and the cache
+ * holds one PodInfo per pod, so those share one value. Bounded, as requests come from clients.
+ */
+const amountsAlike = new Map<string, PodAmounts>();
+const maxAmountsAlike = 1024;
+
+function podAmounts(spec: Json): PodAmounts {
+  const requests = podRequests(spec);
+  const nonZero = nonZeroRequests(spec);
+  // In the order the requests come: reasons list them in that order.
+  let key = `${nonZero.cpu} ${nonZero.memory}`;
+  for (const [name, value] of requests) key += ` ${name}=${value}`;
+  let amounts = amountsAlike.get(key);
+  if (!amounts) {
+    if (amountsAlike.size >= maxAmountsAlike) amountsAlike.clear();
+    amounts = { requests, nonZero };
+    amountsAlike.set(key, amounts);
+  }
+  return amounts;
+}
+
 export function podInfo(pod: StoredObject): PodInfo {
   const spec = (pod.object.spec ?? {}) as Json;
   const hostPorts = hostPortsOf(spec);
+  const { requests, nonZero } = podAmounts(spec);
   return {
     key: pod.key,
     namespace: pod.namespace,
     labels: pod.object.metadata.labels ?? {},
     node: spec.nodeName ?? '',
-    requests: podRequests(spec),
-    nonZero: nonZeroRequests(spec),
+    requests,
+    nonZero,
     hostPorts: hostPorts.length ? hostPorts : none,
     antiAffinity: spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? none,
     priority: spec.priority ?? 0,

@@ -60,14 +60,14 @@ function untolerated(taints: readonly Taint[], tolerations: Json[]): boolean {
 }
 
 /** isFit: the pod's requests against the node's allocatable, as if no pod ran there. */
-function fitsEmpty(requests: Amounts, node: NodeView): boolean {
+function fitsEmpty(requests: ReadonlyMap<string, bigint>, node: NodeView): boolean {
   if (node.allowedPods < 1) return false;
   for (const [name, amount] of requests) if (name !== 'pods' && amount > 0n && amount > (node.allocatable.get(name) ?? 0n)) return false;
   return true;
 }
 
 /** haveAnyRequestedResourcesIncreased: more pods allowed, or more of something the pod asks for. */
-function requestedGrew(requests: Amounts, old: NodeView, node: NodeView): boolean {
+function requestedGrew(requests: ReadonlyMap<string, bigint>, old: NodeView, node: NodeView): boolean {
   if (node.allowedPods > old.allowedPods) return true;
   for (const [name, amount] of requests) if (name !== 'pods' && amount > 0n && (node.allocatable.get(name) ?? 0n) > (old.allocatable.get(name) ?? 0n)) return true;
   return false;

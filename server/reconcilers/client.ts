@@ -74,6 +74,19 @@ export class ControllerClient {
   }
 
   /**
+   * Writes `stored` with `parts` (whole top-level fields: a new spec, say) in place of its own. The
+   * rest is handed over as stored, not copied, so a frequent small write (a node's Lease renewal)
+   * allocates only what it changes: only for kinds whose write path changes no part it is handed
+   * (no defaulting in place), as for Leases. managedFields are left out as in update().
+   */
+  replaceParts(stored: StoredObject, parts: Partial<KubeObject>): ObjectResult {
+    const metadata: Record<string, unknown> = {};
+    for (const field in stored.object.metadata) if (field !== 'managedFields') metadata[field] = stored.object.metadata[field as keyof KubeObject['metadata']];
+    const body = { ...stored.object, ...parts, metadata } as KubeObject;
+    return this.services.objects.replace(this.definition(stored.resource), stored, body, this.options());
+  }
+
+  /**
    * Writes a changed copy of `stored`'s status (and metadata); the rest is the server's to keep, so
    * it is neither copied nor sent, and neither are managedFields (left out, they stay as stored).
    */

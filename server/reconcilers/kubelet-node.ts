@@ -173,9 +173,7 @@ export class NodeAgent {
     const renewedAt = Date.parse(spec.renewTime ?? '') || 0;
     const due = renewedAt + leaseRenewMs - now.getTime();
     if (due > 0 && spec.holderIdentity === node.name) return due;
-    client.update(lease, (l) => {
-      l.spec = { ...(l.spec as Json), holderIdentity: node.name, leaseDurationSeconds, renewTime };
-    });
+    client.replaceParts(lease, { spec: { ...spec, holderIdentity: node.name, leaseDurationSeconds, renewTime } });
     return leaseRenewMs;
   }
 }

@@ -3,7 +3,6 @@
 // foreground (foregroundDeletion finalizer) goes once its blocking dependents are gone; an owner
 // deleted with orphaning (orphan finalizer) first has its references taken off its dependents.
 
-import { jsonEqual } from '../json.js';
 import type { DeleteOptions } from '../registry/generic-store.js';
 import { resourceKey, type ResourceDefinition } from '../registry/types.js';
 import type { StoredObject, StoreEvent } from '../store/memory-store.js';
@@ -26,10 +25,6 @@ function heldForCollector(stored: StoredObject): boolean {
   if (!stored.json.includes('"deletionTimestamp"')) return false;
   const { deletionTimestamp, finalizers = [] } = stored.object.metadata;
   return deletionTimestamp !== undefined && (finalizers.includes(orphanFinalizer) || finalizers.includes(foregroundFinalizer));
-}
-
-function refsChanged(event: StoreEvent): boolean {
-  return !jsonEqual(ownerReferences(event.object), ownerReferences(event.previous));
 }
 
 export const garbageCollector: ControllerDescriptor = {
@@ -131,7 +126,7 @@ export const garbageCollector: ControllerDescriptor = {
               }
               return keys;
             }
-            if (ownerReferences(stored).length && (event.type === 'ADDED' || refsChanged(event))) keys.push(itemKey(stored.resource, stored.key));
+            if (ownerReferences(stored).length && (event.type === 'ADDED' || owners.referencesChanged(event))) keys.push(itemKey(stored.resource, stored.key));
             if (heldForCollector(stored)) keys.push(itemKey(stored.resource, stored.key));
             return keys;
           },

@@ -41,6 +41,8 @@ const refId = (resource: string, key: string) => `${resource} ${key}`;
 
 export class OwnerIndex {
   private readonly byOwner = new Map<string, Map<string, ObjectRef>>();
+  private lastApplied?: StoreEvent;
+  private lastChanged = false;
 
   /** What an object's ownerReferences name, as of now. */
   dependents(ownerUid: string): ObjectRef[] {
@@ -73,15 +75,25 @@ export class OwnerIndex {
     }
   }
 
+  /** Whether a modification changed the object's ownerReferences; the event apply() saw last is answered from what it found. */
+  referencesChanged(event: StoreEvent): boolean {
+    if (event === this.lastApplied) return this.lastChanged;
+    return !!event.previous && !jsonEqual(event.previous.object.metadata.ownerReferences, event.object.object.metadata.ownerReferences);
+  }
+
   apply(event: StoreEvent): void {
     const before = event.previous;
     const after = event.type === 'DELETED' ? undefined : event.object;
-    if (before && after && jsonEqual(before.object.metadata.ownerReferences, after.object.metadata.ownerReferences)) return;
+    // The garbage collector asks about the same event next: every write of a Lease (owned by its Node) among them.
+    this.lastApplied = event;
+    this.lastChanged = !(before && after && jsonEqual(before.object.metadata.ownerReferences, after.object.metadata.ownerReferences));
+    if (!this.lastChanged) return;
     if (before) this.remove(before);
     if (after) this.add(after);
   }
 
   clear(): void {
     this.byOwner.clear();
+    this.lastApplied = undefined;
   }
 }

@@ -33,6 +33,8 @@ export const resourceQuotaController: ControllerDescriptor = {
       const namespace = event.object.namespace;
       // A quota's own status writes change no count; events are not counted at all.
       if (!namespace || ignored.has(event.resource) || (event.resource === quotas && event.type === 'MODIFIED')) return [];
+      // Asked about every write of the cluster (a thousand Lease renewals each 10 s): most clusters hold no quota.
+      if (env.services.store.list(quotas).length === 0) return [];
       return client.list(quotas, namespace).map((q) => q.key);
     };
 

@@ -20,16 +20,25 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-/** The last objects asked about: every controller watching a resource asks about the same event's two versions in turn. */
-const recent: Array<{ stored: StoredObject; refs: OwnerReference[] }> = [];
+const noReferences: OwnerReference[] = [];
+
+/**
+ * The last two objects asked about and their references: every controller watching a resource asks
+ * about the same event's two versions in turn. Plain slots, as this is asked on every write.
+ */
+const recent = { last: undefined as StoredObject | undefined, lastRefs: noReferences, prior: undefined as StoredObject | undefined, priorRefs: noReferences };
 
 export function ownerReferences(stored: StoredObject | undefined): OwnerReference[] {
-  if (!stored) return [];
-  for (const entry of recent) if (entry.stored === stored) return entry.refs;
+  if (!stored) return noReferences;
+  if (stored === recent.last) return recent.lastRefs;
+  if (stored === recent.prior) return recent.priorRefs;
   // Most objects have none: asking the serialization first spares parsing objects nothing has read yet.
   const refs = stored.json.includes('"ownerReferences"') ? stored.object.metadata.ownerReferences : undefined;
-  const found = Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : [];
-  if (recent.unshift({ stored, refs: found }) > 2) recent.pop();
+  const found = Array.isArray(refs) ? (refs as unknown as OwnerReference[]) : noReferences;
+  recent.prior = recent.last;
+  recent.priorRefs = recent.lastRefs;
+  recent.last = stored;
+  recent.lastRefs = found;
   return found;
 }
 

@@ -76,6 +76,21 @@ describe('nodes', () => {
       expect(Date.parse(renewed.spec.renewTime) - before).to.equal(10_000);
     });
 
+    it('renew a Lease without changing the version the renewal replaces', async () => {
+      const store = cluster.server.services.store;
+      const key = 'kube-node-lease/kubemock-node-1';
+      const replaced = store.get('coordination.k8s.io/leases', key)!;
+      // Its object as read now: the renewal hands the stored parts over rather than copying them.
+      const asStored = JSON.stringify(replaced.object);
+      await advance(cluster.server, clock, 10_000);
+      const renewed = store.get('coordination.k8s.io/leases', key)!;
+      expect(renewed.resourceVersion).to.be.above(replaced.resourceVersion);
+      expect(JSON.stringify(replaced.object)).to.equal(asStored);
+      expect(JSON.parse(replaced.json)).to.deep.equal(JSON.parse(asStored));
+      expect(renewed.object.metadata.ownerReferences).to.deep.equal(replaced.object.metadata.ownerReferences);
+      expect(Date.parse((renewed.object.spec as Json).renewTime) - Date.parse((replaced.object.spec as Json).renewTime)).to.equal(10_000);
+    });
+
     it('take in a node a client creates: status, lease and pods', async () => {
       await cluster.core.createNode({ body: { metadata: { name: 'extra', labels: { role: 'extra' } }, status: { capacity: { cpu: '4', memory: '8Gi', pods: '20' } } } });
       await cluster.server.controllers.settle();

@@ -62,16 +62,21 @@ export interface Identity {
   fieldManager: string;
 }
 
-/** The way kube-controller-manager's controllers authenticate with --use-service-account-credentials. */
-export function controllerManagerIdentity(serviceAccount: string): Identity {
+/** A kube-system service account's identity, as a controller running in the cluster with its token has it. */
+export function kubeSystemServiceAccountIdentity(serviceAccount: string, fieldManager: string): Identity {
   return {
     user: {
       username: `system:serviceaccount:kube-system:${serviceAccount}`,
       uid: '',
       groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
     },
-    fieldManager: 'kube-controller-manager',
+    fieldManager,
   };
+}
+
+/** The way kube-controller-manager's controllers authenticate with --use-service-account-credentials. */
+export function controllerManagerIdentity(serviceAccount: string): Identity {
+  return kubeSystemServiceAccountIdentity(serviceAccount, 'kube-controller-manager');
 }
 
 export const schedulerIdentity: Identity = {

@@ -16,7 +16,7 @@ import { jsonEqual } from '../json.js';
 import { ingressClassAnnotation, isDefaultIngressClass } from '../registry/resources/networking.js';
 import type { StoredObject } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
-import { controllerManagerIdentity, type ControllerDescriptor, type Identity } from './controller.js';
+import { controllerManagerIdentity, kubeSystemServiceAccountIdentity, type ControllerDescriptor } from './controller.js';
 import { EventRecorder, referenceTo } from './events.js';
 
 type Json = Record<string, any>;
@@ -106,10 +106,7 @@ export const serviceLoadBalancerController: ControllerDescriptor = {
 /** The ingress controller's own load balancer: outside the Service pool, so the two never meet. */
 export const ingressAddress = '172.18.254.1';
 
-const ingressControllerIdentity: Identity = {
-  user: { username: 'system:serviceaccount:kube-system:ingress-controller', uid: '', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] },
-  fieldManager: 'ingress-controller',
-};
+const ingressControllerIdentity = kubeSystemServiceAccountIdentity('ingress-controller', 'ingress-controller');
 
 export const ingressAddressController: ControllerDescriptor = {
   name: 'ingress-address-controller',

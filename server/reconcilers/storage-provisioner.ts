@@ -15,7 +15,7 @@ import type { StoredObject, StoreEvent } from '../store/memory-store.js';
 import type { KubeObject } from '../store/types.js';
 import { adminUser } from '../auth/credentials.js';
 import { ControllerClient } from './client.js';
-import type { ControllerDescriptor, Identity } from './controller.js';
+import { kubeSystemServiceAccountIdentity, type ControllerDescriptor } from './controller.js';
 import { EventRecorder, referenceTo } from './events.js';
 import {
   annBetaStorageProvisioner,
@@ -71,24 +71,10 @@ export function installStorageProvisioner(services: Services): void {
 }
 
 /** external-provisioner's own service account, and client-go's field manager for its binary. */
-const provisionerIdentity: Identity = {
-  user: {
-    username: 'system:serviceaccount:kube-system:csi-provisioner',
-    uid: '',
-    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
-  },
-  fieldManager: 'csi-provisioner',
-};
+const provisionerIdentity = kubeSystemServiceAccountIdentity('csi-provisioner', 'csi-provisioner');
 
 /** external-resizer's, beside it in the driver's controller pod. */
-const resizerIdentity: Identity = {
-  user: {
-    username: 'system:serviceaccount:kube-system:csi-resizer',
-    uid: '',
-    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
-  },
-  fieldManager: 'csi-resizer',
-};
+const resizerIdentity = kubeSystemServiceAccountIdentity('csi-resizer', 'csi-resizer');
 
 /** The claim conditions external-resizer manages; it leaves the others as they are. */
 const resizeConditions = new Set(['Resizing', 'FileSystemResizePending', 'ControllerResizeError', 'NodeResizeError']);

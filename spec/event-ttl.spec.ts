@@ -57,4 +57,52 @@ describe('event TTL', () => {
     await advance(cluster.server, clock, minute);
     expect((await cluster.request(path('repeated'))).status).to.equal(404);
   });
+  it('deletes each event exactly an hour after its last write, whatever mix of writes and deletions came between', async () => {
+    const { objects, registry, store } = cluster.server.services;
+    const events = registry.find('', 'v1', 'events')!;
+    const body = (name: string, count: number) => ({ metadata: { name }, involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' }, reason: 'Testing', message: `${count}`, type: 'Normal', count });
+    const lastWrite = new Map<string, number>();
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 400; step++) {
+      const name = `e${random(12)}`;
+      const now = clock.now().getTime();
+      const choice = random(10);
+      if (choice < 6) {
+        if (lastWrite.has(name)) objects.update(events, 'default', name, body(name, step));
+        else objects.create(events, 'default', body(name, step));
+        lastWrite.set(name, now);
+      } else if (choice < 7) {
+        if (lastWrite.has(name)) objects.delete(events, 'default', name);
+        lastWrite.delete(name);
+      } else {
+        await advance(cluster.server, clock, random(3) * minute * 10 + random(2) * (60 * minute - 1));
+        for (const [name, at] of lastWrite) if (at + 60 * minute <= clock.now().getTime()) lastWrite.delete(name);
+        const stored = store.list('events').map((e) => e.name).filter((n) => /^e\d+$/.test(n)).sort();
+        expect(stored, `at step ${step}`).to.deep.equal([...lastWrite.keys()].sort());
+      }
+    }
+  });
+
+  it('keeps expiring on time while one event is rewritten far more often than there are events', async () => {
+    const { objects, registry } = cluster.server.services;
+    const events = registry.find('', 'v1', 'events')!;
+    const body = (name: string, count: number) => ({ metadata: { name }, involvedObject: { kind: 'Pod', namespace: 'default', name: 'web' }, reason: 'Testing', message: `${count}`, type: 'Normal', count });
+    objects.create(events, 'default', body('steady', 1));
+    objects.create(events, 'default', body('busy', 1));
+    for (let count = 2; count < 3000; count++) objects.update(events, 'default', 'busy', body('busy', count));
+    await advance(cluster.server, clock, 30 * minute);
+    objects.update(events, 'default', 'busy', body('busy', 3000));
+    await advance(cluster.server, clock, 30 * minute - 1);
+    expect((await cluster.request(path('steady'))).status).to.equal(200);
+    await advance(cluster.server, clock, 1);
+    expect((await cluster.request(path('steady'))).status).to.equal(404);
+    await advance(cluster.server, clock, 30 * minute - 1);
+    expect((await cluster.request(path('busy'))).status).to.equal(200);
+    await advance(cluster.server, clock, 1);
+    expect((await cluster.request(path('busy'))).status).to.equal(404);
+  });
 });

@@ -35,6 +35,10 @@ interface Termination {
   containerID: string;
 }
 
+/**
+ * Times in runs are ms of the clock since the worker started (PodWorker.clockMs): small integers,
+ * which V8 keeps in the field itself rather than as a boxed number.
+ */
 interface ContainerRun {
   name: string;
   /** The image it was admitted with; the rest of its spec cannot change, and is read from the pod (containerSpec). */
@@ -49,6 +53,7 @@ interface ContainerRun {
   since: number;
   restarts: number;
   failures: number;
+  /** The runtime's ID as its 32 bytes in a latin1 string, a third the size of its text (containerIdText). */
   id?: string;
   startedAt?: number;
   readyAt?: number;
@@ -69,16 +74,15 @@ interface ContainerRun {
 }
 
 interface PodRun {
-  uid: string;
   node: string;
   sandboxReady: boolean;
   ip?: string;
-  startTime: string;
+  /** The clock's whole second when the pod was admitted: startTime, which has second precision. */
+  startSecond: number;
   containers: ContainerRun[];
   /** The pod reached Succeeded or Failed: nothing restarts any more. */
   terminal?: 'Succeeded' | 'Failed';
   reason?: { reason: string; message: string };
-  stopping?: boolean;
 }
 
 /** Go's time.Duration text for whole milliseconds: 0s, 250ms, 1.5s, 2m30s. */
@@ -133,15 +137,20 @@ function imageSize(image: string): number {
 /** Random bytes for container IDs, drawn from the system a pool at a time: one draw per container cost more than its ID. */
 const idBytes = { pool: Buffer.alloc(0), used: 0 };
 
-/** A container runtime's ID: 32 random bytes in hex. */
+/** A container runtime's ID: 32 random bytes, kept as a latin1 string of them. */
 function containerId(): string {
   if (idBytes.used + 32 > idBytes.pool.length) {
     idBytes.pool = randomBytes(4096);
     idBytes.used = 0;
   }
-  const id = idBytes.pool.toString('hex', idBytes.used, idBytes.used + 32);
+  const id = idBytes.pool.toString('latin1', idBytes.used, idBytes.used + 32);
   idBytes.used += 32;
   return id;
+}
+
+/** The ID as the runtime reports it: `containerd://` and the bytes in hex. */
+function containerIdText(id: string): string {
+  return `containerd://${Buffer.from(id, 'latin1').toString('hex')}`;
 }
 
 function crashBackoff(restarts: number): number {
@@ -186,7 +195,22 @@ export class PodWorker {
   /** The pod whose status is being written now. */
   private posting?: string;
 
-  constructor(private readonly deps: PodWorkerDeps) {}
+  /** The clock's time when the worker started, which run times count from. */
+  private readonly epoch: number;
+
+  constructor(private readonly deps: PodWorkerDeps) {
+    this.epoch = deps.now();
+  }
+
+  /** Now, as run times count. */
+  private clockMs(): number {
+    return this.deps.now() - this.epoch;
+  }
+
+  /** A run time as an RFC 3339 time of the clock. */
+  private timestampOf(ms: number): string {
+    return timestamp(new Date(this.epoch + ms));
+  }
 
   forget(uid: string): void {
     this.runs.delete(uid);
@@ -211,7 +235,7 @@ export class PodWorker {
       run = this.admit(pod, node);
       this.runs.set(uid, run);
     }
-    const now = this.deps.now();
+    const now = this.clockMs();
     this.addEphemeral(pod, run, now);
     if (!run.sandboxReady) {
       run.sandboxReady = true;
@@ -233,7 +257,7 @@ export class PodWorker {
     const run = this.runs.get(pod.metadata.uid ?? '');
     const c = run?.containers.find((x) => x.name === container);
     if (!c) return undefined;
-    const instance = previous ? c.last : c.exit ?? (c.startedAt !== undefined ? { startedAt: timestamp(new Date(c.startedAt)) } : undefined);
+    const instance = previous ? c.last : c.exit ?? (c.startedAt !== undefined ? { startedAt: this.timestampOf(c.startedAt) } : undefined);
     if (!instance) return undefined;
     const start = Date.parse(instance.startedAt);
     const lines = c.plan.logs ?? [`kubemock: container "${c.name}" started from image ${c.image}`, ...((containerSpec(pod, c).ports ?? []) as Json[]).map((p) => `listening on port ${p.containerPort}/${p.protocol ?? 'TCP'}`), 'ready'];
@@ -243,11 +267,12 @@ export class PodWorker {
 
   private admit(pod: StoredObject, node: string): PodRun {
     const spec = pod.object.spec as Json;
-    const now = this.deps.now();
+    const now = this.clockMs();
     // Mapped, not pushed: an array grown by pushes keeps room for more, and the kubelet holds one per pod.
     const init = ((spec.initContainers ?? []) as Json[]).map((c) => this.container(pod, c, 'init', now));
     const containers = init.concat(((spec.containers ?? []) as Json[]).map((c) => this.container(pod, c, 'regular', now)));
-    const run: PodRun = { uid: pod.object.metadata.uid ?? '', node, sandboxReady: false, startTime: timestamp(new Date(now)), containers };
+    // Every field set here, the ones filled in later too: fields added to an object later sit in a second, out-of-object array.
+    const run: PodRun = { node, sandboxReady: false, ip: undefined, startSecond: Math.floor((this.epoch + now) / 1000), containers, terminal: undefined, reason: undefined };
     this.addEphemeral(pod, run, now);
     return run;
   }
@@ -256,7 +281,27 @@ export class PodWorker {
     const init = kind === 'init';
     const sidecar = init && c.restartPolicy === 'Always';
     const plan = this.deps.stages.plan(pod.object, c, init);
-    return { name: c.name, image: c.image, init, sidecar, ephemeral: kind === 'ephemeral', plan, phase: 'waiting', since: now, restarts: 0, failures: 0, ready: false, pulled: false };
+    // The fields a started container has, set from the first (see admit).
+    return {
+      name: c.name,
+      image: c.image,
+      init,
+      sidecar,
+      ephemeral: kind === 'ephemeral',
+      plan,
+      phase: 'waiting',
+      since: now,
+      restarts: 0,
+      failures: 0,
+      id: undefined,
+      startedAt: undefined,
+      readyAt: undefined,
+      ready: false,
+      waiting: undefined,
+      exit: undefined,
+      pulled: false,
+      probes: undefined,
+    };
   }
 
   /** Ephemeral containers the pod's spec gained since the kubelet last looked (they are never removed). */
@@ -392,7 +437,7 @@ export class PodWorker {
   }
 
   private start(pod: StoredObject, c: ContainerRun, now: number): void {
-    c.id = `containerd://${containerId()}`;
+    c.id = containerId();
     this.event(pod, c, 'Normal', 'Created', `Created container: ${c.name}`);
     this.event(pod, c, 'Normal', 'Started', `Started container ${c.name}`);
     this.enter(c, 'running', now, undefined);
@@ -447,9 +492,9 @@ export class PodWorker {
       exitCode: code,
       reason: reason ?? (code === 0 ? 'Completed' : 'Error'),
       ...(message ? { message } : {}),
-      startedAt: timestamp(new Date(c.startedAt ?? now)),
-      finishedAt: timestamp(new Date(now)),
-      containerID: c.id ?? '',
+      startedAt: this.timestampOf(c.startedAt ?? now),
+      finishedAt: this.timestampOf(now),
+      containerID: c.id === undefined ? '' : containerIdText(c.id),
     };
     this.enter(c, 'terminated', now, undefined);
     // A completed init container counts as ready, as the kubelet reports it.
@@ -471,7 +516,7 @@ export class PodWorker {
   /** activeDeadlineSeconds: past it the kubelet kills the pod and fails it. */
   private deadline(pod: StoredObject, run: PodRun, now: number): void {
     const seconds = (pod.object.spec as Json).activeDeadlineSeconds;
-    if (typeof seconds !== 'number' || now < Date.parse(run.startTime) + seconds * 1000) return;
+    if (typeof seconds !== 'number' || this.epoch + now < run.startSecond * 1000 + seconds * 1000) return;
     for (const c of run.containers) {
       if (c.phase === 'running') {
         this.event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
@@ -522,13 +567,13 @@ export class PodWorker {
 
   /** Graceful deletion: preStop, SIGTERM, the grace period, then the kubelet's final delete. */
   private terminate(pod: StoredObject, run: PodRun | undefined): number | undefined {
-    const now = this.deps.now();
+    const now = this.clockMs();
     const spec = pod.object.spec as Json;
     const node = spec.nodeName as string;
     const client = this.deps.clientFor(node);
     const running = run?.containers.filter((c) => c.phase === 'running') ?? [];
     if (run && running.length > 0) {
-      const deadline = Date.parse(pod.object.metadata.deletionTimestamp!);
+      const deadline = Date.parse(pod.object.metadata.deletionTimestamp!) - this.epoch;
       for (const c of running) {
         if (c.stopsAt === undefined) {
           this.event(pod, c, 'Normal', 'Killing', `Stopping container ${c.name}`);
@@ -560,7 +605,7 @@ export class PodWorker {
   private containerStatus(pod: KubeObject, run: PodRun, c: ContainerRun): Json {
     const created = c.id !== undefined;
     let state: Json;
-    if (c.phase === 'running') state = { running: { startedAt: timestamp(new Date(c.startedAt!)) } };
+    if (c.phase === 'running') state = { running: { startedAt: this.timestampOf(c.startedAt!) } };
     else if (c.phase === 'terminated' && c.exit) state = { terminated: c.exit };
     else state = { waiting: c.waiting ?? { reason: this.startable(run).includes(c) && (c.init || !run.containers.some((x) => x.init)) ? 'ContainerCreating' : 'PodInitializing' } };
     const status: Json = {
@@ -572,7 +617,7 @@ export class PodWorker {
       image: created ? imageFacts(c.image ?? '').reference : c.image,
       imageID: created ? imageFacts(c.image ?? '').id : '',
     };
-    if (created) status.containerID = c.id;
+    if (created) status.containerID = containerIdText(c.id!);
     // The prober manager sets started on init and regular containers only.
     if (!c.ephemeral) status.started = c.phase === 'running' && probesStarted(c.probes);
     const volumeMounts: Json[] | undefined = created ? containerSpec(pod, c).volumeMounts : undefined;
@@ -645,7 +690,7 @@ export class PodWorker {
     const hostIP = this.deps.nodeIP(run.node);
     Object.assign(status, { hostIP, hostIPs: [{ ip: hostIP }] });
     if (run.ip) Object.assign(status, { podIP: run.ip, podIPs: [{ ip: run.ip }] });
-    status.startTime = run.startTime;
+    status.startTime = timestamp(new Date(run.startSecond * 1000));
     if (initStatuses.length) status.initContainerStatuses = initStatuses;
     status.containerStatuses = mainStatuses;
     if (ephemeralStatuses.length) status.ephemeralContainerStatuses = ephemeralStatuses;
@@ -653,7 +698,7 @@ export class PodWorker {
     if (old.nominatedNodeName) status.nominatedNodeName = old.nominatedNodeName;
     // The status manager only writes when the status changed.
     if (!jsonEqual(status, old)) {
-      this.posting = run.uid;
+      this.posting = pod.object.metadata.uid ?? '';
       try {
         this.deps.clientFor(run.node).updateStatus(pod, (p) => (p.status = status));
       } finally {

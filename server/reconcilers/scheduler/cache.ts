@@ -174,15 +174,44 @@ function podAmounts(spec: Json): PodAmounts {
   return amounts;
 }
 
+/**
+ * Namespace and node names, and label sets, as the first pod that had them: the cache holds a PodInfo
+ * per bound pod long after the store let go of the parsed pod, and pods of one template share them.
+ * Label sets are only read. Bounded, as both come from clients.
+ */
+const namesAlike = new Map<string, string>();
+const labelsAlike = new Map<string, Record<string, string>>();
+const maxAlike = 4096;
+const noLabels: Record<string, string> = Object.freeze({});
+
+function sharedName(name: string): string {
+  const shared = namesAlike.get(name);
+  if (shared !== undefined) return shared;
+  if (namesAlike.size >= maxAlike) namesAlike.clear();
+  namesAlike.set(name, name);
+  return name;
+}
+
+function sharedLabels(labels: Record<string, string> | undefined): Record<string, string> {
+  if (!labels) return noLabels;
+  let key = '';
+  for (const name in labels) key += `${name}\0${labels[name]}\0`;
+  const shared = labelsAlike.get(key);
+  if (shared) return shared;
+  if (labelsAlike.size >= maxAlike) labelsAlike.clear();
+  labelsAlike.set(key, labels);
+  return labels;
+}
+
 export function podInfo(pod: StoredObject): PodInfo {
   const spec = (pod.object.spec ?? {}) as Json;
   const hostPorts = hostPortsOf(spec);
   const { requests, nonZero } = podAmounts(spec);
   return {
     key: pod.key,
-    namespace: pod.namespace,
-    labels: pod.object.metadata.labels ?? {},
-    node: spec.nodeName ?? '',
+    namespace: sharedName(pod.namespace),
+    labels: sharedLabels(pod.object.metadata.labels),
+    node: spec.nodeName ? sharedName(spec.nodeName) : '',
     requests,
     nonZero,
     hostPorts: hostPorts.length ? hostPorts : none,

@@ -5,7 +5,9 @@
 // at every `"`, two such serializations have the same number of tokens and differ in a few dozen
 // of them, so an object is kept as a reference to the first one seen of that shape plus its own
 // tokens, and is rebuilt byte for byte when read. An own token that repeats an earlier one (the
-// same time in creationTimestamp, managedFields and conditions) is kept as a mark pointing to it.
+// same time in creationTimestamp, managedFields and conditions) is kept as a mark pointing to it;
+// one that begins or ends as the reference's token does (a time a second later, the next node's
+// name, a message about another pod) keeps only its middle.
 
 /** A serialization other objects of the same shape are held against. */
 export class Reference {
@@ -31,7 +33,7 @@ export class Reference {
  * (the store keeps the reference and that string in the stored version, with no object of their
  * own): two code units counting the differing tokens, the gaps between their indexes (gapEscape
  * leads a gap written in two code units), then the object's own tokens at those indexes joined by
- * `"` (no token contains one), repeats as marks.
+ * `"` (no token contains one), repeats and tokens sharing ends with the reference's as marks.
  */
 export class SharedSerialization {
   constructor(
@@ -87,9 +89,18 @@ export function rebuild(reference: Reference, packed: string): string {
   let from = 0;
   for (let k = 0; k < count; k++) {
     const token = unpacked[k];
-    const text = own[k].charCodeAt(0) === repeatMark ? own[own[k].charCodeAt(1) - firstRepeated] : own[k];
-    parts.push(json.slice(from, starts[token]), text);
-    from = starts[token + 1] - 1;
+    const start = starts[token];
+    const end = starts[token + 1] - 1;
+    const mark = own[k].charCodeAt(0);
+    // Decoded in place, as a later repeat names the token by its place among the own ones.
+    if (mark === repeatMark) own[k] = own[own[k].charCodeAt(1) - firstRepeated];
+    else if (mark === affixMark) {
+      const prefix = own[k].charCodeAt(1) - firstAffixLength;
+      const suffix = own[k].charCodeAt(2) - firstAffixLength;
+      own[k] = json.slice(start, start + prefix) + own[k].slice(3) + json.slice(end - suffix, end);
+    }
+    parts.push(json.slice(from, start), own[k]);
+    from = end;
   }
   parts.push(json.slice(from));
   return parts.join('');
@@ -105,6 +116,25 @@ const firstRepeated = 0x80;
 const maxRepeated = 0x100 - firstRepeated;
 /** Shorter tokens are kept as they are: a mark takes two characters. */
 const minRepeatedLength = 3;
+/**
+ * Starts an own token kept as its middle: the next two code units are firstAffixLength plus how many
+ * of its first and of its last characters are the reference token's, then comes the middle.
+ */
+const affixMark = 2;
+const firstAffixLength = 0x80;
+const maxAffixLength = 0x100 - firstAffixLength - 1;
+
+/** The token as the middle it does not share with the reference's, or undefined when the mark would take as much. */
+function affixed(token: string, referenceToken: string): string | undefined {
+  const shorter = Math.min(token.length, referenceToken.length);
+  let prefix = 0;
+  while (prefix < shorter && prefix < maxAffixLength && token.charCodeAt(prefix) === referenceToken.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  const rest = shorter - prefix;
+  while (suffix < rest && suffix < maxAffixLength && token.charCodeAt(token.length - 1 - suffix) === referenceToken.charCodeAt(referenceToken.length - 1 - suffix)) suffix++;
+  if (prefix + suffix <= 3) return undefined;
+  return String.fromCharCode(affixMark, firstAffixLength + prefix, firstAffixLength + suffix) + token.slice(prefix, token.length - suffix);
+}
 
 /** Token indexes are stored as one UTF-16 code unit each. */
 const maxTokens = 0xffff;
@@ -154,9 +184,13 @@ class OwnTokens {
     this.limit = json.length * worthSharing;
   }
 
-  /** Keeps the token at `index`; false when it cannot be held (it starts like a mark) or the own tokens pass their limit. */
-  keep(index: number, token: string): boolean {
-    if (token.charCodeAt(0) === repeatMark) return false;
+  /**
+   * Keeps the token at `index`, where the reference has `referenceToken`; false when it cannot be
+   * held (it starts like a mark) or the own tokens pass their limit.
+   */
+  keep(index: number, token: string, referenceToken: string): boolean {
+    const first = token.charCodeAt(0);
+    if (first === repeatMark || first === affixMark) return false;
     this.indexes.push(index);
     const earlier = token.length >= minRepeatedLength ? this.firstAt.get(token) : undefined;
     if (earlier !== undefined) {
@@ -164,8 +198,9 @@ class OwnTokens {
       this.length += 5;
     } else {
       if (this.own.length < maxRepeated && token.length >= minRepeatedLength) this.firstAt.set(token, this.own.length);
-      this.own.push(token);
-      this.length += token.length + 3;
+      const kept = affixed(token, referenceToken) ?? token;
+      this.own.push(kept);
+      this.length += kept.length + 3;
     }
     return this.length <= this.limit;
   }
@@ -231,7 +266,8 @@ class Comparison {
   /** Compares token `index`; false when it differs and cannot be held as an own token. */
   private token(index: number): boolean {
     const token = this.json.slice(this.start(index), this.end(index));
-    return token === this.shape.tokens[index] || this.own.keep(index, token);
+    const referenceToken = this.shape.tokens[index];
+    return token === referenceToken || this.own.keep(index, token, referenceToken);
   }
 
   private start(index: number): number {
@@ -277,7 +313,7 @@ function alongDiffering(shape: Shape, json: string, ends: Uint32Array): SharedSe
     const index = differing[k];
     const start = k === 0 ? starts[index] : ends[k - 1] + starts[index] - after(differing[k - 1]);
     const token = json.slice(start, ends[k]);
-    if (token !== tokens[index] && !own.keep(index, token)) return undefined;
+    if (token !== tokens[index] && !own.keep(index, token, tokens[index])) return undefined;
   }
   return own.held(shape.reference);
 }

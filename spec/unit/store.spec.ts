@@ -186,6 +186,52 @@ describe('SerializationReferences', () => {
     expect(references.share('events', event(2, 13))?.text()).to.equal(event(2, 13));
   });
 
+  it('rebuilds own tokens kept as the middle they do not share with the reference token', () => {
+    const references = new SerializationReferences();
+    const event = (name: string, at: string, message: string) =>
+      JSON.stringify({ kind: 'Event', metadata: { name, creationTimestamp: at }, message, firstTimestamp: at, lastTimestamp: at, note: 'x'.repeat(600) });
+    references.share('events', event('web-0.abc', '2026-12-02T18:00:00Z', 'Successfully assigned default/web-0 to node-40'));
+    for (const json of [
+      event('web-1.abc', '2026-12-02T18:00:01Z', 'Successfully assigned default/web-1 to node-41'),
+      event('web-0.abd', '2026-12-02T18:00:00Z', 'Successfully assigned default/web-0 to node-40 again'),
+      event('web-0.abc', '2026-12-02T18:00:00.5Z', 'Successfully'),
+      event('w', '2026', 'assigned default/web-0 to node-40'),
+    ]) {
+      expect(references.share('events', json)?.text()).to.equal(json);
+    }
+  });
+
+  it('rebuilds byte for byte whatever tokens objects of one shape differ in (randomized)', () => {
+    let seed = 20261204;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = ['a', 'b', '0', '1', '-', ':', ' ', '\\', 'é', '\u0001', '\u0002', 'Z'];
+    const word = (base: string) => {
+      // Mostly the base with a few characters changed, added or cut at either end or in the middle.
+      let text = base;
+      for (let edits = random(4); edits > 0; edits--) {
+        const at = random(text.length + 1);
+        const cut = random(3);
+        text = text.slice(0, at) + Array.from({ length: random(4) }, () => alphabet[random(alphabet.length)]).join('') + text.slice(at + cut);
+      }
+      return text;
+    };
+    const bases = ['web-0.18ee248f94b1a540', '2026-12-02T18:00:00Z', 'Successfully assigned default/web-0 to node-40', 'ab', ''];
+    const object = (values: string[]) => JSON.stringify({ kind: 'Event', values: values.map((v, i) => ({ [`k${i}`]: v, again: values[(i + 1) % values.length] })), note: 'x'.repeat(2000) });
+    const references = new SerializationReferences();
+    references.share('events', object([...bases, ...bases]));
+    let held = 0;
+    for (let n = 0; n < 2000; n++) {
+      const json = object([...bases, ...bases].map((base) => (random(3) ? base : word(base))));
+      const shared = references.share('events', json);
+      if (shared) held++;
+      expect(shared?.text() ?? json).to.equal(json);
+    }
+    expect(held, 'objects held against the reference').to.be.greaterThan(1500);
+  });
+
   it('keeps whole what differs too much from the reference, and holds later objects against it', () => {
     const references = new SerializationReferences();
     const long = (i: number) => pod(`web-${i}`, '10.0.0.1', 'y'.repeat(300));
